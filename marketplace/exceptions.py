@@ -1,0 +1,77 @@
+"""Domain errors with stable, machine-readable codes; `api.errors` turns them into the error body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every business-rule violation. `status` is the HTTP status the API answers with."""
+
+    code = "domain_error"
+    status = 400
+    default_message = "The request breaks a business rule."
+
+    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None) -> None:
+        self.message = str(message or self.default_message)
+        self.details = details or {}
+        super().__init__(self.message)
+
+
+class ValidationFailed(DomainError):
+    code = "validation_error"
+    status = 400
+    default_message = "The input is not valid."
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    default_message = "Not found."
+
+
+class PermissionDenied(DomainError):
+    code = "permission_denied"
+    status = 403
+    default_message = "You may not do this."
+
+
+class InsufficientStock(DomainError):
+    code = "insufficient_stock"
+    status = 409
+    default_message = "Not enough stock for at least one item."
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    status = 409
+    default_message = "The reservation cannot change to this state."
+
+
+class ReservationNotCancellable(InvalidTransition):
+    code = "reservation_not_cancellable"
+    default_message = "The reservation can no longer be cancelled."
+
+
+class LimitExceeded(DomainError):
+    code = "limit_exceeded"
+    status = 409
+    default_message = "A limit was reached."
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+    status = 422
+    default_message = "This Idempotency-Key was used with a different request."
+
+
+class IdempotencyKeyInUse(DomainError):
+    code = "idempotency_key_in_use"
+    status = 409
+    default_message = "A request with this Idempotency-Key is still being processed."
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    status = 429
+    default_message = "Too many requests. Please try again later."

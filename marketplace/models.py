@@ -1,0 +1,707 @@
+"""The Ladenkarte domain: shops, their stock, reservations and the city's curation.
+
+Models hold fields, constraints, indexes and small querysets. Writes live in `marketplace.services`,
+reads that are more than a `.get()` in `marketplace.selectors`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.gis.db import models as gis_models
+from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+SEARCH_CONFIG = "german_unaccent"  # created by migration 0001 (german_stem with unaccent)
+
+slug_validator = RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", _("Only lowercase letters, digits and hyphens."))
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Category(models.Model):
+    """A node of the category tree (German names, English as second language)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, validators=[slug_validator])
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position", "name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="category_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShopQuerySet(models.QuerySet["Shop"]):
+    def active(self) -> ShopQuerySet:
+        return self.filter(status=Shop.Status.ACTIVE)
+
+
+class Shop(TimeStamped):
+    """An independent shop of the town with its location, hours settings and practical attributes."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending approval")
+        CHANGES_REQUESTED = "changes_requested", _("changes requested")
+        ACTIVE = "active", _("active")
+        SUSPENDED = "suspended", _("suspended")
+        REJECTED = "rejected", _("rejected")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True, validators=[slug_validator])
+    description = models.TextField(_("description"), blank=True)
+    categories = models.ManyToManyField(Category, verbose_name=_("categories"), blank=True, related_name="shops")
+    street = models.CharField(_("street and number"), max_length=200)
+    postcode = models.CharField(_("postcode"), max_length=10)
+    city = models.CharField(_("city"), max_length=100)
+    district = models.CharField(_("district"), max_length=100, blank=True)
+    location = gis_models.PointField(_("location"), geography=True, srid=4326)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    social_links = models.JSONField(_("social links"), default=dict, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="shops/", blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    status_message = models.TextField(_("message from the city"), blank=True)
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Berlin")
+    pickup_lead_minutes = models.PositiveSmallIntegerField(
+        _("pickup lead time (minutes)"),
+        default=15,
+        help_text=_("How long the shop needs to put a reserved item aside."),
+    )
+    hold_minutes = models.PositiveIntegerField(
+        _("hold length (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: a reservation is held until closing time of the first day it can be picked up."),
+    )
+    step_free_entrance = models.BooleanField(_("step-free entrance"), default=False)
+    card_payment = models.BooleanField(_("card payment"), default=True)
+    bicycle_parking = models.BooleanField(_("bicycle parking"), default=False)
+    gift_wrapping = models.BooleanField(_("gift wrapping"), default=False)
+
+    objects = ShopQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
+        ordering = ["name"]
+        indexes = [
+            GistIndex(fields=["location"], name="shop_location_gist"),
+            models.Index(fields=["status"], name="shop_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hold_minutes__isnull=True) | Q(hold_minutes__gte=15), name="shop_hold_minutes_min"
+            ),
+            models.CheckConstraint(condition=Q(pickup_lead_minutes__lte=24 * 60), name="shop_lead_max_one_day"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class ShopMembership(models.Model):
+    """A user working for a shop: the owner or a member of staff."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("owner")
+        STAFF = "staff", _("staff")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shop_memberships")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("shop membership")
+        verbose_name_plural = _("shop memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "shop"], name="membership_unique_user_shop")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.shop} ({self.role})"
+
+
+class ApiKey(models.Model):
+    """A shop's key for its till or scripts; only a SHA-256 hash and a visible prefix are stored."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("read only")
+        WRITE = "write", _("read and write")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.WRITE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+# An interval closes after it opens, or (past midnight) at the latest at 06:00 the next morning.
+_CLOSES_AFTER_OPENS = Q(closes__gt=F("opens")) | Q(closes__lte=time(6, 0), opens__gt=time(6, 0))
+
+
+class OpeningHours(models.Model):
+    """One weekly opening interval; a day may have several (lunch breaks)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="hours_weekday_range"),
+            models.CheckConstraint(condition=_CLOSES_AFTER_OPENS, name="hours_closes_after_opens"),
+            models.UniqueConstraint(fields=["shop", "weekday", "opens"], name="hours_unique_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+def _intervals_shape_ok() -> Q:
+    # closed days carry no intervals; open days at least one (the interval format is checked by the service)
+    return Q(closed=True, intervals=[]) | (Q(closed=False) & ~Q(intervals=[]))
+
+
+class SpecialDay(models.Model):
+    """A date on which one shop has other hours or is closed; overrides weekly hours and city days."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="special_days")
+    date = models.DateField(_("date"))
+    closed = models.BooleanField(_("closed"), default=True)
+    intervals = models.JSONField(
+        _("intervals"), default=list, blank=True, help_text=_('e.g. [{"opens": "10:00", "closes": "14:00"}]')
+    )
+    name = models.CharField(_("reason"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("special day")
+        verbose_name_plural = _("special days")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "date"], name="special_day_unique_shop_date"),
+            models.CheckConstraint(condition=_intervals_shape_ok(), name="special_day_intervals_shape"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop}: {self.date} {self.name}"
+
+
+class CityDay(models.Model):
+    """A town-wide date rule: a public holiday, a late-opening Sunday or a town event, for every shop."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("public holiday")
+        LATE_OPENING = "late_opening", _("late-opening Sunday")
+        EVENT = "event", _("town event")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=120)
+    closed = models.BooleanField(_("shops closed"), default=True)
+    intervals = models.JSONField(_("intervals"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("city day")
+        verbose_name_plural = _("city calendar")
+        ordering = ["date"]
+        constraints = [models.CheckConstraint(condition=_intervals_shape_ok(), name="city_day_intervals_shape")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class ProductQuerySet(models.QuerySet["Product"]):
+    def listed(self) -> ProductQuerySet:
+        """Products a resident may see: active, of an active shop."""
+        return self.filter(active=True, shop_active=True)
+
+
+gtin_validator = RegexValidator(r"^(\d{8}|\d{12}|\d{13}|\d{14})$", _("A GTIN has 8, 12, 13 or 14 digits."))
+
+
+class Product(TimeStamped):
+    """One sellable item of one shop with its stock counters.
+
+    `location` and `shop_active` are copies of the shop's values (kept by the shop services) so the
+    nearby search reads one table with one spatial index; `search_vector` is generated by PostgreSQL.
+    `quantity_held` counts units of active reservations, including ones past `expires_at` that the sweeper
+    has not tidied yet: availability reads subtract only unexpired holds.
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="products")
+    sku = models.CharField(_("SKU"), max_length=64)
+    gtin = models.CharField(_("GTIN"), max_length=14, blank=True, validators=[gtin_validator])
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    brand = models.CharField(_("brand"), max_length=100, blank=True)
+    price = models.DecimalField(
+        _("price (EUR)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
+    )
+    image = models.ImageField(_("image"), upload_to="products/", blank=True)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    category_names = models.CharField(
+        max_length=300, blank=True, editable=False, help_text="Category and parent names, for text search."
+    )
+    active = models.BooleanField(_("listed"), default=True)
+    quantity_on_hand = models.IntegerField(_("on hand"), default=0)
+    quantity_held = models.IntegerField(_("held"), default=0, editable=False)
+    stock_updated_at = models.DateTimeField(_("stock confirmed"), default=timezone.now)
+    location = gis_models.PointField(geography=True, srid=4326, editable=False)
+    shop_active = models.BooleanField(default=False, editable=False)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("brand", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("category_names", weight="C", config=SEARCH_CONFIG)
+        + SearchVector("description", weight="D", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "sku"], name="product_unique_shop_sku"),
+            models.CheckConstraint(condition=Q(quantity_on_hand__gte=0), name="product_on_hand_not_negative"),
+            models.CheckConstraint(condition=Q(quantity_held__gte=0), name="product_held_not_negative"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+            models.CheckConstraint(condition=~Q(sku=""), name="product_sku_not_empty"),
+            models.CheckConstraint(condition=~Q(title=""), name="product_title_not_empty"),
+            models.CheckConstraint(
+                condition=Q(gtin="") | Q(gtin__regex=r"^(\d{8}|\d{12}|\d{13}|\d{14})$"), name="product_gtin_format"
+            ),
+        ]
+        indexes = [
+            # KNN search over what can be found at all; stock is filtered on the ordered rows.
+            GistIndex(
+                fields=["location"],
+                name="product_listed_location_gist",
+                condition=Q(active=True, shop_active=True, quantity_on_hand__gt=0),
+            ),
+            GinIndex(fields=["search_vector"], name="product_search_gin"),
+            models.Index(fields=["shop", "title"], name="product_shop_title_idx"),
+            models.Index(fields=["gtin"], name="product_gtin_idx", condition=~Q(gtin="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.sku})"
+
+
+class Reservation(TimeStamped):
+    """A resident's hold on items of one shop, collected and paid in the shop."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("held")
+        READY = "ready", _("ready for pickup")
+        COLLECTED = "collected", _("collected")
+        CANCELLED = "cancelled", _("cancelled")
+        EXPIRED = "expired", _("expired")
+        NO_SHOW = "no_show", _("not collected")
+
+    ACTIVE_STATUSES = (Status.HELD, Status.READY)
+
+    code = models.CharField(_("code"), max_length=12, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, editable=False)
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="reservations")
+    customer_name = models.CharField(_("name"), max_length=120)
+    customer_email = models.EmailField(_("e-mail"))
+    customer_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    language = models.CharField(_("language"), max_length=5, default="de")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.HELD)
+    pickup_from = models.DateTimeField(_("pickup from"))
+    expires_at = models.DateTimeField(_("held until"))
+    stock_conflict = models.BooleanField(
+        _("stock conflict"), default=False, help_text=_("The till reported less stock than is reserved.")
+    )
+    ready_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="When it left the active states.")
+    cancelled_by = models.CharField(max_length=20, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=F("created_at")), name="reservation_expires_after_created"),
+            models.CheckConstraint(condition=Q(expires_at__gte=F("pickup_from")), name="reservation_window_order"),
+            models.CheckConstraint(condition=Q(code__regex=r"^[2-9A-HJ-NP-Z]{3}-[2-9A-HJ-NP-Z]{3}$"), name="reservation_code_format"),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "status", "expires_at"], name="reservation_shop_status_idx"),
+            models.Index(
+                fields=["expires_at"], name="reservation_active_expiry_idx", condition=Q(status__in=["held", "ready"])
+            ),
+            models.Index(Lower("customer_email"), "status", name="reservation_email_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def is_active_at(self, moment: datetime) -> bool:
+        return self.status in self.ACTIVE_STATUSES and self.expires_at > moment
+
+
+class ReservationLine(models.Model):
+    """One product and quantity of a reservation."""
+
+    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="reservation_lines")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("reservation line")
+        verbose_name_plural = _("reservation lines")
+        constraints = [
+            models.UniqueConstraint(fields=["reservation", "product"], name="line_unique_product"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_price_not_negative"),
+        ]
+        indexes = [models.Index(fields=["product"], name="line_product_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_id}"
+
+
+class StockMovement(models.Model):
+    """One change of a product's on-hand or held quantity: the audit trail of every stock figure."""
+
+    class Source(models.TextChoices):
+        API = "api", _("API")
+        CSV = "csv", _("CSV import")
+        ADMIN = "admin", _("admin")
+        MERCHANT_PAGE = "my_shop", _("my shop page")
+        RESERVATION = "reservation", _("reservation")
+        SWEEPER = "sweeper", _("expiry")
+        SEED = "seed", _("demo data")
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="movements")
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    on_hand_delta = models.IntegerField(_("on-hand change"), default=0)
+    held_delta = models.IntegerField(_("held change"), default=0)
+    on_hand_after = models.IntegerField(_("on hand after"))
+    held_after = models.IntegerField(_("held after"))
+    reservation = models.ForeignKey(Reservation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["product", "-created_at"], name="movement_product_time_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(on_hand_after__gte=0), name="movement_on_hand_after_not_negative"),
+            models.CheckConstraint(condition=Q(held_after__gte=0), name="movement_held_after_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.on_hand_delta:+d}/{self.held_delta:+d} ({self.source})"
+
+
+class PublishWindowQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    def live(self, *, at: datetime | None = None) -> PublishWindowQuerySet:
+        at = at or timezone.now()
+        return self.filter(
+            Q(publish_from__isnull=True) | Q(publish_from__lte=at),
+            Q(publish_until__isnull=True) | Q(publish_until__gt=at),
+        )
+
+
+_WINDOW_ORDER = Q(publish_from__isnull=True) | Q(publish_until__isnull=True) | Q(publish_until__gt=F("publish_from"))
+
+
+class Collection(TimeStamped):
+    """A themed selection of shops and products curated by the city, live within its publish window."""
+
+    title = models.CharField(_("title"), max_length=150)
+    title_en = models.CharField(_("title (English)"), max_length=150, blank=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True, validators=[slug_validator])
+    text = models.TextField(_("text"), blank=True)
+    text_en = models.TextField(_("text (English)"), blank=True)
+    image = models.ImageField(_("image"), upload_to="collections/", blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    publish_from = models.DateTimeField(_("publish from"), null=True, blank=True)
+    publish_until = models.DateTimeField(_("publish until"), null=True, blank=True)
+
+    objects = PublishWindowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("collection")
+        verbose_name_plural = _("collections")
+        ordering = ["position", "title"]
+        constraints = [models.CheckConstraint(condition=_WINDOW_ORDER, name="collection_window_order")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CollectionItem(models.Model):
+    """A shop or a product in a collection (exactly one of the two)."""
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
+    shop = models.ForeignKey(Shop, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("collection item")
+        verbose_name_plural = _("collection items")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(shop__isnull=False, product__isnull=True) | Q(shop__isnull=True, product__isnull=False),
+                name="collection_item_shop_xor_product",
+            ),
+            models.UniqueConstraint(fields=["collection", "shop"], name="collection_item_unique_shop"),
+            models.UniqueConstraint(fields=["collection", "product"], name="collection_item_unique_product"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.collection}: {self.shop_id or self.product_id}"
+
+
+class FeaturedShop(TimeStamped):
+    """A shop the city puts on the home page for a while."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="featurings")
+    title = models.CharField(_("title"), max_length=150, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    image = models.ImageField(_("image"), upload_to="featured/", blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    publish_from = models.DateTimeField(_("publish from"), null=True, blank=True)
+    publish_until = models.DateTimeField(_("publish until"), null=True, blank=True)
+
+    objects = PublishWindowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("featured shop")
+        verbose_name_plural = _("featured shops")
+        ordering = ["position", "-publish_from"]
+        constraints = [models.CheckConstraint(condition=_WINDOW_ORDER, name="featured_window_order")]
+
+    def __str__(self) -> str:
+        return f"{self.shop} ({self.title})"
+
+
+class SearchEvent(models.Model):
+    """One search, kept without personal data: text, location rounded to about 1 km, result count, time."""
+
+    query = models.CharField(_("query"), max_length=200, blank=True)
+    category = models.CharField(_("category"), max_length=100, blank=True)
+    lat = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    lng = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    radius_km = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    available_today = models.BooleanField(default=True)
+    result_count = models.PositiveIntegerField(_("results"))
+    channel = models.CharField(max_length=10, default="api")
+    created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("search")
+        verbose_name_plural = _("searches")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["created_at"], name="search_event_time_idx"),
+            models.Index(fields=["result_count", "created_at"], name="search_event_zero_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(lat__gte=-90, lat__lte=90) | Q(lat__isnull=True), name="search_lat_range"),
+            models.CheckConstraint(
+                condition=Q(lng__gte=-180, lng__lte=180) | Q(lng__isnull=True), name="search_lng_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.query!r} → {self.result_count}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a write sent with an `Idempotency-Key`, replayed for repeats of that key."""
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("in progress")
+        DONE = "done", _("done")
+
+    key = models.CharField(max_length=255)
+    scope = models.CharField(max_length=100, help_text="Who sent it: an API key, a user or a client hash.")
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.IN_PROGRESS)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_scope_key"),
+            models.CheckConstraint(condition=Q(expires_at__gt=F("created_at")), name="idempotency_expires_after_created"),
+            models.CheckConstraint(
+                condition=Q(state="in_progress") | Q(response_status__isnull=False), name="idempotency_done_has_status"
+            ),
+            models.CheckConstraint(condition=~Q(key=""), name="idempotency_key_not_empty"),
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="idempotency_expiry_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
+
+class Webhook(TimeStamped):
+    """A merchant's URL that receives reservation and stock events, signed with a per-webhook secret.
+
+    The secret is never stored: it is derived from SECRET_KEY and `secret_salt` (HMAC), shown once.
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(_("URL"), max_length=500)
+    events = models.JSONField(_("events"), default=list, help_text=_("Empty: all events."))
+    secret_salt = models.CharField(max_length=64, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to deliver one event to a webhook: the merchant's delivery log."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=50)
+    event_id = models.UUIDField()
+    payload = models.JSONField()
+    attempt = models.PositiveSmallIntegerField(default=1)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["webhook", "-created_at"], name="delivery_webhook_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.status_code}"
+
+
+class ImportJob(TimeStamped):
+    """A CSV stock import of one shop, run in the background when large; its progress and report."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    file = models.FileField(upload_to="imports/")
+    original_name = models.CharField(max_length=200, blank=True)
+    dry_run = models.BooleanField(default=False)
+    partial = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rows_done__lte=F("rows_total")), name="import_progress_bounded")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop} {self.original_name} ({self.state})"
