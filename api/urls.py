@@ -1,7 +1,10 @@
-"""The public API, version 1 (API.md). Each topic module adds its routes here."""
+"""The public API, version 1 (API.md). Each topic has its own route module."""
 
-from django.urls import path
+from django.urls import include, path
 
-app_name = "api"
-
-urlpatterns: list = []  # type: ignore[type-arg]
+urlpatterns = [
+    path("", include("api.routes.public")),  # search, shops, products, categories
+    path("", include("api.routes.reservations")),  # residents' reservations
+    path("", include("api.routes.city")),  # collections, featured shops
+    path("merchant/", include("api.routes.merchant")),  # merchant API (API key or shop member session)
+]

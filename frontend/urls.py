@@ -1,7 +1,9 @@
-"""The resident website and the merchant "my shop" page."""
+"""The website: residents' pages, the merchant "my shop" page, the city's public shop registration."""
 
-from django.urls import path
+from django.urls import include, path
 
-app_name = "frontend"
-
-urlpatterns: list = []  # type: ignore[type-arg]
+urlpatterns = [
+    path("", include("frontend.routes.public")),
+    path("mein-laden/", include("frontend.routes.my_shop")),
+    path("", include("frontend.routes.city")),
+]

@@ -1,0 +1,5 @@
+"""API routes: city."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

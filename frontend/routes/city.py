@@ -1,0 +1,5 @@
+"""Website routes: city."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

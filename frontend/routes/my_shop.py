@@ -1,0 +1,5 @@
+"""Website routes: my_shop."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

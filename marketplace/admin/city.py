@@ -1,0 +1,1 @@
+"""The city section of the admin: approval, featured shops, collections, city calendar, insights."""
