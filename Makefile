@@ -1,0 +1,73 @@
+# Ladenkarte: `make demo` runs the site with the demo town, `make test` runs what CI runs.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.NOTPARALLEL:
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+export DJANGO_SETTINGS_MODULE := backend.settings
+export PYTHONUNBUFFERED := 1
+
+# Commands that only need the settings importable (and the test run) get a throw-away key when none is
+# set; with DEBUG off the settings refuse to start without one. Real deployments set SECRET_KEY.
+messages static lint test bench: export SECRET_KEY ?= make-local-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz
+# The test client and the browser tests speak plain HTTP to the test server.
+test: export SECURE_SSL_REDIRECT ?= 0
+
+.PHONY: help setup migrate messages static demo lint test bench clean distclean
+
+help:
+	@echo "make demo    set up this machine and run the site with the demo town on http://127.0.0.1:8000"
+	@echo "make test    lint, type checks, migrations check and the test suite (what CI runs)"
+	@echo "other: setup migrate messages static lint bench clean distclean"
+
+setup:
+	@bash scripts/setup.sh
+
+migrate:
+	$(MANAGE) migrate --noinput
+
+# compilemessages errors out when no locale/ directory exists yet, so skip it until there is a .po file.
+messages:
+	@if find . -path ./.venv -prune -o -path ./frontend/node_modules -prune -o -name '*.po' -print | grep -q .; \
+	then $(MANAGE) compilemessages --ignore=.venv --ignore=frontend/node_modules; \
+	else echo "messages: no .po files yet"; fi
+
+static:
+	$(MANAGE) collectstatic --noinput -v 0
+
+# Target-specific export: DEBUG=1 also reaches the prerequisites (migrate, static, ...).
+demo: export DEBUG := 1
+demo: setup migrate messages static
+	$(MANAGE) seed_demo
+	@echo
+	@echo "Ladenkarte demo:"
+	@echo "  site   http://127.0.0.1:8000/"
+	@echo "  admin  http://127.0.0.1:8000/admin/"
+	@echo "  API    http://127.0.0.1:8000/api/docs/"
+	@echo "  demo logins: see README (section 'Demo logins')"
+	@echo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy marketplace geo
+	$(MANAGE) makemigrations --check --dry-run
+
+test: setup messages static lint
+	$(VENV)/bin/pytest
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf staticfiles test-results .pytest_cache .mypy_cache .ruff_cache frontend/static/vendor
+	find . -path ./.venv -prune -o -path ./frontend/node_modules -prune -o \
+		\( -name __pycache__ -type d -prune -exec rm -rf {} + \) -o \( -name '*.mo' -type f -delete \)
+
+# Also drops the virtualenv and node_modules; the next `make setup` reinstalls them.
+distclean: clean
+	rm -rf $(VENV) frontend/node_modules
