@@ -35,7 +35,9 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
-def error_response(code: str, message: str, http_status: int, details: dict[str, Any] | None = None) -> Response:
+def error_response(
+    code: str, message: str, http_status: int, details: dict[str, Any] | None = None
+) -> Response:
     return Response(error_body(code, message, details), status=http_status)
 
 

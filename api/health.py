@@ -20,12 +20,14 @@ def readyz(request: HttpRequest) -> JsonResponse:
             cursor.execute("SELECT PostGIS_Lib_Version()")
             cursor.fetchone()
         checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+    except Exception as exc:
         checks["database"] = f"error: {type(exc).__name__}"
     try:
         cache.set("readyz", "1", 5)
         checks["cache"] = "ok" if cache.get("readyz") == "1" else "error: no round trip"
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         checks["cache"] = f"error: {type(exc).__name__}"
     ready = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
+    )

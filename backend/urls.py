@@ -1,4 +1,4 @@
-"""Top-level URLs: API, schema and docs, admin, health probes, the website (German first, /en/ for English)."""
+"""Top-level URLs: API, schema and docs, admin, health probes, the website (German first, /en/ English)."""
 
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns

@@ -22,7 +22,9 @@ from django.utils.translation import gettext_lazy as _
 
 SEARCH_CONFIG = "german_unaccent"  # created by migration 0001 (german_stem with unaccent)
 
-slug_validator = RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", _("Only lowercase letters, digits and hyphens."))
+slug_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$", _("Only lowercase letters, digits and hyphens.")
+)
 
 
 class TimeStamped(models.Model):
@@ -40,7 +42,12 @@ class Category(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True, validators=[slug_validator])
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -74,7 +81,9 @@ class Shop(TimeStamped):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=120, unique=True, validators=[slug_validator])
     description = models.TextField(_("description"), blank=True)
-    categories = models.ManyToManyField(Category, verbose_name=_("categories"), blank=True, related_name="shops")
+    categories = models.ManyToManyField(
+        Category, verbose_name=_("categories"), blank=True, related_name="shops"
+    )
     street = models.CharField(_("street and number"), max_length=200)
     postcode = models.CharField(_("postcode"), max_length=10)
     city = models.CharField(_("city"), max_length=100)
@@ -119,7 +128,9 @@ class Shop(TimeStamped):
             models.CheckConstraint(
                 condition=Q(hold_minutes__isnull=True) | Q(hold_minutes__gte=15), name="shop_hold_minutes_min"
             ),
-            models.CheckConstraint(condition=Q(pickup_lead_minutes__lte=24 * 60), name="shop_lead_max_one_day"),
+            models.CheckConstraint(
+                condition=Q(pickup_lead_minutes__lte=24 * 60), name="shop_lead_max_one_day"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -137,7 +148,9 @@ class ShopMembership(models.Model):
         OWNER = "owner", _("owner")
         STAFF = "staff", _("staff")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shop_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shop_memberships"
+    )
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -270,7 +283,9 @@ class CityDay(models.Model):
         verbose_name = _("city day")
         verbose_name_plural = _("city calendar")
         ordering = ["date"]
-        constraints = [models.CheckConstraint(condition=_intervals_shape_ok(), name="city_day_intervals_shape")]
+        constraints = [
+            models.CheckConstraint(condition=_intervals_shape_ok(), name="city_day_intervals_shape")
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
@@ -305,7 +320,12 @@ class Product(TimeStamped):
     )
     image = models.ImageField(_("image"), upload_to="products/", blank=True)
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     category_names = models.CharField(
         max_length=300, blank=True, editable=False, help_text="Category and parent names, for text search."
@@ -339,7 +359,8 @@ class Product(TimeStamped):
             models.CheckConstraint(condition=~Q(sku=""), name="product_sku_not_empty"),
             models.CheckConstraint(condition=~Q(title=""), name="product_title_not_empty"),
             models.CheckConstraint(
-                condition=Q(gtin="") | Q(gtin__regex=r"^(\d{8}|\d{12}|\d{13}|\d{14})$"), name="product_gtin_format"
+                condition=Q(gtin="") | Q(gtin__regex=r"^(\d{8}|\d{12}|\d{13}|\d{14})$"),
+                name="product_gtin_format",
             ),
         ]
         indexes = [
@@ -394,14 +415,23 @@ class Reservation(TimeStamped):
         verbose_name_plural = _("reservations")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(expires_at__gt=F("created_at")), name="reservation_expires_after_created"),
-            models.CheckConstraint(condition=Q(expires_at__gte=F("pickup_from")), name="reservation_window_order"),
-            models.CheckConstraint(condition=Q(code__regex=r"^[2-9A-HJ-NP-Z]{3}-[2-9A-HJ-NP-Z]{3}$"), name="reservation_code_format"),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="reservation_expires_after_created"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gte=F("pickup_from")), name="reservation_window_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[2-9A-HJ-NP-Z]{3}-[2-9A-HJ-NP-Z]{3}$"),
+                name="reservation_code_format",
+            ),
         ]
         indexes = [
             models.Index(fields=["shop", "status", "expires_at"], name="reservation_shop_status_idx"),
             models.Index(
-                fields=["expires_at"], name="reservation_active_expiry_idx", condition=Q(status__in=["held", "ready"])
+                fields=["expires_at"],
+                name="reservation_active_expiry_idx",
+                condition=Q(status__in=["held", "ready"]),
             ),
             models.Index(Lower("customer_email"), "status", name="reservation_email_status_idx"),
         ]
@@ -432,7 +462,7 @@ class ReservationLine(models.Model):
         indexes = [models.Index(fields=["product"], name="line_product_idx")]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.product_id}"
+        return f"{self.quantity} x {self.product_id}"
 
 
 class StockMovement(models.Model):
@@ -453,11 +483,15 @@ class StockMovement(models.Model):
     held_delta = models.IntegerField(_("held change"), default=0)
     on_hand_after = models.IntegerField(_("on hand after"))
     held_after = models.IntegerField(_("held after"))
-    reservation = models.ForeignKey(Reservation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reservation = models.ForeignKey(
+        Reservation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_api_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
 
@@ -467,7 +501,9 @@ class StockMovement(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["product", "-created_at"], name="movement_product_time_idx")]
         constraints = [
-            models.CheckConstraint(condition=Q(on_hand_after__gte=0), name="movement_on_hand_after_not_negative"),
+            models.CheckConstraint(
+                condition=Q(on_hand_after__gte=0), name="movement_on_hand_after_not_negative"
+            ),
             models.CheckConstraint(condition=Q(held_after__gte=0), name="movement_held_after_not_negative"),
         ]
 
@@ -475,7 +511,7 @@ class StockMovement(models.Model):
         return f"{self.product_id} {self.on_hand_delta:+d}/{self.held_delta:+d} ({self.source})"
 
 
-class PublishWindowQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class PublishWindowQuerySet(models.QuerySet):
     def live(self, *, at: datetime | None = None) -> PublishWindowQuerySet:
         at = at or timezone.now()
         return self.filter(
@@ -484,7 +520,9 @@ class PublishWindowQuerySet(models.QuerySet):  # type: ignore[type-arg]
         )
 
 
-_WINDOW_ORDER = Q(publish_from__isnull=True) | Q(publish_until__isnull=True) | Q(publish_until__gt=F("publish_from"))
+_WINDOW_ORDER = (
+    Q(publish_from__isnull=True) | Q(publish_until__isnull=True) | Q(publish_until__gt=F("publish_from"))
+)
 
 
 class Collection(TimeStamped):
@@ -527,7 +565,8 @@ class CollectionItem(models.Model):
         ordering = ["position", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(shop__isnull=False, product__isnull=True) | Q(shop__isnull=True, product__isnull=False),
+                condition=Q(shop__isnull=False, product__isnull=True)
+                | Q(shop__isnull=True, product__isnull=False),
                 name="collection_item_shop_xor_product",
             ),
             models.UniqueConstraint(fields=["collection", "shop"], name="collection_item_unique_shop"),
@@ -583,7 +622,9 @@ class SearchEvent(models.Model):
             models.Index(fields=["result_count", "created_at"], name="search_event_zero_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(lat__gte=-90, lat__lte=90) | Q(lat__isnull=True), name="search_lat_range"),
+            models.CheckConstraint(
+                condition=Q(lat__gte=-90, lat__lte=90) | Q(lat__isnull=True), name="search_lat_range"
+            ),
             models.CheckConstraint(
                 condition=Q(lng__gte=-180, lng__lte=180) | Q(lng__isnull=True), name="search_lng_range"
             ),
@@ -614,9 +655,12 @@ class IdempotencyRecord(models.Model):
         verbose_name_plural = _("idempotency records")
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_scope_key"),
-            models.CheckConstraint(condition=Q(expires_at__gt=F("created_at")), name="idempotency_expires_after_created"),
             models.CheckConstraint(
-                condition=Q(state="in_progress") | Q(response_status__isnull=False), name="idempotency_done_has_status"
+                condition=Q(expires_at__gt=F("created_at")), name="idempotency_expires_after_created"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="in_progress") | Q(response_status__isnull=False),
+                name="idempotency_done_has_status",
             ),
             models.CheckConstraint(condition=~Q(key=""), name="idempotency_key_not_empty"),
         ]
@@ -700,7 +744,9 @@ class ImportJob(TimeStamped):
         verbose_name_plural = _("imports")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(rows_done__lte=F("rows_total")), name="import_progress_bounded")
+            models.CheckConstraint(
+                condition=Q(rows_done__lte=F("rows_total")), name="import_progress_bounded"
+            )
         ]
 
     def __str__(self) -> str:

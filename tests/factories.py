@@ -50,7 +50,7 @@ class ShopFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def hours(self, create: bool, extracted: object, **kwargs: object) -> None:
-        """Open every day 00:00-23:59 unless `hours=[(weekday, opens, closes), ...]` or `hours=[]` is given."""
+        """Open daily 00:00-23:59 unless `hours=[(weekday, opens, closes), ...]` or `hours=[]` is given."""
         if not create:
             return
         spec = extracted if extracted is not None else [(d, time(0, 0), time(23, 59)) for d in range(7)]
@@ -101,7 +101,9 @@ class ReservationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Reservation
 
-    code = factory.Sequence(lambda n: f"A{'BCDEFGHJKLMNPQRSTUVWXYZ'[n % 23]}C-{2 + n % 8}{'XYZ'[n % 3]}{'QRS'[n // 3 % 3]}")
+    code = factory.Sequence(
+        lambda n: f"A{'BCDEFGHJKLMNPQRSTUVWXYZ'[n % 23]}C-{2 + n % 8}{'XYZ'[n % 3]}{'QRS'[n // 3 % 3]}"
+    )
     token_hash = factory.LazyFunction(lambda: hashlib.sha256(b"token").hexdigest())
     shop = factory.SubFactory(ShopFactory)
     customer_name = "Erika Muster"

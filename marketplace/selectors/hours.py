@@ -23,7 +23,9 @@ def _parse_hhmm(value: str) -> time:
 
 def intervals_from_json(raw: Iterable[dict[str, str]]) -> tuple[Interval, ...]:
     """Intervals stored as [{"opens": "10:00", "closes": "14:00"}] on special and city days."""
-    return tuple(Interval(opens=_parse_hhmm(item["opens"]), closes=_parse_hhmm(item["closes"])) for item in raw)
+    return tuple(
+        Interval(opens=_parse_hhmm(item["opens"]), closes=_parse_hhmm(item["closes"])) for item in raw
+    )
 
 
 def _rule(*, closed: bool, intervals: Iterable[dict[str, str]], reason: str) -> DayRule:

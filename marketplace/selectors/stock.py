@@ -19,7 +19,9 @@ ACTIVE_STATUSES = [Reservation.Status.HELD, Reservation.Status.READY]
 
 def active_line_filter(*, now: datetime, prefix: str = "") -> Q:
     """Reservation lines that hold stock at `now` (status held/ready and not yet expired)."""
-    return Q(**{f"{prefix}reservation__status__in": ACTIVE_STATUSES, f"{prefix}reservation__expires_at__gt": now})
+    return Q(
+        **{f"{prefix}reservation__status__in": ACTIVE_STATUSES, f"{prefix}reservation__expires_at__gt": now}
+    )
 
 
 def held_now_expression(*, now: datetime) -> Case:
@@ -40,7 +42,9 @@ def held_now_expression(*, now: datetime) -> Case:
 
 def available_expression(*, now: datetime) -> Greatest:
     """Units a resident can still reserve at `now`: never below 0."""
-    return Greatest(F("quantity_on_hand") - held_now_expression(now=now), Value(0), output_field=IntegerField())
+    return Greatest(
+        F("quantity_on_hand") - held_now_expression(now=now), Value(0), output_field=IntegerField()
+    )
 
 
 def products_with_availability(queryset: QuerySet[Product], *, now: datetime) -> QuerySet[Product]:
