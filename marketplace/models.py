@@ -141,6 +141,16 @@ class Shop(TimeStamped):
         return self.status == self.Status.ACTIVE
 
 
+class ShopApplication(Shop):
+    """The city's view of shops: the approval queue and suspensions (a proxy with its own permissions)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("shop application")
+        verbose_name_plural = _("shop approvals")
+        permissions = [("review_shop", _("Can approve, reject, suspend and reactivate shops"))]
+
+
 class ShopMembership(models.Model):
     """A user working for a shop: the owner or a member of staff."""
 
@@ -273,11 +283,19 @@ class CityDay(models.Model):
         LATE_OPENING = "late_opening", _("late-opening Sunday")
         EVENT = "event", _("town event")
 
+    class Source(models.TextChoices):
+        IMPORT = "import", _("holiday import")
+        MANUAL = "manual", _("city editor")
+
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=120)
     closed = models.BooleanField(_("shops closed"), default=True)
     intervals = models.JSONField(_("intervals"), default=list, blank=True)
+    # `import_holidays` only touches days it created and no editor has changed since.
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.MANUAL, editable=False
+    )
 
     class Meta:
         verbose_name = _("city day")
@@ -617,6 +635,7 @@ class SearchEvent(models.Model):
         verbose_name = _("search")
         verbose_name_plural = _("searches")
         ordering = ["-created_at"]
+        permissions = [("view_insights", _("Can view demand insights"))]
         indexes = [
             models.Index(fields=["created_at"], name="search_event_time_idx"),
             models.Index(fields=["result_count", "created_at"], name="search_event_zero_idx"),
