@@ -27,3 +27,11 @@ def csv_import_run(job_id: int) -> None:
     from marketplace.services.csv_import import import_job_run
 
     import_job_run(job_id=job_id)
+
+
+@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def shop_status_notify(*, shop_id: int, event: str, message: str = "") -> int:
+    """E-mail a shop's owners about an onboarding step (registered, approved, rejected, ...)."""
+    from marketplace.services.shops import shop_status_email_send
+
+    return shop_status_email_send(shop_id=shop_id, event=event, message=message)

@@ -1,0 +1,74 @@
+"""The two staff roles as Django groups: "Merchants" (their own shops, scoped in the admin) and
+"City editors" (the city's marketing team). `manage.py setup_roles` applies them; re-running it resets
+each group to exactly these permissions.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.db.models import Q
+
+MERCHANTS_GROUP = "Merchants"
+CITY_EDITORS_GROUP = "City editors"
+
+_ALL = ("view", "add", "change", "delete")
+
+# model name -> actions (or custom codenames). Merchants' objects are scoped to their shops by the admin.
+MERCHANT_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "shop": ("view", "change"),
+    "product": _ALL,
+    "openinghours": _ALL,
+    "specialday": _ALL,
+    "reservation": ("view", "change"),
+    "reservationline": ("view",),
+    "stockmovement": ("view",),
+    "apikey": ("view", "add", "change"),
+    "webhook": _ALL,
+    "webhookdelivery": ("view",),
+    "importjob": ("view", "add"),
+    "shopmembership": ("view",),
+}
+
+# The city: curation, the calendar, the approval queue and the insights; never products or reservations.
+CITY_EDITOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "category": _ALL,
+    "cityday": _ALL,
+    "collection": _ALL,
+    "collectionitem": _ALL,
+    "featuredshop": _ALL,
+    "searchevent": ("view", "view_insights"),
+    "shopapplication": ("view", "change", "review_shop"),
+    "shop": ("view",),  # to pick shops for collections and featured slots
+    "product": ("view",),  # to pick products for collections
+}
+
+
+def _permissions(spec: dict[str, tuple[str, ...]]) -> list[Permission]:
+    query = Q()
+    for model, actions in spec.items():
+        codenames = [action if "_" in action else f"{action}_{model}" for action in actions]
+        query |= Q(content_type__app_label="marketplace", content_type__model=model, codename__in=codenames)
+    found = list(Permission.objects.filter(query))
+    expected = sum(len(actions) for actions in spec.values())
+    if len(found) != expected:
+        missing = {f"{model}.{action}" for model, actions in spec.items() for action in actions} - {
+            f"{p.content_type.model}.{p.codename.removesuffix('_' + p.content_type.model)}" for p in found
+        }
+        raise RuntimeError(f"permissions missing (run migrate first?): {sorted(missing)}")
+    return found
+
+
+@transaction.atomic
+def roles_setup() -> dict[str, int]:
+    """Create or reset the Merchants and City editors groups; returns permission counts per group."""
+    counts = {}
+    for name, spec in (
+        (MERCHANTS_GROUP, MERCHANT_PERMISSIONS),
+        (CITY_EDITORS_GROUP, CITY_EDITOR_PERMISSIONS),
+    ):
+        group, _created = Group.objects.get_or_create(name=name)
+        permissions = _permissions(spec)
+        group.permissions.set(permissions)
+        counts[name] = len(permissions)
+    return counts

@@ -1,0 +1,341 @@
+"""Shop onboarding and the city's decisions: register, approve, request changes, reject, suspend, reactivate.
+
+A registered shop starts `pending` with an owner account that can sign in to the admin (scoped to its own
+shops) to see the status and the city's message and to correct its data; residents see a shop only while it
+is `active`. Every status change copies `shop_active` onto the products (set-based, through
+`marketplace.services.products`) and e-mails the owners after commit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from geo.opening_hours import Interval
+from marketplace.exceptions import InvalidTransition, ValidationFailed
+from marketplace.models import Category, OpeningHours, Shop, ShopMembership
+from marketplace.services.geocoding import GeocodingFailed, address_geocode
+from marketplace.services.products import shop_location_changed, shop_status_changed
+from marketplace.services.roles import MERCHANTS_GROUP
+
+_TRANSLITERATE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+
+
+@dataclass(frozen=True)
+class ShopRegistration:
+    """What the public "register your shop" form collects (already validated for shape by the form)."""
+
+    name: str
+    street: str
+    postcode: str
+    city: str
+    owner_name: str
+    owner_email: str
+    consent: bool
+    owner_password: str = ""
+    description: str = ""
+    district: str = ""
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+    category_ids: Sequence[int] = ()
+    weekly_hours: Mapping[int, Sequence[Interval]] = field(default_factory=dict)
+    lat: float | None = None
+    lng: float | None = None
+    step_free_entrance: bool = False
+    card_payment: bool = True
+    bicycle_parking: bool = False
+    gift_wrapping: bool = False
+
+
+def shop_slug_for(name: str) -> str:
+    """A free slug from the shop's name, German umlauts spelled out ("Bäckerei Löhr" -> "baeckerei-loehr")."""
+    base = slugify(name.translate(_TRANSLITERATE))[:100].strip("-") or "laden"
+    base = re.sub(r"-{2,}", "-", base)
+    taken = set(Shop.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    counter = 2
+    while f"{base}-{counter}" in taken:
+        counter += 1
+    return f"{base}-{counter}"
+
+
+def _check_registration(
+    registration: ShopRegistration, user: AbstractBaseUser | None
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not registration.consent:
+        errors["consent"] = [_("Please agree to the terms of participation and the privacy notice.")]
+    for name in ("name", "street", "postcode", "city", "owner_name"):
+        if not str(getattr(registration, name)).strip():
+            errors[name] = [_("This field is required.")]
+    if not re.fullmatch(r"\d{5}", registration.postcode.strip()):
+        errors["postcode"] = [_("Enter a German postcode with five digits.")]
+    if (registration.lat is None) != (registration.lng is None):
+        errors["location"] = [_("Set the pin on the map.")]
+    elif (
+        registration.lat is not None
+        and registration.lng is not None
+        and not (-90 <= registration.lat <= 90 and -180 <= registration.lng <= 180)
+    ):
+        errors["location"] = [_("The pin is outside the map.")]
+    for weekday in registration.weekly_hours:
+        if weekday not in range(7):
+            errors["opening_hours"] = [_("Unknown weekday.")]
+    known = set(Category.objects.filter(pk__in=registration.category_ids).values_list("pk", flat=True))
+    if set(registration.category_ids) - known:
+        errors["categories"] = [_("Choose categories from the list.")]
+    if user is None:
+        email = registration.owner_email.strip()
+        if not email:
+            errors["owner_email"] = [_("This field is required.")]
+        elif get_user_model().objects.filter(username__iexact=email).exists():
+            errors["owner_email"] = [
+                _("An account with this e-mail address exists already. Please sign in first.")
+            ]
+        try:
+            validate_password(registration.owner_password)
+        except DjangoValidationError as exc:
+            errors["owner_password"] = list(exc.messages)
+    return errors
+
+
+def shop_register(
+    *,
+    registration: ShopRegistration,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+    now: datetime | None = None,
+) -> Shop:
+    """Create a pending shop and its owner account from the public form; the city is told by e-mail.
+
+    Without a pin the address is geocoded first (outside any transaction); when that fails the caller gets
+    a `ValidationFailed` asking for the pin. A signed-in `user` becomes the owner instead of a new account.
+    """
+    owner = user if user is not None and user.is_authenticated else None
+    errors = _check_registration(registration, owner)
+    if errors:
+        raise ValidationFailed(_("Please check the highlighted fields."), details=errors)
+    lat, lng = registration.lat, registration.lng
+    if lat is None or lng is None:
+        try:
+            found = address_geocode(
+                street=registration.street, postcode=registration.postcode, city=registration.city
+            )
+        except GeocodingFailed as exc:
+            raise ValidationFailed(
+                _("The address search is not available right now. Please set the pin on the map by hand."),
+                details={"location": [_("Set the pin on the map.")]},
+            ) from exc
+        if found is None:
+            raise ValidationFailed(
+                _("We could not find this address. Please check it or set the pin on the map by hand."),
+                details={"location": [_("Set the pin on the map.")]},
+            )
+        lat, lng = found.lat, found.lng
+    return _shop_create_pending(registration=registration, owner=owner, lat=lat, lng=lng, now=now)
+
+
+@transaction.atomic
+def _shop_create_pending(
+    *,
+    registration: ShopRegistration,
+    owner: AbstractBaseUser | None,
+    lat: float,
+    lng: float,
+    now: datetime | None,
+) -> Shop:
+    now = now or timezone.now()
+    if owner is None:
+        email = registration.owner_email.strip().lower()
+        first, _sep, last = registration.owner_name.strip().partition(" ")
+        try:
+            with transaction.atomic():
+                owner = get_user_model().objects.create_user(
+                    username=email,
+                    email=email,
+                    password=registration.owner_password,
+                    first_name=first[:150],
+                    last_name=last[:150],
+                    is_staff=True,  # the admin shows owners only their own shops (see the merchant admin)
+                )
+        except IntegrityError:
+            raise ValidationFailed(
+                _("Please check the highlighted fields."),
+                details={"owner_email": [_("An account with this e-mail address exists already.")]},
+            ) from None
+    merchants = Group.objects.filter(name=MERCHANTS_GROUP).first()
+    if merchants is not None:
+        owner.groups.add(merchants)  # type: ignore[attr-defined]
+    shop = Shop.objects.create(
+        name=registration.name.strip(),
+        slug=shop_slug_for(registration.name),
+        description=registration.description.strip(),
+        street=registration.street.strip(),
+        postcode=registration.postcode.strip(),
+        city=registration.city.strip(),
+        district=registration.district.strip(),
+        location=Point(lng, lat, srid=4326),
+        phone=registration.phone.strip(),
+        email=(registration.email or registration.owner_email).strip().lower(),
+        website=registration.website.strip(),
+        status=Shop.Status.PENDING,
+        step_free_entrance=registration.step_free_entrance,
+        card_payment=registration.card_payment,
+        bicycle_parking=registration.bicycle_parking,
+        gift_wrapping=registration.gift_wrapping,
+        created_at=now,
+    )
+    shop.categories.set(registration.category_ids)
+    OpeningHours.objects.bulk_create(
+        OpeningHours(shop=shop, weekday=weekday, opens=interval.opens, closes=interval.closes)
+        for weekday, intervals in sorted(registration.weekly_hours.items())
+        for interval in intervals
+    )
+    ShopMembership.objects.create(user=owner, shop=shop, role=ShopMembership.Role.OWNER, created_at=now)
+    _notify_after_commit(shop=shop, event="registered")
+    return shop
+
+
+def _notify_after_commit(*, shop: Shop, event: str, message: str = "") -> None:
+    from marketplace.tasks import shop_status_notify
+
+    transaction.on_commit(partial(shop_status_notify.delay, shop_id=shop.pk, event=event, message=message))
+
+
+# Which status each decision may start from.
+_ALLOWED_FROM: dict[str, tuple[str, ...]] = {
+    "approved": (Shop.Status.PENDING, Shop.Status.CHANGES_REQUESTED, Shop.Status.REJECTED),
+    "changes_requested": (Shop.Status.PENDING, Shop.Status.CHANGES_REQUESTED),
+    "rejected": (Shop.Status.PENDING, Shop.Status.CHANGES_REQUESTED),
+    "suspended": (Shop.Status.ACTIVE,),
+    "reactivated": (Shop.Status.SUSPENDED,),
+}
+_TARGET = {
+    "approved": Shop.Status.ACTIVE,
+    "changes_requested": Shop.Status.CHANGES_REQUESTED,
+    "rejected": Shop.Status.REJECTED,
+    "suspended": Shop.Status.SUSPENDED,
+    "reactivated": Shop.Status.ACTIVE,
+}
+
+
+def _decide(*, shop: Shop, event: str, message: str, require_message: bool, now: datetime | None) -> Shop:
+    now = now or timezone.now()
+    message = message.strip()
+    if require_message and not message:
+        raise ValidationFailed(
+            _("Please write a message to the shop."), details={"message": [_("This field is required.")]}
+        )
+    locked = Shop.objects.select_for_update().get(pk=shop.pk)
+    if locked.status not in _ALLOWED_FROM[event]:
+        raise InvalidTransition(
+            _("A shop that is “%(status)s” cannot be changed like this.")
+            % {"status": locked.get_status_display()},
+            details={"status": locked.status},
+        )
+    locked.status = _TARGET[event]
+    locked.status_message = message
+    fields = ["status", "status_message", "updated_at"]
+    if event == "approved" and locked.approved_at is None:
+        locked.approved_at = now
+        fields.append("approved_at")
+    locked.save(update_fields=fields)
+    shop_status_changed(shop=locked)
+    _notify_after_commit(shop=locked, event=event, message=message)
+    return locked
+
+
+@transaction.atomic
+def shop_approve(*, shop: Shop, message: str = "", now: datetime | None = None) -> Shop:
+    """Put a pending shop (or one asked for changes) on the map; its products become visible."""
+    return _decide(shop=shop, event="approved", message=message, require_message=False, now=now)
+
+
+@transaction.atomic
+def shop_request_changes(*, shop: Shop, message: str, now: datetime | None = None) -> Shop:
+    """Ask the owner to correct the registration; the message says what."""
+    return _decide(shop=shop, event="changes_requested", message=message, require_message=True, now=now)
+
+
+@transaction.atomic
+def shop_reject(*, shop: Shop, message: str, now: datetime | None = None) -> Shop:
+    """Turn a registration down, with the reason."""
+    return _decide(shop=shop, event="rejected", message=message, require_message=True, now=now)
+
+
+@transaction.atomic
+def shop_suspend(*, shop: Shop, message: str, now: datetime | None = None) -> Shop:
+    """Take an active shop off the map (its products disappear from search), with the reason."""
+    return _decide(shop=shop, event="suspended", message=message, require_message=True, now=now)
+
+
+@transaction.atomic
+def shop_reactivate(*, shop: Shop, message: str = "", now: datetime | None = None) -> Shop:
+    """Put a suspended shop back on the map."""
+    return _decide(shop=shop, event="reactivated", message=message, require_message=False, now=now)
+
+
+@transaction.atomic
+def shop_move(*, shop: Shop, lat: float, lng: float) -> Shop:
+    """Correct a shop's location (the pin); the products' search copies follow."""
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ValidationFailed(details={"location": [_("The pin is outside the map.")]})
+    locked = Shop.objects.select_for_update().get(pk=shop.pk)
+    locked.location = Point(lng, lat, srid=4326)
+    locked.save(update_fields=["location", "updated_at"])
+    shop_location_changed(shop=locked)
+    return locked
+
+
+def shop_status_email_send(*, shop_id: int, event: str, message: str = "") -> int:
+    """Write the e-mail for one onboarding step to the shop's owners (and the city for new registrations).
+
+    Runs in the Celery worker after commit; returns the number of e-mails sent.
+    """
+    shop = Shop.objects.filter(pk=shop_id).first()
+    if shop is None:
+        return 0
+    owners = list(
+        get_user_model()
+        .objects.filter(shop_memberships__shop=shop, shop_memberships__role=ShopMembership.Role.OWNER)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    recipients = sorted({*owners, *([shop.email] if shop.email else [])})
+    sent = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "shop": shop,
+            "event": event,
+            "message": message,
+            "site_url": settings.SITE_URL,
+            "operator": settings.LADENKARTE_OPERATOR,
+            "town": settings.LADENKARTE_TOWN,
+        }
+        if recipients:
+            subject = render_to_string("marketplace/email/shop_status_subject.txt", context).strip()
+            body = render_to_string("marketplace/email/shop_status.txt", context)
+            sent += EmailMessage(subject=subject, body=body, to=recipients).send()
+        city_email = settings.LADENKARTE_OPERATOR.get("email")
+        if event == "registered" and city_email:
+            subject = _("New shop registration: %(name)s") % {"name": shop.name}
+            body = render_to_string("marketplace/email/shop_registered_city.txt", context)
+            sent += EmailMessage(subject=subject, body=body, to=[city_email]).send()
+    return sent
