@@ -1,0 +1,365 @@
+"""Residents' read API: the nearby search, shops, the shop map, opening hours, products and categories.
+
+Views validate the query string, call selectors and shape the answer. The search is the hot path: its answer
+is built as plain dicts and rendered with orjson (PERFORMANCE.md); the schema still documents it through
+`SearchPageSerializer`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.views import APIView
+
+from api.serializers.public import (
+    CategoryTreeSerializer,
+    DayHoursSerializer,
+    HoursQuerySerializer,
+    ProductDetailSerializer,
+    ProductSerializer,
+    SearchPageSerializer,
+    SearchQuerySerializer,
+    ShopDetailSerializer,
+    ShopFilterSerializer,
+    ShopMapSerializer,
+    ShopSerializer,
+    hours_day_data,
+)
+from marketplace.exceptions import NotFound
+from marketplace.models import Product, Shop
+from marketplace.selectors.categories import category_subtree_ids, category_tree
+from marketplace.selectors.pickup import pickup_board
+from marketplace.selectors.search import SearchHit, SearchParams, SearchResult, product_search_nearby
+from marketplace.selectors.shops import (
+    SPECIAL_DAYS_AHEAD,
+    Near,
+    product_get_public,
+    products_listed_for_shop,
+    shop_get_public,
+    shop_schedule_from,
+    shops_filtered,
+    shops_visible,
+)
+from marketplace.selectors.stock import stock_fresh_since
+from marketplace.services.search_events import search_event_record
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.DictField(help_text=_("Field name -> list of messages for validation errors."))
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+ERRORS_400 = OpenApiResponse(ErrorSerializer, description=_("`validation_error` with field details"))
+ERROR_404 = OpenApiResponse(ErrorSerializer, description=_("`not_found`: unknown, pending or suspended shop"))
+
+
+# --- search -----------------------------------------------------------------------------------------
+
+
+def _hit_json(hit: SearchHit, *, product_base: str, shop_base: str) -> dict[str, Any]:
+    return {
+        "product": {
+            "id": hit.product_id,
+            "sku": hit.sku,
+            "gtin": hit.gtin,
+            "title": hit.title,
+            "brand": hit.brand,
+            "price": f"{hit.price:.2f}",
+            "currency": "EUR",
+            "image_url": hit.image,
+            "category": hit.category_slug,
+            "url": f"{product_base}{hit.product_id}/",
+        },
+        "shop": {
+            "id": hit.shop_id,
+            "slug": hit.shop_slug,
+            "name": hit.shop_name,
+            "address": f"{hit.shop_street}, {hit.shop_postcode} {hit.shop_city}",
+            "location": {"lat": hit.shop_lat, "lng": hit.shop_lng},
+            "url": f"{shop_base}{hit.shop_slug}/",
+        },
+        "distance_m": hit.distance_m,
+        "available_quantity": hit.available_quantity,
+        "availability": hit.availability,
+        "stock_updated_at": hit.stock_updated_at,
+        "stock_fresh": hit.stock_fresh,
+        "pickup_today_until": hit.pickup_today_until,
+        "next_pickup_from": hit.next_pickup_from,
+        "open_now": hit.open_now,
+        "relevance": hit.relevance,
+    }
+
+
+def search_page_json(result: SearchResult, request: Request) -> dict[str, Any]:
+    """The search answer as plain data (the shape of `SearchPageSerializer`)."""
+    url = request.build_absolute_uri()
+    product_base = request.build_absolute_uri("/api/v1/products/")
+    shop_base = request.build_absolute_uri("/api/v1/shops/")
+    page = result.params.page
+    previous = None
+    if page > 1:
+        previous = (
+            remove_query_param(url, "page") if page == 2 else replace_query_param(url, "page", page - 1)
+        )
+    return {
+        "count": result.count,
+        "has_more": result.has_more,
+        "next": replace_query_param(url, "page", page + 1) if result.has_more else None,
+        "previous": previous,
+        "ordering": result.ordering,
+        "corrections": result.corrections,
+        "results": [_hit_json(hit, product_base=product_base, shop_base=shop_base) for hit in result.hits],
+    }
+
+
+class SearchView(APIView):
+    """What can I pick up near me today? Products in stock nearby, nearest (or best matching) first."""
+
+    authentication_classes: list[Any] = []  # public and read-only: no session lookup on the hot path
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="search",
+        parameters=[SearchQuerySerializer],
+        responses={200: SearchPageSerializer, 400: ERRORS_400},
+        tags=["residents"],
+    )
+    def get(self, request: Request) -> HttpResponse:
+        query = SearchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        params = SearchParams(
+            lat=data["lat"],
+            lng=data["lng"],
+            radius_km=data["radius_km"],
+            q=data["q"],
+            category=data["category"],
+            available_today=data["available_today"],
+            open_now=data["open_now"],
+            max_price=data["max_price"],
+            shop=data["shop"],
+            ordering=data["ordering"],
+            page=data["page"],
+            page_size=data["page_size"],
+        )
+        now = timezone.now()
+        result = product_search_nearby(params=params, now=now)
+        body = orjson.dumps(search_page_json(result, request))
+        search_event_record(
+            query=params.q,
+            category=params.category,
+            lat=params.lat,
+            lng=params.lng,
+            radius_km=params.radius_km,
+            available_today=params.available_today,
+            result_count=result.count if result.count is not None else params.offset + len(result.hits),
+            channel="api",
+            now=now,
+        )
+        return HttpResponse(body, content_type="application/json")
+
+
+# --- shops ------------------------------------------------------------------------------------------
+
+
+def _shop_filter_params(request: Request) -> dict[str, Any]:
+    filters = ShopFilterSerializer(data=request.query_params)
+    filters.is_valid(raise_exception=True)
+    data = filters.validated_data
+    category_ids = None
+    if data["category"]:
+        category_ids = category_subtree_ids(data["category"])
+        if category_ids is None:
+            raise ValidationError({"category": [_("Unknown category.")]})
+    near = None
+    if data["lat"] is not None:
+        near = Near(lat=data["lat"], lng=data["lng"], radius_km=data["radius_km"])
+    return {
+        "q": data["q"].strip(),
+        "category_ids": category_ids,
+        "featured": data["featured"],
+        "bbox": data["in_bbox"],
+        "near": near,
+    }
+
+
+class _BoardContextMixin:
+    request: Request
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
+        now = timezone.now()
+        context.update(now=now, board=pickup_board(now=now), fresh_since=stock_fresh_since(now=now))
+        return context
+
+
+@extend_schema(
+    parameters=[ShopFilterSerializer],
+    responses={200: ShopSerializer(many=True), 400: ERRORS_400},
+    tags=["residents"],
+)
+class ShopListView(_BoardContextMixin, generics.ListAPIView):
+    """Active shops, by name or (with lat/lng) nearest first."""
+
+    serializer_class = ShopSerializer
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    def get_queryset(self) -> Any:
+        return shops_filtered(**_shop_filter_params(self.request)).prefetch_related("categories")
+
+
+@extend_schema(
+    parameters=[ShopFilterSerializer],
+    responses={200: ShopMapSerializer(many=True), 400: ERRORS_400},
+    tags=["residents"],
+    description=_("GeoJSON FeatureCollection of the active shops (same filters as the list), not paginated."),
+)
+class ShopMapView(_BoardContextMixin, generics.ListAPIView):
+    """The shops on the map as GeoJSON."""
+
+    serializer_class = ShopMapSerializer
+    pagination_class = None
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    def get_queryset(self) -> Any:
+        return shops_filtered(**_shop_filter_params(self.request)).prefetch_related("categories")
+
+
+def _local_now(shop: Shop, now: datetime) -> datetime:
+    return now.astimezone(ZoneInfo(shop.time_zone))
+
+
+class ShopDetailView(APIView):
+    """One shop with its weekly hours, today's hours, whether it is open now and its special days ahead."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: ShopDetailSerializer, 404: ERROR_404}, tags=["residents"])
+    def get(self, request: Request, slug: str) -> Response:
+        now = timezone.now()
+        shop = shops_visible().prefetch_related("categories").filter(slug=slug).first()
+        if shop is None:
+            raise NotFound()
+        today = _local_now(shop, now).date()
+        schedule = shop_schedule_from(shop=shop, start=today, days=SPECIAL_DAYS_AHEAD)
+        lead = timedelta(minutes=shop.pickup_lead_minutes)
+        windows = schedule.windows(today)
+        shop.weekly_hours = [  # type: ignore[attr-defined]
+            {"weekday": weekday, "opens": i.opens.strftime("%H:%M"), "closes": i.closes.strftime("%H:%M")}
+            for weekday in sorted(schedule.weekly)
+            for i in schedule.weekly[weekday]
+        ]
+        shop.today = (  # type: ignore[attr-defined]
+            {
+                "opens": windows[0].start,
+                "closes": windows[-1].end,
+                "intervals": [
+                    {"opens": w.start.strftime("%H:%M"), "closes": w.end.strftime("%H:%M")} for w in windows
+                ],
+            }
+            if windows
+            else None
+        )
+        shop.special_days_ahead = [  # type: ignore[attr-defined]
+            hours_day_data(day) for day in schedule.days(today, SPECIAL_DAYS_AHEAD) if day.source != "weekly"
+        ]
+        shop.open_now = schedule.is_open(now)  # type: ignore[attr-defined]
+        shop.pickup_today_until = schedule.pickup_today_until(now, lead)  # type: ignore[attr-defined]
+        shop.next_pickup_from = (  # type: ignore[attr-defined]
+            None if shop.pickup_today_until else schedule.next_pickup_from(now, lead)  # type: ignore[attr-defined]
+        )
+        context = {"request": request, "now": now}
+        return Response(ShopDetailSerializer(shop, context=context).data)
+
+
+class ShopHoursView(APIView):
+    """The effective hours of each day of a date range (weekly hours, city calendar, special days)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", str, description=_("First date, YYYY-MM-DD (default: today)")),
+            OpenApiParameter("days", int, description=_("Number of days, 1 to 62 (default 7)")),
+        ],
+        responses={200: DayHoursSerializer(many=True), 400: ERRORS_400, 404: ERROR_404},
+        tags=["residents"],
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        query = HoursQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        shop = shop_get_public(slug=slug)
+        start = query.validated_data["from"] or _local_now(shop, timezone.now()).date()
+        days = query.validated_data["days"]
+        schedule = shop_schedule_from(shop=shop, start=start, days=days)
+        return Response([hours_day_data(day) for day in schedule.days(start, days)])
+
+
+@extend_schema(responses={200: ProductSerializer(many=True), 404: ERROR_404}, tags=["residents"])
+class ShopProductsView(_BoardContextMixin, generics.ListAPIView):
+    """A shop's listed products with what can be reserved now, by title."""
+
+    serializer_class = ProductSerializer
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Product.objects.none()
+        shop = shop_get_public(slug=self.kwargs["slug"])
+        return products_listed_for_shop(shop=shop)
+
+
+class ProductDetailView(APIView):
+    """One listed product with its shop and when it can be picked up."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: ProductDetailSerializer, 404: ERROR_404}, tags=["residents"])
+    def get(self, request: Request, pk: int) -> Response:
+        now = timezone.now()
+        product: Product = product_get_public(product_id=pk, now=now)
+        board = pickup_board(now=now)
+        product.pickup_today_until = board.pickup_today_until(product.shop_id, now)  # type: ignore[attr-defined]
+        product.next_pickup_from = (  # type: ignore[attr-defined]
+            None
+            if product.pickup_today_until  # type: ignore[attr-defined]
+            else board.next_pickup_from(product.shop_id, now)
+        )
+        product.open_now = board.is_open(product.shop_id, now)  # type: ignore[attr-defined]
+        context = {"request": request, "now": now, "board": board, "fresh_since": stock_fresh_since(now=now)}
+        return Response(ProductDetailSerializer(product, context=context).data)
+
+
+class CategoryTreeView(APIView):
+    """The category tree (German names, English second)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: CategoryTreeSerializer(many=True)}, tags=["residents"])
+    def get(self, request: Request) -> Response:
+        return Response(CategoryTreeSerializer(category_tree().roots, many=True).data)

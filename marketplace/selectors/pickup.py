@@ -1,0 +1,185 @@
+"""Which active shops can still hand over an order today: a small per-process board, rebuilt every minute.
+
+The nearby search must know, for thousands of shops, whether pickup is still possible today and until when
+(weekly hours, then the city calendar, then the shop's special days; the last interval of the local day must
+end at least the shop's lead time after now). Doing that in SQL would duplicate `geo.opening_hours`; doing it
+per request in Python would cost milliseconds. So the board loads every active shop's schedule once, keeps the
+opening spans that touch the shop's local today as UTC timestamps, and answers "collectable at `now`?" by a
+binary search over the sorted order deadlines (last closing time minus lead time). The answer is exact at
+the instant asked for; only data changes (new hours, a newly approved shop) take up to `BOARD_TTL_SECONDS`
+to show.
+"""
+
+from __future__ import annotations
+
+import threading
+import time as monotonic_clock
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from geo.opening_hours import Schedule
+from marketplace.models import Shop
+from marketplace.selectors.hours import schedules_for_shops
+
+BOARD_TTL_SECONDS = 60.0
+# Schedules cover the day before today (intervals running past midnight) and the pickup horizon.
+PICKUP_HORIZON_DAYS = 14
+_SCHEDULE_DAYS = PICKUP_HORIZON_DAYS + 3
+
+
+@dataclass(frozen=True)
+class ShopDay:
+    """One shop's opening spans touching its local today, as UTC POSIX timestamps (start, end)."""
+
+    shop_id: int
+    tz: ZoneInfo
+    lead_seconds: float
+    spans: tuple[tuple[float, float], ...]
+
+    @property
+    def last_end(self) -> float | None:
+        return max((end for _, end in self.spans), default=None)
+
+    @property
+    def deadline(self) -> float | None:
+        """The latest instant at which an order can still be collected today."""
+        last = self.last_end
+        return None if last is None else last - self.lead_seconds
+
+    def pickup_today_until(self, now_ts: float) -> datetime | None:
+        last = self.last_end
+        if last is None or last < now_ts + self.lead_seconds:
+            return None
+        return datetime.fromtimestamp(last, tz=UTC).astimezone(self.tz)
+
+    def is_open(self, now_ts: float) -> bool:
+        return any(start <= now_ts < end for start, end in self.spans)
+
+
+class PickupBoard:
+    """Today's pickup state of all active shops, valid for one local day and `BOARD_TTL_SECONDS`."""
+
+    def __init__(
+        self,
+        *,
+        days: dict[int, ShopDay],
+        schedules: dict[int, Schedule],
+        valid_from: float,
+        valid_until: float,
+    ) -> None:
+        self.days = days
+        self.schedules = schedules
+        self.valid_from = valid_from
+        self.valid_until = valid_until
+        self.built_at = monotonic_clock.monotonic()
+        ordered = sorted(
+            ((day.deadline, shop_id) for shop_id, day in days.items() if day.deadline is not None),
+        )
+        self._deadlines = [deadline for deadline, _ in ordered]
+        self._deadline_ids = [shop_id for _, shop_id in ordered]
+        never = {shop_id for shop_id, day in days.items() if day.deadline is None}
+        self._never_today = sorted(never)
+
+    def covers(self, now_ts: float) -> bool:
+        fresh = monotonic_clock.monotonic() - self.built_at < BOARD_TTL_SECONDS
+        return fresh and self.valid_from <= now_ts < self.valid_until
+
+    def collectable_ids(self, now_ts: float) -> list[int]:
+        """Shops at which an order placed at `now` can still be collected today."""
+        return self._deadline_ids[bisect_left(self._deadlines, now_ts) :]
+
+    def not_collectable_ids(self, now_ts: float) -> list[int]:
+        """The other active shops (closed today, or too close to closing time)."""
+        return self._never_today + self._deadline_ids[: bisect_left(self._deadlines, now_ts)]
+
+    def open_ids(self, now_ts: float) -> list[int]:
+        return [shop_id for shop_id, day in self.days.items() if day.is_open(now_ts)]
+
+    def pickup_today_until(self, shop_id: int, now: datetime) -> datetime | None:
+        day = self.days.get(shop_id)
+        return None if day is None else day.pickup_today_until(now.timestamp())
+
+    def next_pickup_from(self, shop_id: int, now: datetime) -> datetime | None:
+        schedule = self.schedules.get(shop_id)
+        day = self.days.get(shop_id)
+        if schedule is None or day is None:
+            return None
+        return schedule.next_pickup_from(
+            now, timedelta(seconds=day.lead_seconds), horizon_days=PICKUP_HORIZON_DAYS
+        )
+
+    def is_open(self, shop_id: int, now: datetime) -> bool:
+        day = self.days.get(shop_id)
+        return day is not None and day.is_open(now.timestamp())
+
+
+def _local_midnight(d: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(d, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def _shop_day(shop_id: int, schedule: Schedule, *, today: date, lead: timedelta) -> ShopDay:
+    """Spans of `today` plus the ones of yesterday that run past midnight (as `Schedule` sees them)."""
+    midnight = _local_midnight(today, schedule.tz).timestamp()
+    spans = [
+        (window.start.timestamp(), window.end.timestamp())
+        for window in schedule.windows(today - timedelta(days=1))
+        if window.end.timestamp() > midnight
+    ]
+    spans += [(window.start.timestamp(), window.end.timestamp()) for window in schedule.windows(today)]
+    return ShopDay(shop_id=shop_id, tz=schedule.tz, lead_seconds=lead.total_seconds(), spans=tuple(spans))
+
+
+def pickup_board_build(*, now: datetime, shops: Iterable[Shop] | None = None) -> PickupBoard:
+    """Load the schedules of all active shops (four queries) and compute today's spans."""
+    shop_list = list(
+        shops if shops is not None else Shop.objects.active().only("id", "time_zone", "pickup_lead_minutes")
+    )
+    zones = {shop.time_zone for shop in shop_list} or {timezone.get_current_timezone_name()}
+    local_dates = {zone: now.astimezone(ZoneInfo(zone)).date() for zone in zones}
+    start = min(local_dates.values()) - timedelta(days=1)
+    schedules = schedules_for_shops(shop_list, start=start, days=_SCHEDULE_DAYS)
+    days = {
+        shop.pk: _shop_day(
+            shop.pk,
+            schedules[shop.pk],
+            today=local_dates[shop.time_zone],
+            lead=timedelta(minutes=shop.pickup_lead_minutes),
+        )
+        for shop in shop_list
+    }
+    valid_from = max(_local_midnight(d, ZoneInfo(zone)).timestamp() for zone, d in local_dates.items())
+    valid_until = min(
+        _local_midnight(d + timedelta(days=1), ZoneInfo(zone)).timestamp() for zone, d in local_dates.items()
+    )
+    return PickupBoard(days=days, schedules=schedules, valid_from=valid_from, valid_until=valid_until)
+
+
+_board: PickupBoard | None = None
+_board_lock = threading.Lock()
+
+
+def pickup_board(*, now: datetime) -> PickupBoard:
+    """The cached board for `now`; rebuilt when older than a minute or when `now` is another local day."""
+    global _board
+    now_ts = now.timestamp()
+    board = _board
+    if board is not None and board.covers(now_ts):
+        return board
+    with _board_lock:
+        board = _board
+        if board is None or not board.covers(now_ts):
+            board = pickup_board_build(now=now)
+            _board = board
+    return board
+
+
+def pickup_board_clear() -> None:
+    """Forget the cached board (tests; after bulk changes of opening hours in this process)."""
+    global _board
+    with _board_lock:
+        _board = None

@@ -1,0 +1,121 @@
+"""What residents may see of shops and products: active shops, listed products (anything else is 404)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.contrib.gis.db.models.functions import Distance
+from django.contrib.gis.geos import Point, Polygon
+from django.contrib.gis.measure import D
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from geo.opening_hours import EffectiveDay, Schedule
+from marketplace.exceptions import NotFound
+from marketplace.models import FeaturedShop, Product, Shop
+from marketplace.selectors.hours import schedules_for_shops
+from marketplace.selectors.stock import products_with_availability
+
+HOURS_MAX_DAYS = 62
+SPECIAL_DAYS_AHEAD = 62
+
+
+@dataclass(frozen=True)
+class Near:
+    lat: float
+    lng: float
+    radius_km: float
+
+
+def shops_visible() -> QuerySet[Shop]:
+    """Shops residents may see: active ones only (pending, suspended, rejected answer 404)."""
+    return Shop.objects.active()
+
+
+def shops_filtered(
+    *,
+    q: str = "",
+    category_ids: list[int] | None = None,
+    featured: bool | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    near: Near | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Shop]:
+    """Active shops matching the filters of `GET /shops/` and `/shops/map/`; nearest first with `near`."""
+    now = now or timezone.now()
+    shops = shops_visible()
+    if q:
+        for word in q.split()[:8]:
+            in_category = Exists(
+                Shop.categories.through.objects.filter(
+                    shop_id=OuterRef("pk"), category__name__unaccent__icontains=word
+                )
+            )
+            shops = shops.filter(
+                Q(name__unaccent__icontains=word) | Q(description__unaccent__icontains=word) | Q(in_category)
+            )
+    if category_ids is not None:
+        shops = shops.filter(
+            Exists(
+                Shop.categories.through.objects.filter(shop_id=OuterRef("pk"), category_id__in=category_ids)
+            )
+        )
+    if featured is not None:
+        live = Exists(FeaturedShop.objects.live(at=now).filter(shop_id=OuterRef("pk")))
+        shops = shops.filter(live if featured else ~live)
+    if bbox is not None:
+        shops = shops.filter(location__intersects=Polygon.from_bbox(bbox))
+    if near is not None:
+        point = Point(near.lng, near.lat, srid=4326)
+        shops = (
+            shops.filter(location__dwithin=(point, D(km=near.radius_km)))
+            .annotate(distance=Distance("location", point))
+            .order_by("distance", "pk")
+        )
+    else:
+        shops = shops.order_by("name", "pk")
+    return shops
+
+
+def shop_get_public(*, slug: str) -> Shop:
+    """An active shop by slug; `NotFound` otherwise (the same for pending and unknown)."""
+    shop = shops_visible().filter(slug=slug).first()
+    if shop is None:
+        raise NotFound()
+    return shop
+
+
+def products_listed_for_shop(*, shop: Shop, now: datetime | None = None) -> QuerySet[Product]:
+    """A shop's listed products with `available` at `now`, by title."""
+    now = now or timezone.now()
+    return products_with_availability(
+        Product.objects.listed().filter(shop=shop).select_related("category"), now=now
+    ).order_by("title", "pk")
+
+
+def product_get_public(*, product_id: int, now: datetime | None = None) -> Product:
+    """A listed product of an active shop with `available` at `now`; `NotFound` otherwise."""
+    now = now or timezone.now()
+    product = (
+        products_with_availability(
+            Product.objects.listed().filter(pk=product_id, shop__status=Shop.Status.ACTIVE), now=now
+        )
+        .select_related("shop", "category")
+        .first()
+    )
+    if product is None:
+        raise NotFound()
+    return product
+
+
+def shop_schedule_from(*, shop: Shop, start: date, days: int) -> Schedule:
+    """The schedule of one shop covering `start - 1` .. `start + days + 15` (pickup horizon included)."""
+    return schedules_for_shops([shop], start=start - timedelta(days=1), days=days + 16)[shop.pk]
+
+
+def shop_effective_hours(*, shop: Shop, start: date, days: int) -> list[EffectiveDay]:
+    """The effective hours of `days` days from `start` (weekly hours, city calendar, special days)."""
+    if not 1 <= days <= HOURS_MAX_DAYS:
+        raise ValueError(f"days must be between 1 and {HOURS_MAX_DAYS}")
+    return shop_schedule_from(shop=shop, start=start, days=days).days(start, days)
