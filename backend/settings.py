@@ -149,7 +149,11 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or env_bool("CELERY_TASK_ALWAYS_EAGER",
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "reservations-sweep": {"task": "marketplace.tasks.reservations_sweep", "schedule": 60.0},
+    "reservations-remind": {"task": "marketplace.tasks.reservations_remind", "schedule": 300.0},
+    "idempotency-purge": {"task": "marketplace.tasks.idempotency_records_purge", "schedule": 3600.0},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -236,6 +240,8 @@ LADENKARTE_MAX_ACTIVE_RESERVATIONS_PER_EMAIL = env_int("LADENKARTE_MAX_ACTIVE_RE
 LADENKARTE_MAX_UNITS_PER_LINE = env_int("LADENKARTE_MAX_UNITS_PER_LINE", 10)
 LADENKARTE_RESERVATION_RATE = env_str("LADENKARTE_RESERVATION_RATE", "20/h")
 LADENKARTE_IDEMPOTENCY_HOURS = env_int("LADENKARTE_IDEMPOTENCY_HOURS", 24)
+# Proxies in front of the app whose X-Forwarded-For entries are trusted (rate limits key on the client IP).
+LADENKARTE_TRUSTED_PROXIES = env_int("LADENKARTE_TRUSTED_PROXIES", 0)
 LADENKARTE_SYNC_MAX_ROWS = 10_000
 LADENKARTE_CSV_MAX_BYTES = env_int("LADENKARTE_CSV_MAX_BYTES", 10 * 1024 * 1024)
 LADENKARTE_DEFAULT_PRICE_CURRENCY = "EUR"

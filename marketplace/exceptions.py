@@ -75,3 +75,26 @@ class RateLimited(DomainError):
     code = "rate_limited"
     status = 429
     default_message = "Too many requests. Please try again later."
+
+
+class TooManyUnits(LimitExceeded):
+    code = "too_many_units"
+    status = 422
+    default_message = "Too many units of one item in one reservation."
+
+
+class TooManyActiveReservations(LimitExceeded):
+    code = "too_many_active_reservations"
+    default_message = "This e-mail address already has the maximum number of open reservations."
+
+
+class ShopUnavailable(DomainError):
+    code = "shop_unavailable"
+    status = 409
+    default_message = "The shop does not take reservations at the moment."
+
+
+class PickupUnavailable(DomainError):
+    code = "pickup_unavailable"
+    status = 409
+    default_message = "The shop has no opening hours in the coming days in which the items could be collected."

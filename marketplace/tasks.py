@@ -35,3 +35,42 @@ def shop_status_notify(*, shop_id: int, event: str, message: str = "") -> int:
     from marketplace.services.shops import shop_status_email_send
 
     return shop_status_email_send(shop_id=shop_id, event=event, message=message)
+
+
+@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def reservation_notify(reservation_id: int, event: str, token: str = "", by: str = "") -> int:
+    """E-mail the resident (and for new or resident-cancelled ones the shop) about a reservation event."""
+    from marketplace.services.reservation_emails import reservation_email_send
+
+    return reservation_email_send(reservation_id=reservation_id, event=event, token=token, by=by)
+
+
+@shared_task(ignore_result=True)
+def reservations_notify_expired(reservation_ids: list[int]) -> None:
+    """One e-mail task per reservation the sweeper expired."""
+    for reservation_id in reservation_ids:
+        reservation_notify.delay(reservation_id, "expired")
+
+
+@shared_task(ignore_result=True)
+def reservations_sweep() -> int:
+    """Celery beat: expire past-due reservations and release their stock."""
+    from marketplace.services.reservations import reservations_sweep as sweep
+
+    return sweep()
+
+
+@shared_task(ignore_result=True)
+def reservations_remind() -> int:
+    """Celery beat: remind residents shortly before their hold expires."""
+    from marketplace.services.reservations import reservations_remind as remind
+
+    return len(remind())
+
+
+@shared_task(ignore_result=True)
+def idempotency_records_purge() -> int:
+    """Celery beat: delete idempotency records past their expiry."""
+    from marketplace.services.idempotency import idempotency_records_purge as purge
+
+    return purge()

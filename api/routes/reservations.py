@@ -1,5 +1,11 @@
-"""API routes: reservations."""
+"""API routes: residents' reservations (create, status and cancel with code + token)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from api.views import reservations as views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("reservations/", views.ReservationCreateView.as_view(), name="reservation-create"),
+    path("reservations/<str:code>/", views.ReservationDetailView.as_view(), name="reservation-detail"),
+    path("reservations/<str:code>/cancel/", views.ReservationCancelView.as_view(), name="reservation-cancel"),
+]

@@ -1,0 +1,128 @@
+"""Residents' reservations: create (idempotent, rate limited), status and cancel with code + token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils import translation
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.authentication import ApiKeyAuthentication
+from api.clients import client_scope
+from api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from api.idempotency import idempotent
+from api.permissions import request_api_key
+from api.rate_limits import rate_limit_hit
+from api.serializers import reservations as s
+from marketplace.selectors.reservations import reservation_get_by_token, reservation_get_in_shop
+from marketplace.services import reservations as services
+from marketplace.services.reservation_emails import reservation_status_url
+
+TOKEN_HEADER = "X-Reservation-Token"  # noqa: S105 - a header name
+
+_TOKEN_PARAMETERS = [
+    OpenApiParameter(
+        TOKEN_HEADER, str, OpenApiParameter.HEADER, required=False, description="The secret token."
+    ),
+    OpenApiParameter(
+        "token", str, OpenApiParameter.QUERY, required=False, description="The token (from e-mail)."
+    ),
+]
+_ERROR = OpenApiResponse(description='{"error": {"code", "message", "details"}}')
+
+
+def _token(request: Request) -> str:
+    return request.headers.get(TOKEN_HEADER) or request.query_params.get("token") or ""
+
+
+class ResidentView(APIView):
+    # API-key clients (e.g. a town app) may reserve for residents; browsers come anonymously or by session.
+    authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
+    permission_classes: list[Any] = []
+
+
+class ReservationCreateView(ResidentView):
+    @extend_schema(
+        operation_id="reservation_create",
+        request=s.ReservationCreateInput,
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Recommended; required for API-key clients. Repeats get the first answer (24 h).",
+            )
+        ],
+        responses={
+            201: s.ReservationCreatedOutput,
+            400: _ERROR,
+            409: _ERROR,
+            422: _ERROR,
+            429: _ERROR,
+        },
+        tags=["reservations"],
+    )
+    @idempotent(seal_fields=("token", "url"))
+    def post(self, request: Request) -> Response:
+        rate_limit_hit(
+            bucket="reservation-create",
+            client=client_scope(request),
+            rate=settings.LADENKARTE_RESERVATION_RATE,
+        )
+        serializer = s.ReservationCreateInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        language = data.get("language") or translation.get_language_from_request(request)
+        api_key = request_api_key(request)
+        created = services.reservation_create(
+            items=[
+                services.LineRequest(product_id=i["product_id"], quantity=i["quantity"])
+                for i in data["items"]
+            ],
+            contact=services.Contact(
+                name=data["customer"]["name"],
+                email=data["customer"]["email"],
+                phone=data["customer"]["phone"],
+            ),
+            language=language,
+            actor=services.Actor(user=None if api_key else request.user, api_key=api_key),
+        )
+        reservation = reservation_get_in_shop(shop=created.reservation.shop, code=created.reservation.code)
+        body = s.reservation_data(reservation)
+        body["token"] = created.token
+        body["url"] = reservation_status_url(code=reservation.code, token=created.token, language=language)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ReservationDetailView(ResidentView):
+    @extend_schema(
+        operation_id="reservation_retrieve",
+        parameters=_TOKEN_PARAMETERS,
+        responses={200: s.ReservationOutput, 404: _ERROR},
+        tags=["reservations"],
+    )
+    def get(self, request: Request, code: str) -> Response:
+        reservation = reservation_get_by_token(code=code, token=_token(request))
+        return Response(s.reservation_data(reservation))
+
+
+class ReservationCancelView(ResidentView):
+    @extend_schema(
+        operation_id="reservation_cancel",
+        request=None,
+        parameters=_TOKEN_PARAMETERS,
+        responses={200: s.ReservationOutput, 404: _ERROR, 409: _ERROR},
+        tags=["reservations"],
+    )
+    def post(self, request: Request, code: str) -> Response:
+        reservation = reservation_get_by_token(code=code, token=_token(request))
+        services.reservation_cancel(reservation=reservation, by="resident")
+        reservation = reservation_get_by_token(code=code, token=_token(request))
+        return Response(s.reservation_data(reservation))

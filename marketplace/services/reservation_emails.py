@@ -1,0 +1,165 @@
+"""E-mails about reservations, in the resident's language (German or English), sent from Celery after commit.
+
+The resident's confirmation carries the code, a QR code of it (PNG) for the shop to scan, the pickup window,
+the status link with the secret token (the only time it is sent) and an .ics calendar file.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import segno
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+from marketplace.models import Reservation
+
+RESIDENT_EVENTS = ("created", "ready", "reminder", "cancelled", "expired")
+MERCHANT_EVENTS = ("created", "cancelled")
+STATUS_PATH = "/reservierung/{code}/"
+
+
+def reservation_status_url(*, code: str, token: str, language: str = "de") -> str:
+    """The resident's status page on the website (German paths; English under /en/)."""
+    prefix = "" if language == settings.LANGUAGE_CODE else f"/{language}"
+    return f"{settings.SITE_URL}{prefix}{STATUS_PATH.format(code=code)}?token={token}"
+
+
+def _language(reservation: Reservation) -> str:
+    codes = {code for code, _name in settings.LANGUAGES}
+    return reservation.language if reservation.language in codes else settings.LANGUAGE_CODE
+
+
+def _local(value: datetime, reservation: Reservation) -> str:
+    local = timezone.localtime(value, ZoneInfo(reservation.shop.time_zone))
+    return formats.date_format(local, "DATETIME_FORMAT")
+
+
+def reservation_qr_png(code: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(code, error="m").save(buffer, kind="png", scale=8, border=2)
+    return buffer.getvalue()
+
+
+def reservation_ics(reservation: Reservation) -> bytes:
+    """A calendar entry for the pickup window, at the shop's address."""
+    shop = reservation.shop
+    calendar = Calendar()
+    calendar.add("prodid", "-//Ladenkarte//Reservierung//DE")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"reservation-{reservation.code}@ladenkarte")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", reservation.pickup_from)
+    event.add("dtend", reservation.expires_at)
+    event.add(
+        "summary",
+        _("Pick up reservation %(code)s at %(shop)s") % {"code": reservation.code, "shop": shop.name},
+    )
+    event.add("location", f"{shop.name}, {shop.street}, {shop.postcode} {shop.city}")
+    event.add("description", _("Reservation code: %(code)s") % {"code": reservation.code})
+    calendar.add_component(event)
+    return bytes(calendar.to_ical())
+
+
+def _context(reservation: Reservation, *, event: str, token: str, by: str) -> dict[str, object]:
+    language = _language(reservation)
+    return {
+        "reservation": reservation,
+        "shop": reservation.shop,
+        "lines": [(line.quantity, line.product.title) for line in reservation.lines.all()],
+        "event": event,
+        "by": by,
+        "pickup_from": _local(reservation.pickup_from, reservation),
+        "expires_at": _local(reservation.expires_at, reservation),
+        "status_url": reservation_status_url(code=reservation.code, token=token, language=language)
+        if token
+        else "",
+        "site_url": settings.SITE_URL,
+        "town": settings.LADENKARTE_TOWN,
+    }
+
+
+def _resident_subject(event: str, reservation: Reservation) -> str:
+    values = {"code": reservation.code, "shop": reservation.shop.name}
+    subjects = {
+        "created": _("Your reservation %(code)s at %(shop)s"),
+        "ready": _("Ready for pickup: %(code)s at %(shop)s"),
+        "reminder": _("Reminder: pick up %(code)s at %(shop)s today"),
+        "cancelled": _("Reservation %(code)s cancelled"),
+        "expired": _("Reservation %(code)s expired"),
+    }
+    return subjects[event] % values
+
+
+def _merchant_subject(event: str, reservation: Reservation) -> str:
+    values = {"code": reservation.code, "name": reservation.customer_name}
+    subjects = {
+        "created": _("New reservation %(code)s from %(name)s"),
+        "cancelled": _("Reservation %(code)s cancelled by %(name)s"),
+    }
+    return subjects[event] % values
+
+
+def _load(reservation_id: int) -> Reservation | None:
+    return (
+        Reservation.objects.select_related("shop")
+        .prefetch_related("lines__product")
+        .filter(pk=reservation_id)
+        .first()
+    )
+
+
+def reservation_resident_email(
+    reservation: Reservation, *, event: str, token: str = "", by: str = ""
+) -> EmailMessage:
+    """The resident's e-mail for `event`, rendered in the reservation's language."""
+    with translation.override(_language(reservation)):
+        context = _context(reservation, event=event, token=token, by=by)
+        message = EmailMessage(
+            subject=_resident_subject(event, reservation),
+            body=render_to_string("marketplace/email/reservation_resident.txt", context),
+            to=[reservation.customer_email],
+            reply_to=[reservation.shop.email] if reservation.shop.email else None,
+        )
+        if event in ("created", "ready"):
+            message.attach(f"{reservation.code}.png", reservation_qr_png(reservation.code), "image/png")
+        if event == "created":
+            message.attach(f"{reservation.code}.ics", reservation_ics(reservation), "text/calendar")
+    return message
+
+
+def reservation_merchant_email(reservation: Reservation, *, event: str) -> EmailMessage | None:
+    """The shop's e-mail (site language) about a new or cancelled reservation; None without a shop e-mail."""
+    if not reservation.shop.email:
+        return None
+    with translation.override(settings.LANGUAGE_CODE):
+        context = _context(reservation, event=event, token="", by="")
+        context["merchant_url"] = f"{settings.SITE_URL}/mein-laden/"
+        return EmailMessage(
+            subject=_merchant_subject(event, reservation),
+            body=render_to_string("marketplace/email/reservation_merchant.txt", context),
+            to=[reservation.shop.email],
+        )
+
+
+def reservation_email_send(*, reservation_id: int, event: str, token: str = "", by: str = "") -> int:
+    """Send the e-mails that belong to `event` (resident; the shop for new or resident-cancelled)."""
+    reservation = _load(reservation_id)
+    if reservation is None:
+        return 0
+    sent = 0
+    if event in RESIDENT_EVENTS:
+        sent += reservation_resident_email(reservation, event=event, token=token, by=by).send()
+    if event == "created" or (event == "cancelled" and by == "resident"):
+        merchant = reservation_merchant_email(reservation, event=event)
+        if merchant is not None:
+            sent += merchant.send()
+    return sent

@@ -1,0 +1,720 @@
+"""Reservations: hold stock for pickup without ever overselling, and release it on every way out.
+
+Counters: `Product.quantity_held` is the sum of the lines of reservations in an active status (held, ready),
+including ones past `expires_at` that nobody has tidied yet. Reads subtract only unexpired holds
+(`marketplace.selectors.stock`), so expiry is exact by timestamp; the sweeper only tidies.
+
+Locking: a new hold takes product rows in primary-key order (one conditional UPDATE each); state changes of
+an existing reservation lock the reservation row, then its products in primary-key order. Whoever holds
+product rows and wants reservation rows (the inline tidy) uses SKIP LOCKED and never waits: no cycle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, Literal
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Sum
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.exceptions import (
+    InsufficientStock,
+    InvalidTransition,
+    PickupUnavailable,
+    ReservationNotCancellable,
+    ShopUnavailable,
+    TooManyActiveReservations,
+    TooManyUnits,
+    ValidationFailed,
+)
+from marketplace.models import ApiKey, Product, Reservation, ReservationLine, Shop, StockMovement, Webhook
+from marketplace.selectors.hours import pickup_lead, shop_schedule
+from marketplace.selectors.stock import ACTIVE_STATUSES, stock_fresh_since
+from marketplace.services.webhooks import webhook_event_emit
+
+# Readable aloud: no 0/O, no 1/I. 32 symbols, 6 of them: 2**30 codes.
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_ATTEMPTS = 8
+TOKEN_BYTES = 24
+# Tidy at most this many expired reservations inline per product while reserving; the sweeper does the rest.
+INLINE_TIDY_LIMIT = 50
+
+_PRODUCT = Product._meta.db_table
+_RESERVATION = Reservation._meta.db_table
+_LINE = ReservationLine._meta.db_table
+
+CancelledBy = Literal["resident", "merchant"]
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    """One requested product and quantity."""
+
+    product_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who reserves: name, e-mail, optional phone."""
+
+    name: str
+    email: str
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class CreatedReservation:
+    """A new reservation and its access token: the token exists only here, the database keeps its hash."""
+
+    reservation: Reservation
+    token: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who changes stock, for the audit trail."""
+
+    user: Any = None
+    api_key: ApiKey | None = None
+
+
+NOBODY = Actor()
+
+
+def reservation_code_new() -> str:
+    """A fresh code like `K7P-4QX` from `secrets`."""
+    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+    return f"{chars[:3]}-{chars[3:]}"
+
+
+def reservation_code_normalize(raw: str) -> str:
+    """Accept what people type: lower case, spaces, a missing dash."""
+    cleaned = "".join(raw.split()).upper().replace("-", "")
+    return f"{cleaned[:3]}-{cleaned[3:]}" if len(cleaned) == 6 else cleaned
+
+
+def reservation_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _merge_lines(items: Iterable[LineRequest]) -> dict[int, int]:
+    merged: dict[int, int] = defaultdict(int)
+    for item in items:
+        if item.quantity < 1:
+            raise ValidationFailed(
+                _("The input is not valid."), details={"items": [_("Every quantity must be at least 1.")]}
+            )
+        merged[item.product_id] += item.quantity
+    if not merged:
+        raise ValidationFailed(
+            _("The input is not valid."), details={"items": [_("At least one item is required.")]}
+        )
+    return dict(sorted(merged.items()))
+
+
+def _email_lock_key(email: str) -> int:
+    digest = hashlib.sha256(f"reservation-email:{email.lower()}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def reservation_window(*, shop: Shop, now: datetime) -> tuple[datetime, datetime]:
+    """(pickup from, held until) for an order placed at `now`.
+
+    By default the hold lasts until closing time of the first local day on which pickup is still possible
+    (after the shop's lead time). With `Shop.hold_minutes` the hold lasts that long from the moment pickup
+    becomes possible, capped at that day's closing time: a hold never runs through a night.
+    """
+    schedule = shop_schedule(shop, now=now)
+    lead = pickup_lead(shop)
+    window = schedule.next_pickup(now, lead)
+    closing = schedule.hold_until(now, lead)
+    if window is None or closing is None:
+        raise PickupUnavailable(_("The shop has no opening hours in the coming days in which to collect."))
+    pickup_from = window.start
+    expires_at = closing
+    if shop.hold_minutes:
+        expires_at = min(pickup_from + timedelta(minutes=shop.hold_minutes), closing)
+    if expires_at <= now:
+        raise PickupUnavailable(_("The shop has no opening hours in the coming days in which to collect."))
+    return pickup_from, expires_at
+
+
+def _availability_now(product_ids: Sequence[int], *, now: datetime) -> dict[int, int]:
+    """Exact units available at `now` per product (on hand minus unexpired holds, never below 0)."""
+    held = dict(
+        ReservationLine.objects.filter(
+            product_id__in=product_ids,
+            reservation__status__in=ACTIVE_STATUSES,
+            reservation__expires_at__gt=now,
+        )
+        .order_by()
+        .values("product_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("product_id", "total")
+    )
+    on_hand = dict(Product.objects.filter(pk__in=product_ids).values_list("pk", "quantity_on_hand"))
+    return {pk: max(on_hand.get(pk, 0) - (held.get(pk) or 0), 0) for pk in product_ids}
+
+
+def _insufficient(lines: dict[int, int], *, now: datetime, stale: set[int]) -> InsufficientStock:
+    available = _availability_now(list(lines), now=now)
+    return InsufficientStock(
+        _("Not enough stock for at least one item."),
+        details={
+            "items": [
+                {
+                    "product_id": pk,
+                    "requested": quantity,
+                    "available": 0 if pk in stale else available[pk],
+                }
+                for pk, quantity in lines.items()
+            ]
+        },
+    )
+
+
+def _hold_conditional(cursor: Any, *, product_id: int, quantity: int) -> tuple[int, int] | None:
+    # The whole no-oversell rule in one statement: the row lock and the check are the same UPDATE.
+    cursor.execute(
+        f"UPDATE {_PRODUCT} SET quantity_held = quantity_held + %s "  # noqa: S608 - table name from the model
+        "WHERE id = %s AND quantity_on_hand - quantity_held >= %s RETURNING quantity_on_hand, quantity_held",
+        [quantity, product_id, quantity],
+    )
+    row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _hold_exact(
+    cursor: Any, *, product_id: int, quantity: int, now: datetime, locked: set[int]
+) -> tuple[int, int] | None:
+    """The counter said no: lock the row, tidy expired holds, and decide on the exact figure at `now`."""
+    cursor.execute(f"SELECT id FROM {_PRODUCT} WHERE id = %s FOR UPDATE", [product_id])  # noqa: S608
+    if cursor.fetchone() is None:
+        return None
+    _tidy_expired_on_product(product_id=product_id, now=now, locked=locked | {product_id})
+    row = _hold_conditional(cursor, product_id=product_id, quantity=quantity)
+    if row is not None:
+        return row
+    # Expired holds the tidy had to skip (locked by the sweeper) still inflate the counter: count exactly.
+    if _availability_now([product_id], now=now)[product_id] < quantity:
+        return None
+    cursor.execute(
+        f"UPDATE {_PRODUCT} SET quantity_held = quantity_held + %s WHERE id = %s "  # noqa: S608
+        "RETURNING quantity_on_hand, quantity_held",
+        [quantity, product_id],
+    )
+    row = cursor.fetchone()
+    return (row[0], row[1])
+
+
+def _tidy_expired_on_product(*, product_id: int, now: datetime, locked: set[int]) -> None:
+    """Expire past-due reservations on a product whose rows we hold, without waiting."""
+    candidates = list(
+        Reservation.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status__in=ACTIVE_STATUSES, expires_at__lte=now, lines__product_id=product_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:INLINE_TIDY_LIMIT]
+    )
+    if not candidates:
+        return
+    lines = list(
+        ReservationLine.objects.filter(reservation_id__in=candidates).values_list(
+            "reservation_id", "product_id"
+        )
+    )
+    products_of: dict[int, set[int]] = defaultdict(set)
+    for reservation_id, line_product_id in lines:
+        products_of[reservation_id].add(line_product_id)
+    # Only reservations whose every product row is already ours: taking more rows here could deadlock.
+    tidy = [pk for pk in candidates if products_of[pk] <= locked]
+    if tidy:
+        _expire_locked(reservation_ids=tidy, now=now, note="expired (tidied while reserving)")
+
+
+@transaction.atomic
+def reservation_create(
+    *,
+    items: Sequence[LineRequest],
+    contact: Contact,
+    language: str = "de",
+    now: datetime | None = None,
+    actor: Actor = NOBODY,
+) -> CreatedReservation:
+    """Hold the requested quantities of one shop's products for pickup, all lines or none.
+
+    Raises `InsufficientStock` (with per-line `available`), `TooManyUnits`, `TooManyActiveReservations`,
+    `ShopUnavailable`, `PickupUnavailable` or `ValidationFailed`; nothing is held then.
+    """
+    now = now or timezone.now()
+    lines = _merge_lines(items)
+    max_units = settings.LADENKARTE_MAX_UNITS_PER_LINE
+    over = [pk for pk, quantity in lines.items() if quantity > max_units]
+    if over:
+        raise TooManyUnits(
+            _("At most %(max)d units of one item can be reserved.") % {"max": max_units},
+            details={"max_units_per_line": max_units, "product_ids": over},
+        )
+    email = contact.email.strip()
+    products = {p.pk: p for p in Product.objects.filter(pk__in=list(lines)).select_related("shop")}
+    unknown = [
+        pk for pk in lines if pk not in products or not (products[pk].active and products[pk].shop_active)
+    ]
+    if unknown:
+        raise ValidationFailed(
+            _("The input is not valid."),
+            details={
+                "items": [_("Unknown or unlisted product: %(ids)s") % {"ids": ", ".join(map(str, unknown))}]
+            },
+        )
+    shops = {p.shop_id for p in products.values()}
+    if len(shops) != 1:
+        raise ValidationFailed(
+            _("The input is not valid."), details={"items": [_("All items must belong to one shop.")]}
+        )
+    shop = next(iter(products.values())).shop
+    if not shop.is_active:
+        raise ShopUnavailable(_("The shop does not take reservations at the moment."))
+    fresh_since = stock_fresh_since(now=now)
+    stale = {pk for pk, p in products.items() if p.stock_updated_at < fresh_since}
+    if stale:
+        raise _insufficient(lines, now=now, stale=stale)
+    pickup_from, expires_at = reservation_window(shop=shop, now=now)
+
+    with connection.cursor() as cursor:
+        # Serialise reservations of one e-mail address so the per-address limit holds under concurrency.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_email_lock_key(email)])
+    max_active = settings.LADENKARTE_MAX_ACTIVE_RESERVATIONS_PER_EMAIL
+    active = (
+        Reservation.objects.alias(email_lower=Lower("customer_email"))
+        .filter(email_lower=email.lower(), status__in=ACTIVE_STATUSES, expires_at__gt=now)
+        .count()
+    )
+    if active >= max_active:
+        raise TooManyActiveReservations(
+            _("This e-mail address already has %(max)d open reservations.") % {"max": max_active},
+            details={"max_active_reservations": max_active},
+        )
+
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    reservation = _insert_reservation(
+        shop=shop,
+        contact=contact,
+        email=email,
+        language=language,
+        token=token,
+        now=now,
+        pickup_from=pickup_from,
+        expires_at=expires_at,
+    )
+    # Scheduled for after the commit; placed before the row locks to keep the locked stretch short.
+    _emit(reservation, "created", items=[(pk, products[pk].sku, quantity) for pk, quantity in lines.items()])
+
+    movements: list[StockMovement] = []
+    locked: set[int] = set()
+    with connection.cursor() as cursor:
+        for product_id, quantity in lines.items():  # primary-key order
+            row = _hold_conditional(cursor, product_id=product_id, quantity=quantity)
+            if row is None:
+                row = _hold_exact(cursor, product_id=product_id, quantity=quantity, now=now, locked=locked)
+            if row is None:
+                raise _insufficient(lines, now=now, stale=set())
+            locked.add(product_id)
+            movements.append(
+                StockMovement(
+                    product_id=product_id,
+                    source=StockMovement.Source.RESERVATION,
+                    held_delta=quantity,
+                    on_hand_after=row[0],
+                    held_after=row[1],
+                    reservation=reservation,
+                    actor_user=actor.user,
+                    actor_api_key=actor.api_key,
+                    note="held",
+                    created_at=now,
+                )
+            )
+    ReservationLine.objects.bulk_create(
+        ReservationLine(
+            reservation=reservation, product_id=pk, quantity=quantity, unit_price=products[pk].price
+        )
+        for pk, quantity in lines.items()
+    )
+    StockMovement.objects.bulk_create(movements)
+    transaction.on_commit(partial(_after_commit_created, reservation_id=reservation.pk, token=token))
+    return CreatedReservation(reservation=reservation, token=token)
+
+
+def _insert_reservation(
+    *,
+    shop: Shop,
+    contact: Contact,
+    email: str,
+    language: str,
+    token: str,
+    now: datetime,
+    pickup_from: datetime,
+    expires_at: datetime,
+) -> Reservation:
+    for _attempt in range(CODE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return Reservation.objects.create(
+                    code=reservation_code_new(),
+                    token_hash=reservation_token_hash(token),
+                    shop=shop,
+                    customer_name=contact.name.strip(),
+                    customer_email=email,
+                    customer_phone=contact.phone.strip(),
+                    language=language,
+                    status=Reservation.Status.HELD,
+                    pickup_from=pickup_from,
+                    expires_at=expires_at,
+                    created_at=now,
+                )
+        except IntegrityError as exc:
+            if "code" not in str(exc):
+                raise
+    raise RuntimeError("could not find a free reservation code")  # 2**30 codes: practically unreachable
+
+
+def _emit(
+    reservation: Reservation, event: str, *, items: Sequence[tuple[int, str, int]] | None = None
+) -> None:
+    """Schedule the webhook event `reservation.<event>` (sent after commit, if the shop has webhooks)."""
+    if items is None:
+        items = list(
+            reservation.lines.order_by("product_id").values_list("product_id", "product__sku", "quantity")
+        )
+    payload = {
+        "code": reservation.code,
+        "status": reservation.status,
+        "pickup_from": reservation.pickup_from.isoformat(),
+        "expires_at": reservation.expires_at.isoformat(),
+        "customer": {"name": reservation.customer_name},
+        "items": [{"product_id": pk, "sku": sku, "quantity": quantity} for pk, sku, quantity in items],
+    }
+    webhook_event_emit(shop=reservation.shop, event=f"reservation.{event}", payload=payload)
+
+
+# --- releasing -------------------------------------------------------------------------------------------
+
+
+def _release(
+    *,
+    lines: Sequence[tuple[int, int, int]],
+    now: datetime,
+    source: str,
+    note: str,
+    collect: bool = False,
+    actor: Actor = NOBODY,
+    skip_locked_products: bool = False,
+) -> None:
+    """Give back held units of (reservation_id, product_id, quantity) lines; `collect` also lowers on-hand.
+
+    Locks the product rows in primary-key order first, then one UPDATE for all and a movement per line.
+    """
+    if not lines:
+        return
+    product_ids = sorted({product_id for _, product_id, _ in lines})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, quantity_on_hand, quantity_held FROM {_PRODUCT} "  # noqa: S608
+            "WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+            [product_ids],
+        )
+        current = {pk: [on_hand, held] for pk, on_hand, held in cursor.fetchall()}
+        movements = []
+        totals: dict[int, int] = defaultdict(int)
+        for reservation_id, product_id, quantity in sorted(lines, key=lambda line: (line[1], line[0])):
+            state = current[product_id]
+            on_hand_delta = -min(quantity, state[0]) if collect else 0
+            state[0] += on_hand_delta
+            state[1] -= quantity
+            totals[product_id] += quantity
+            movements.append(
+                StockMovement(
+                    product_id=product_id,
+                    source=source,
+                    on_hand_delta=on_hand_delta,
+                    held_delta=-quantity,
+                    on_hand_after=state[0],
+                    held_after=state[1],
+                    reservation_id=reservation_id,
+                    actor_user=actor.user,
+                    actor_api_key=actor.api_key,
+                    note=note,
+                    created_at=now,
+                )
+            )
+        ids = list(totals)
+        quantities = [totals[pk] for pk in ids]
+        on_hand_sql = "quantity_on_hand = GREATEST(p.quantity_on_hand - v.q, 0), " if collect else ""
+        cursor.execute(
+            f"UPDATE {_PRODUCT} p SET {on_hand_sql}quantity_held = p.quantity_held - v.q "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::int[]) AS v(id, q) WHERE p.id = v.id",
+            [ids, quantities],
+        )
+    StockMovement.objects.bulk_create(movements)
+
+
+def _expire_locked(*, reservation_ids: list[int], now: datetime, note: str = "expired") -> None:
+    """Mark locked, past-due reservations `expired`, release their holds, notify after commit."""
+    Reservation.objects.filter(pk__in=reservation_ids).update(
+        status=Reservation.Status.EXPIRED, closed_at=now, updated_at=now
+    )
+    lines = list(
+        ReservationLine.objects.filter(reservation_id__in=reservation_ids).values_list(
+            "reservation_id", "product_id", "quantity"
+        )
+    )
+    _release(lines=lines, now=now, source=StockMovement.Source.SWEEPER, note=note)
+    hooked = Webhook.objects.filter(active=True, shop__reservations__in=reservation_ids).values("shop_id")
+    for reservation in Reservation.objects.filter(pk__in=reservation_ids, shop_id__in=hooked).select_related(
+        "shop"
+    ):
+        _emit(reservation, "expired")
+    transaction.on_commit(partial(_after_commit_expired, reservation_ids=list(reservation_ids)))
+
+
+def reservations_sweep(
+    *, now: datetime | None = None, batch_size: int = 1000, max_batches: int | None = None
+) -> int:
+    """Expire active reservations past `expires_at` in batches (SKIP LOCKED); returns how many were expired.
+
+    Every batch is its own transaction, so a long sweep never holds many locks and runs beside reservations.
+    """
+    now = now or timezone.now()
+    total = 0
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        with transaction.atomic():
+            ids = list(
+                Reservation.objects.select_for_update(skip_locked=True)
+                .filter(status__in=ACTIVE_STATUSES, expires_at__lte=now)
+                .order_by("expires_at", "pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                break
+            _expire_locked(reservation_ids=ids, now=now)
+        total += len(ids)
+        batches += 1
+    return total
+
+
+# --- state changes of one reservation ----------------------------------------------------------------------
+
+
+def _lock(reservation: Reservation) -> Reservation:
+    return Reservation.objects.select_for_update(of=("self",)).select_related("shop").get(pk=reservation.pk)
+
+
+def _lines_of(reservation: Reservation) -> list[tuple[int, int, int]]:
+    return list(reservation.lines.values_list("reservation_id", "product_id", "quantity"))
+
+
+def _transition_error(reservation: Reservation, *, now: datetime, cancel: bool = False) -> InvalidTransition:
+    expired = reservation.status in ACTIVE_STATUSES and reservation.expires_at <= now
+    status = Reservation.Status.EXPIRED.value if expired else reservation.status
+    details = {"status": status}
+    if cancel:
+        return ReservationNotCancellable(
+            _("The reservation can no longer be cancelled (status: %(status)s).") % {"status": status},
+            details=details,
+        )
+    return InvalidTransition(
+        _("The reservation cannot change to this state (status: %(status)s).") % {"status": status},
+        details=details,
+    )
+
+
+@transaction.atomic
+def reservation_cancel(
+    *, reservation: Reservation, by: CancelledBy, now: datetime | None = None, actor: Actor = NOBODY
+) -> Reservation:
+    """Cancel an active, unexpired reservation (the resident with the token, or the merchant)."""
+    now = now or timezone.now()
+    reservation = _lock(reservation)
+    if not reservation.is_active_at(now):
+        raise _transition_error(reservation, now=now, cancel=True)
+    reservation.status = Reservation.Status.CANCELLED
+    reservation.cancelled_by = by
+    reservation.closed_at = now
+    reservation.save(update_fields=["status", "cancelled_by", "closed_at", "updated_at"])
+    _release(
+        lines=_lines_of(reservation),
+        now=now,
+        source=StockMovement.Source.RESERVATION,
+        note=f"cancelled by {by}",
+        actor=actor,
+    )
+    _emit(reservation, "cancelled")
+    transaction.on_commit(
+        partial(_after_commit_event, reservation_id=reservation.pk, event="cancelled", by=by)
+    )
+    return reservation
+
+
+@transaction.atomic
+def reservation_mark_ready(*, reservation: Reservation, now: datetime | None = None) -> Reservation:
+    """The merchant has put the items aside: `held` -> `ready` (the hold keeps its expiry)."""
+    now = now or timezone.now()
+    reservation = _lock(reservation)
+    if reservation.status != Reservation.Status.HELD or reservation.expires_at <= now:
+        raise _transition_error(reservation, now=now)
+    reservation.status = Reservation.Status.READY
+    reservation.ready_at = now
+    reservation.save(update_fields=["status", "ready_at", "updated_at"])
+    _emit(reservation, "ready")
+    transaction.on_commit(partial(_after_commit_event, reservation_id=reservation.pk, event="ready", by=""))
+    return reservation
+
+
+@transaction.atomic
+def reservation_collect(
+    *, reservation: Reservation, now: datetime | None = None, actor: Actor = NOBODY
+) -> Reservation:
+    """The resident picked the items up: on-hand and held both drop by the reserved quantities."""
+    now = now or timezone.now()
+    reservation = _lock(reservation)
+    if not reservation.is_active_at(now):
+        raise _transition_error(reservation, now=now)
+    reservation.status = Reservation.Status.COLLECTED
+    reservation.closed_at = now
+    reservation.save(update_fields=["status", "closed_at", "updated_at"])
+    _release(
+        lines=_lines_of(reservation),
+        now=now,
+        source=StockMovement.Source.RESERVATION,
+        note="collected",
+        collect=True,
+        actor=actor,
+    )
+    _emit(reservation, "collected")
+    transaction.on_commit(
+        partial(_after_commit_event, reservation_id=reservation.pk, event="collected", by="")
+    )
+    return reservation
+
+
+@transaction.atomic
+def reservation_mark_no_show(
+    *, reservation: Reservation, now: datetime | None = None, actor: Actor = NOBODY
+) -> Reservation:
+    """The resident did not come: releases the hold. Allowed for any active reservation, expired or not."""
+    now = now or timezone.now()
+    reservation = _lock(reservation)
+    if reservation.status not in ACTIVE_STATUSES:
+        raise _transition_error(reservation, now=now)
+    reservation.status = Reservation.Status.NO_SHOW
+    reservation.closed_at = now
+    reservation.save(update_fields=["status", "closed_at", "updated_at"])
+    _release(
+        lines=_lines_of(reservation),
+        now=now,
+        source=StockMovement.Source.RESERVATION,
+        note="no-show",
+        actor=actor,
+    )
+    _emit(reservation, "no_show")
+    transaction.on_commit(partial(_after_commit_event, reservation_id=reservation.pk, event="no_show", by=""))
+    return reservation
+
+
+@transaction.atomic
+def reservations_flag_stock_conflicts(*, product_ids: Iterable[int], now: datetime | None = None) -> int:
+    """After a stock change: flag active reservations on products whose on-hand is below what they hold.
+
+    Clears the flag again where the stock is back. For the POS sync, CSV import and admin to call.
+    Returns how many reservations are flagged on these products now.
+    """
+    now = now or timezone.now()
+    ids = sorted(set(product_ids))
+    if not ids:
+        return 0
+    active = Reservation.objects.filter(status__in=ACTIVE_STATUSES, expires_at__gt=now)
+    affected = list(active.filter(lines__product_id__in=ids).distinct().values_list("pk", flat=True))
+    if not affected:
+        return 0
+    lines = list(
+        ReservationLine.objects.filter(reservation_id__in=affected).values_list(
+            "reservation_id", "product_id"
+        )
+    )
+    products = sorted({product_id for _, product_id in lines})
+    held = dict(
+        ReservationLine.objects.filter(
+            product_id__in=products, reservation__status__in=ACTIVE_STATUSES, reservation__expires_at__gt=now
+        )
+        .order_by()
+        .values("product_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("product_id", "total")
+    )
+    on_hand = dict(Product.objects.filter(pk__in=products).values_list("pk", "quantity_on_hand"))
+    short = {pk for pk in products if on_hand.get(pk, 0) < (held.get(pk) or 0)}
+    flagged = sorted({reservation_id for reservation_id, product_id in lines if product_id in short})
+    Reservation.objects.filter(pk__in=flagged, stock_conflict=False).update(
+        stock_conflict=True, updated_at=now
+    )
+    Reservation.objects.filter(pk__in=affected, stock_conflict=True).exclude(pk__in=flagged).update(
+        stock_conflict=False, updated_at=now
+    )
+    return len(flagged)
+
+
+# --- after commit -------------------------------------------------------------------------------------------
+
+
+def _after_commit_created(*, reservation_id: int, token: str) -> None:
+    from marketplace import tasks  # tasks import this module
+
+    tasks.reservation_notify.delay(reservation_id, "created", token)
+
+
+def _after_commit_event(*, reservation_id: int, event: str, by: str) -> None:
+    from marketplace import tasks
+
+    tasks.reservation_notify.delay(reservation_id, event, "", by)
+
+
+def _after_commit_expired(*, reservation_ids: list[int]) -> None:
+    from marketplace import tasks
+
+    tasks.reservations_notify_expired.delay(reservation_ids)
+
+
+# Residents get a reminder this long before expiry, for holds that last at least REMINDER_MIN_HOLD.
+REMINDER_BEFORE = timedelta(hours=2)
+REMINDER_MIN_HOLD = timedelta(hours=4)
+
+
+@transaction.atomic
+def reservations_remind(*, now: datetime | None = None) -> list[int]:
+    """Claim the reservations due for a reminder (once each) and e-mail them after commit."""
+    now = now or timezone.now()
+    due = Reservation.objects.filter(
+        status__in=ACTIVE_STATUSES,
+        reminder_sent_at__isnull=True,
+        expires_at__gt=now,
+        expires_at__lte=now + REMINDER_BEFORE,
+        expires_at__gte=F("created_at") + REMINDER_MIN_HOLD,
+    )
+    ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True))
+    Reservation.objects.filter(pk__in=ids).update(reminder_sent_at=now)
+    for reservation_id in ids:
+        transaction.on_commit(
+            partial(_after_commit_event, reservation_id=reservation_id, event="reminder", by="")
+        )
+    return ids
