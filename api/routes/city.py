@@ -1,5 +1,17 @@
-"""API routes: city."""
+"""API routes: the city's collections and featured shops, and the feeds (docs/feeds.md)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from api.views import city
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("collections/", city.CollectionListView.as_view(), name="api-collection-list"),
+    path("collections/<slug:slug>/", city.CollectionDetailView.as_view(), name="api-collection-detail"),
+    path("featured-shops/", city.FeaturedShopListView.as_view(), name="api-featured-shop-list"),
+    path(
+        "feeds/google-local-inventory/",
+        city.GoogleLocalInventoryFeedView.as_view(),
+        name="api-feed-google-local-inventory",
+    ),
+    path("feeds/opening-hours/", city.OsmOpeningHoursFeedView.as_view(), name="api-feed-opening-hours"),
+]

@@ -77,7 +77,7 @@ def google_local_inventory_rows(
             "store_code": codes[shop_id],
             "id": sku,
             "gtin": gtin,
-            "title": title,
+            "title": " ".join(title.split()),  # no tabs or line breaks in a TSV cell
             "price": f"{price:.2f} {settings.LADENKARTE_DEFAULT_PRICE_CURRENCY}",
             "quantity": str(available if fresh else 0),
             "availability": google_availability(available, fresh=fresh),

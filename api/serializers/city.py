@@ -1,0 +1,187 @@
+"""Output of the city's public endpoints: collections and featured shops (API.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import get_language
+from rest_framework import serializers
+
+from marketplace.models import Collection, CollectionItem, FeaturedShop, Product, Shop
+from marketplace.selectors.stock import availability_label
+
+
+def _absolute(context: dict[str, Any], path: str) -> str:
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def _english() -> bool:
+    return (get_language() or settings.LANGUAGE_CODE).startswith("en")
+
+
+class LatLngOut(serializers.Serializer):
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+
+
+class ShopRefOut(serializers.Serializer):
+    """A shop as collections and featured slots show it."""
+
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    address = serializers.CharField(help_text="Street, postcode and town in one line.")
+    district = serializers.CharField(allow_blank=True)
+    location = LatLngOut()
+    photo_url = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(help_text="The shop in the API.")
+
+    def to_representation(self, shop: Shop) -> dict[str, Any]:
+        return {
+            "id": shop.pk,
+            "slug": shop.slug,
+            "name": shop.name,
+            "address": f"{shop.street}, {shop.postcode} {shop.city}",
+            "district": shop.district,
+            "location": {"lat": round(shop.location.y, 6), "lng": round(shop.location.x, 6)},
+            "photo_url": shop.photo.url if shop.photo else "",
+            "url": _absolute(self.context, reverse("api-shop-detail", kwargs={"slug": shop.slug})),
+        }
+
+
+class ProductRefOut(serializers.Serializer):
+    """A listed product in a collection, with what can be reserved now."""
+
+    id = serializers.IntegerField()
+    sku = serializers.CharField()
+    gtin = serializers.CharField(allow_blank=True)
+    title = serializers.CharField()
+    brand = serializers.CharField(allow_blank=True)
+    price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    currency = serializers.CharField()
+    image_url = serializers.CharField(allow_blank=True)
+    available_quantity = serializers.IntegerField()
+    availability = serializers.ChoiceField(choices=["in_stock", "limited", "out_of_stock"])
+    shop = ShopRefOut()
+    url = serializers.CharField()
+
+    def to_representation(self, product: Product) -> dict[str, Any]:
+        available = int(getattr(product, "available", 0))
+        return {
+            "id": product.pk,
+            "sku": product.sku,
+            "gtin": product.gtin,
+            "title": product.title,
+            "brand": product.brand,
+            "price": f"{product.price:.2f}",
+            "currency": settings.LADENKARTE_DEFAULT_PRICE_CURRENCY,
+            "image_url": product.image.url if product.image else "",
+            "available_quantity": available,
+            "availability": availability_label(available),
+            "shop": ShopRefOut(context=self.context).to_representation(product.shop),
+            "url": _absolute(self.context, reverse("api-product-detail", kwargs={"pk": product.pk})),
+        }
+
+
+class CollectionItemOut(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["shop", "product"])
+    position = serializers.IntegerField()
+    note = serializers.CharField(allow_blank=True)
+    shop = ShopRefOut(allow_null=True)
+    product = ProductRefOut(allow_null=True)
+
+    def to_representation(self, item: CollectionItem) -> dict[str, Any]:
+        is_shop = item.shop_id is not None
+        return {
+            "type": "shop" if is_shop else "product",
+            "position": item.position,
+            "note": item.note,
+            "shop": ShopRefOut(context=self.context).to_representation(item.shop) if is_shop else None,
+            "product": None
+            if is_shop
+            else ProductRefOut(context=self.context).to_representation(item.product),
+        }
+
+
+class CollectionOut(serializers.Serializer):
+    """A live collection (title and text in the request's language, German when no English is given)."""
+
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    text = serializers.CharField(allow_blank=True)
+    image_url = serializers.CharField(allow_blank=True)
+    position = serializers.IntegerField()
+    publish_from = serializers.DateTimeField(allow_null=True)
+    publish_until = serializers.DateTimeField(allow_null=True)
+    item_count = serializers.IntegerField(help_text="Visible items (active shops, listed products).")
+    url = serializers.CharField()
+
+    def to_representation(self, collection: Collection) -> dict[str, Any]:
+        english = _english()
+        field = serializers.DateTimeField()
+        return {
+            "slug": collection.slug,
+            "title": (collection.title_en if english and collection.title_en else collection.title),
+            "text": (collection.text_en if english and collection.text_en else collection.text),
+            "image_url": collection.image.url if collection.image else "",
+            "position": collection.position,
+            "publish_from": field.to_representation(collection.publish_from)
+            if collection.publish_from
+            else None,
+            "publish_until": field.to_representation(collection.publish_until)
+            if collection.publish_until
+            else None,
+            "item_count": self._item_count(collection),
+            "url": _absolute(
+                self.context, reverse("api-collection-detail", kwargs={"slug": collection.slug})
+            ),
+        }
+
+    def _item_count(self, collection: Collection) -> int:
+        if hasattr(collection, "visible_items"):
+            return len(collection.visible_items)
+        return int(getattr(collection, "item_count", 0))
+
+
+class CollectionDetailOut(CollectionOut):
+    items = CollectionItemOut(many=True)
+
+    def to_representation(self, collection: Collection) -> dict[str, Any]:
+        data = super().to_representation(collection)
+        data["items"] = [
+            CollectionItemOut(context=self.context).to_representation(item)
+            for item in collection.visible_items
+        ]
+        return data
+
+
+class FeaturedShopOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField(
+        allow_blank=True, help_text="The city's headline (the shop name when empty)."
+    )
+    text = serializers.CharField(allow_blank=True)
+    image_url = serializers.CharField(allow_blank=True, help_text="The slot's image, else the shop's photo.")
+    position = serializers.IntegerField()
+    publish_from = serializers.DateTimeField(allow_null=True)
+    publish_until = serializers.DateTimeField(allow_null=True)
+    shop = ShopRefOut()
+
+    def to_representation(self, featured: FeaturedShop) -> dict[str, Any]:
+        field = serializers.DateTimeField()
+        image = featured.image or featured.shop.photo
+        return {
+            "id": featured.pk,
+            "title": featured.title or featured.shop.name,
+            "text": featured.text,
+            "image_url": image.url if image else "",
+            "position": featured.position,
+            "publish_from": field.to_representation(featured.publish_from) if featured.publish_from else None,
+            "publish_until": field.to_representation(featured.publish_until)
+            if featured.publish_until
+            else None,
+            "shop": ShopRefOut(context=self.context).to_representation(featured.shop),
+        }
