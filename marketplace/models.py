@@ -352,7 +352,9 @@ class Product(TimeStamped):
     quantity_on_hand = models.IntegerField(_("on hand"), default=0)
     quantity_held = models.IntegerField(_("held"), default=0, editable=False)
     stock_updated_at = models.DateTimeField(_("stock confirmed"), default=timezone.now)
-    location = gis_models.PointField(geography=True, srid=4326, editable=False)
+    # No full spatial index: the partial `product_listed_location_gist` is the one the search uses (the
+    # planner otherwise picks the full one and every sale updates two GiST indexes).
+    location = gis_models.PointField(geography=True, srid=4326, editable=False, spatial_index=False)
     shop_active = models.BooleanField(default=False, editable=False)
     search_vector = models.GeneratedField(
         expression=SearchVector("title", weight="A", config=SEARCH_CONFIG)
