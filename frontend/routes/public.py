@@ -1,5 +1,36 @@
-"""Website routes: public."""
+"""Website routes: the residents' pages (German paths; English under /en/ through i18n_patterns)."""
 
-from django.urls import URLPattern, URLResolver
+from django.contrib.sitemaps.views import index as sitemap_index
+from django.contrib.sitemaps.views import sitemap
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from frontend.sitemaps import SITEMAPS
+from frontend.views import public, reservations, search, seo
+
+app_name = "public"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", public.home, name="home"),
+    path("suche/", search.search, name="search"),
+    path("produkt/<int:pk>/", public.product_detail, name="product-short"),
+    path("produkt/<int:pk>-<slug:slug>/", public.product_detail, name="product"),
+    path("produkt/<int:pk>/reservieren/", reservations.reserve, name="reserve"),
+    path("laden/<slug:slug>/", public.shop_detail, name="shop"),
+    path("reservierung/<str:code>/", reservations.status, name="reservation"),
+    path("reservierung/<str:code>/bestaetigung/", reservations.confirmation, name="reservation-confirmation"),
+    path("reservierung/<str:code>/stornieren/", reservations.cancel, name="reservation-cancel"),
+    path("reservierung/<str:code>/kalender.ics", reservations.calendar, name="reservation-ics"),
+    path("sammlungen/", public.collections, name="collections"),
+    path("sammlungen/<slug:slug>/", public.collection_detail, name="collection"),
+    path("im-fokus/", public.featured, name="featured"),
+    path("impressum/", public.imprint, name="imprint"),
+    path("datenschutz/", public.privacy, name="privacy"),
+    path("robots.txt", seo.robots, name="robots"),
+    path(
+        "sitemap.xml",
+        sitemap_index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "public:sitemap-section"},
+        name="sitemap",
+    ),
+    path("sitemap-<section>.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),
+]

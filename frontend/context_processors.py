@@ -1,0 +1,22 @@
+"""Values every page of the website needs: the town, the operator and the map configuration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    lat, lng = settings.LADENKARTE_MAP_CENTER
+    return {
+        "site_town": settings.LADENKARTE_TOWN,
+        "site_operator": settings.LADENKARTE_OPERATOR,
+        "map_config": {
+            "tileUrl": settings.LADENKARTE_TILE_URL,
+            "attribution": settings.LADENKARTE_TILE_ATTRIBUTION,
+            "center": [lat, lng],
+            "zoom": settings.LADENKARTE_MAP_ZOOM,
+        },
+    }

@@ -1,0 +1,132 @@
+"""schema.org JSON-LD of shop and product pages: LocalBusiness with opening hours, Product with Offer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import get_language
+
+from geo.opening_hours import EffectiveDay
+from marketplace.models import OpeningHours, Product, Shop
+from marketplace.selectors.stock import availability_label
+
+SCHEMA_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SCHEMA_AVAILABILITY = {
+    "in_stock": "https://schema.org/InStock",
+    "limited": "https://schema.org/LimitedAvailability",
+    "out_of_stock": "https://schema.org/OutOfStock",
+}
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def local_business(
+    shop: Shop, *, url: str, weekly: list[OpeningHours], special_ahead: list[EffectiveDay]
+) -> dict[str, Any]:
+    """A shop as a schema.org `Store` (a LocalBusiness) with weekly and special opening hours."""
+    specs: list[dict[str, Any]] = [
+        {
+            "@type": "OpeningHoursSpecification",
+            "dayOfWeek": f"https://schema.org/{SCHEMA_DAYS[row.weekday]}",
+            "opens": row.opens.strftime("%H:%M"),
+            "closes": row.closes.strftime("%H:%M"),
+        }
+        for row in weekly
+    ]
+    for day in special_ahead:
+        intervals = day.intervals or ()
+        if not intervals:
+            # schema.org's convention for "closed all day": opens and closes at 00:00.
+            specs.append(_special(day.date.isoformat(), "00:00", "00:00"))
+        specs.extend(
+            _special(
+                day.date.isoformat(), interval.opens.strftime("%H:%M"), interval.closes.strftime("%H:%M")
+            )
+            for interval in intervals
+        )
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Store",
+        "@id": absolute(url),
+        "name": shop.name,
+        "url": absolute(url),
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": shop.street,
+            "postalCode": shop.postcode,
+            "addressLocality": shop.city,
+            "addressCountry": "DE",
+        },
+        "geo": {"@type": "GeoCoordinates", "latitude": shop.location.y, "longitude": shop.location.x},
+        "openingHoursSpecification": specs,
+        "paymentAccepted": "Cash, Credit Card" if shop.card_payment else "Cash",
+    }
+    if shop.description:
+        data["description"] = shop.description
+    if shop.phone:
+        data["telephone"] = shop.phone
+    if shop.email:
+        data["email"] = shop.email
+    same_as = [link for link in [shop.website, *safe_links(shop.social_links).values()] if link]
+    if same_as:
+        data["sameAs"] = same_as
+    if shop.photo:
+        data["image"] = absolute(shop.photo.url)
+    return data
+
+
+def _special(day: str, opens: str, closes: str) -> dict[str, str]:
+    return {
+        "@type": "OpeningHoursSpecification",
+        "validFrom": day,
+        "validThrough": day,
+        "opens": opens,
+        "closes": closes,
+    }
+
+
+def product(item: Product, *, url: str, shop_url: str, available: int) -> dict[str, Any]:
+    """A product with one Offer of its shop; availability InStock / LimitedAvailability / OutOfStock."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": item.title,
+        "url": absolute(url),
+        "sku": item.sku,
+        "offers": {
+            "@type": "Offer",
+            "price": f"{item.price:.2f}",
+            "priceCurrency": settings.LADENKARTE_DEFAULT_PRICE_CURRENCY,
+            "availability": SCHEMA_AVAILABILITY[availability_label(available)],
+            "availableDeliveryMethod": "https://schema.org/OnSitePickup",
+            "url": absolute(url),
+            "seller": {"@type": "Store", "name": item.shop.name, "@id": absolute(shop_url)},
+        },
+    }
+    if item.description:
+        data["description"] = item.description
+    if item.brand:
+        data["brand"] = {"@type": "Brand", "name": item.brand}
+    if item.gtin:
+        data[f"gtin{len(item.gtin)}" if len(item.gtin) in (8, 12, 13, 14) else "gtin"] = item.gtin
+    if item.image:
+        data["image"] = absolute(item.image.url)
+    if item.category:
+        data["category"] = (
+            item.category.name_en if get_language() == "en" and item.category.name_en else item.category.name
+        )
+    return data
+
+
+def safe_links(raw: object) -> dict[str, str]:
+    """Social links from the shop's JSON, only http(s) URLs (a `javascript:` link never reaches a page)."""
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        str(name): str(url)
+        for name, url in raw.items()
+        if isinstance(url, str) and url.lower().startswith(("https://", "http://"))
+    }

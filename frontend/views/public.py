@@ -1,0 +1,248 @@
+"""Residents' pages: home, product, shop, collections, featured shops, imprint and privacy.
+
+Views are thin: they read through `marketplace.selectors` and shape values for the templates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import get_language, gettext
+from django.views.decorators.http import require_safe
+
+from frontend import formatting, structured_data
+from frontend.forms.reservations import ReserveForm
+from frontend.forms.search import SearchForm
+from marketplace.exceptions import NotFound
+from marketplace.models import Collection, Product, Shop
+from marketplace.selectors import curation, shops, website
+from marketplace.selectors.hours import pickup_lead, shop_schedule
+from marketplace.selectors.stock import availability_label
+
+SHOP_PRODUCTS_PER_PAGE = 24
+
+
+def product_path(pk: int, title: str) -> str:
+    """The canonical URL of a product page: /produkt/<id>-<slug of the title>/."""
+    slug = slugify(title)[:80].strip("-") or "artikel"
+    return reverse("public:product", kwargs={"pk": pk, "slug": slug})
+
+
+def product_url(product: Product) -> str:
+    return product_path(product.pk, product.title)
+
+
+def shop_url(shop: Shop) -> str:
+    return reverse("public:shop", kwargs={"slug": shop.slug})
+
+
+def localized(obj: Any, field: str) -> str:
+    """The English variant of a curated text (`title_en`) on /en/, when the city wrote one."""
+    if get_language() == "en":
+        value = getattr(obj, f"{field}_en", "")
+        if value:
+            return str(value)
+    return str(getattr(obj, field))
+
+
+def shop_marker(shop: Shop) -> dict[str, Any]:
+    """A shop as a map marker (read by static/frontend/js/map.js)."""
+    return {
+        "id": shop.pk,
+        "lat": shop.location.y,
+        "lng": shop.location.x,
+        "title": shop.name,
+        "subtitle": f"{shop.street}, {shop.postcode} {shop.city}",
+        "url": shop_url(shop),
+    }
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    all_shops = list(
+        shops.shops_filtered(now=now).only("id", "name", "slug", "street", "postcode", "city", "location")
+    )
+    featured = list(curation.featured_shops_live(now=now)[:6])
+    live = list(curation.collections_live(now=now)[:6])
+    return render(
+        request,
+        "frontend/public/home.html",
+        {
+            "form": SearchForm(),
+            "shops": [{"item": shop, "url": shop_url(shop)} for shop in all_shops],
+            "markers": [shop_marker(shop) for shop in all_shops],
+            "featured": [{"item": f, "url": shop_url(f.shop)} for f in featured],
+            "collections": [
+                {"item": c, "title": localized(c, "title"), "text": localized(c, "text")} for c in live
+            ],
+        },
+    )
+
+
+@require_safe
+def product_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+    now = timezone.now()
+    try:
+        product = shops.product_get_public(product_id=pk, now=now)
+    except NotFound:
+        raise Http404(gettext("This product is not available.")) from None
+    canonical = product_url(product)
+    if request.path_info != canonical:
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(canonical + (f"?{query}" if query else ""))
+    return render_product(request, product=product, form=ReserveForm(product=product), now=now)
+
+
+def render_product(
+    request: HttpRequest,
+    *,
+    product: Product,
+    form: ReserveForm,
+    now: Any,
+    status: int = 200,
+    problem: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The product page, also re-rendered by the reserve view with the form's errors."""
+    shop = product.shop
+    schedule = shop_schedule(shop, now=now)
+    lead = pickup_lead(shop)
+    available: int = product.available  # type: ignore[attr-defined]
+    pickup = formatting.pickup_words(
+        pickup_today_until=schedule.pickup_today_until(now, lead),
+        next_pickup_from=schedule.next_pickup_from(now, lead),
+        tz_name=shop.time_zone,
+        now=now,
+    )
+    url = product_url(product)
+    context = {
+        "product": product,
+        "shop": shop,
+        "shop_url": shop_url(shop),
+        "available": available,
+        "availability": availability_label(available),
+        "pickup": pickup,
+        "can_reserve": available > 0 and schedule.next_pickup(now, lead) is not None,
+        "form": form,
+        "problem": problem,
+        "category_name": localized(product.category, "name") if product.category else "",
+        "markers": [shop_marker(shop)],
+        "json_ld": structured_data.product(product, url=url, shop_url=shop_url(shop), available=available),
+        "canonical": structured_data.absolute(url),
+    }
+    return render(request, "frontend/public/product.html", context, status=status)
+
+
+@require_safe
+def shop_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    now = timezone.now()
+    try:
+        shop = shops.shop_get_public(slug=slug)
+    except NotFound:
+        raise Http404(gettext("This shop is not on Ladenkarte.")) from None
+    hours = website.shop_week(shop=shop, now=now)
+    q = request.GET.get("q", "")[:100]
+    paginator = Paginator(website.shop_products_matching(shop=shop, now=now, q=q), SHOP_PRODUCTS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("seite"))
+    url = shop_url(shop)
+    weekly = list(shop.opening_hours.all())
+    context = {
+        "shop": shop,
+        "hours": hours,
+        "pickup": formatting.pickup_words(
+            pickup_today_until=hours.pickup_today_until,
+            next_pickup_from=hours.next_pickup_from,
+            tz_name=shop.time_zone,
+            now=now,
+        ),
+        "q": q,
+        "page": page,
+        "products": [{"item": p, "url": product_url(p)} for p in page.object_list],
+        "social": structured_data.safe_links(shop.social_links),
+        "categories": [localized(c, "name") for c in shop.categories.all()],
+        "markers": [shop_marker(shop)],
+        "json_ld": structured_data.local_business(
+            shop, url=url, weekly=weekly, special_ahead=hours.special_ahead
+        ),
+        "canonical": structured_data.absolute(url),
+    }
+    return render(request, "frontend/public/shop.html", context)
+
+
+@require_safe
+def collections(request: HttpRequest) -> HttpResponse:
+    items = curation.collections_live(now=timezone.now())
+    return render(
+        request,
+        "frontend/public/collections.html",
+        {
+            "collections": [
+                {"item": c, "title": localized(c, "title"), "text": localized(c, "text")} for c in items
+            ]
+        },
+    )
+
+
+@require_safe
+def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        collection: Collection = curation.collection_get_live(slug=slug, now=timezone.now())
+    except NotFound:
+        raise Http404(gettext("This collection is not online.")) from None
+    items = collection.visible_items  # type: ignore[attr-defined]
+    return render(
+        request,
+        "frontend/public/collection.html",
+        {
+            "collection": collection,
+            "title": localized(collection, "title"),
+            "text": localized(collection, "text"),
+            "shops": [
+                {"item": i.shop, "url": shop_url(i.shop), "note": i.note}
+                for i in items
+                if i.shop_id and i.shop.status == Shop.Status.ACTIVE
+            ],
+            "products": [
+                {"item": i.product, "url": product_url(i.product), "note": i.note}
+                for i in items
+                if i.product_id and i.product is not None
+            ],
+        },
+    )
+
+
+@require_safe
+def featured(request: HttpRequest) -> HttpResponse:
+    items = curation.featured_shops_live(now=timezone.now())
+    return render(
+        request,
+        "frontend/public/featured.html",
+        {"featured": [{"item": f, "url": shop_url(f.shop)} for f in items]},
+    )
+
+
+@require_safe
+def imprint(request: HttpRequest) -> HttpResponse:
+    return render(request, "frontend/public/imprint.html", {"operator": settings.LADENKARTE_OPERATOR})
+
+
+@require_safe
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "frontend/public/privacy.html",
+        {"operator": settings.LADENKARTE_OPERATOR, "tile_host": _tile_host()},
+    )
+
+
+def _tile_host() -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(settings.LADENKARTE_TILE_URL).netloc.replace("{s}.", "")
