@@ -20,6 +20,12 @@ from marketplace.services import reservations as services
 _ERROR = OpenApiResponse(description='{"error": {"code", "message", "details"}}')
 
 
+def _user(request: Request) -> Any:
+    """The logged-in user for the audit trail (None for API keys and anonymous callers)."""
+    user = request.user
+    return user if user is not None and user.is_authenticated else None
+
+
 class MerchantReservationListView(MerchantView):
     @extend_schema(
         operation_id="merchant_reservation_list",
@@ -43,7 +49,7 @@ class MerchantReservationActionView(MerchantView):
 
     def _run(self, reservation: Reservation) -> None:
         api_key = request_api_key(self.request)
-        actor = services.Actor(user=None if api_key else self.request.user, api_key=api_key)
+        actor = services.Actor(user=_user(self.request), api_key=api_key)
         actions: dict[str, Callable[[], Any]] = {
             "ready": lambda: services.reservation_mark_ready(reservation=reservation),
             "collect": lambda: services.reservation_collect(reservation=reservation, actor=actor),

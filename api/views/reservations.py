@@ -41,6 +41,12 @@ def _token(request: Request) -> str:
     return request.headers.get(TOKEN_HEADER) or request.query_params.get("token") or ""
 
 
+def _user(request: Request) -> Any:
+    """The logged-in user for the audit trail (None for API keys and anonymous callers)."""
+    user = request.user
+    return user if user is not None and user.is_authenticated else None
+
+
 class ResidentView(APIView):
     # API-key clients (e.g. a town app) may reserve for residents; browsers come anonymously or by session.
     authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
@@ -92,7 +98,7 @@ class ReservationCreateView(ResidentView):
                 phone=data["customer"]["phone"],
             ),
             language=language,
-            actor=services.Actor(user=None if api_key else request.user, api_key=api_key),
+            actor=services.Actor(user=_user(request), api_key=api_key),
         )
         reservation = reservation_get_in_shop(shop=created.reservation.shop, code=created.reservation.code)
         body = s.reservation_data(reservation)
