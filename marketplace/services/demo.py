@@ -1681,7 +1681,7 @@ HEADLINE_SHOPS = (  # name, top slug, child slugs, street, number
     ),
 )
 GENERATED_SHOPS = 81
-MIN_CANDIDATES = 40  # a shop's categories offer at least this many distinct titles
+MIN_CANDIDATES = 40  # a shop gets more categories (up to 3) until they offer this many distinct titles
 MUST_BAKE = ("brot", "broetchen-kleingebaeck")
 NOT_ACTIVE = {
     20: Shop.Status.PENDING,
@@ -1913,8 +1913,8 @@ def _plan_shops(rng: random.Random) -> list[ShopPlan]:
         child_slugs = [child.slug for child in TOPS[top].children]
         picked = rng.sample(child_slugs, min(len(child_slugs), rng.choice((1, 2, 2, 3, 3))))
         if top == "baeckerei":  # every bakery sells bread and rolls
-            picked = ["brot", "broetchen-kleingebaeck", *(slug for slug in picked if slug not in MUST_BAKE)]
-        while len(_candidates(picked)) < MIN_CANDIDATES and len(picked) < len(child_slugs):
+            picked = [*MUST_BAKE, *(slug for slug in picked if slug not in MUST_BAKE)][:3]
+        while len(_candidates(picked)) < MIN_CANDIDATES and len(picked) < min(3, len(child_slugs)):
             picked.append(rng.choice([slug for slug in child_slugs if slug not in picked]))
         if len(picked) < 3 and rng.random() < 0.2:
             picked.append(rng.choice(TOPS[RELATED[top]].children).slug)
