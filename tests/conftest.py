@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -12,3 +14,18 @@ pytest_plugins = ["tests.fake_nominatim"]
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_search_caches() -> Iterator[None]:
+    """The nearby search caches shop schedules and categories per process for a minute and buffers search
+    events: every test starts and ends with none of them (tests change hours within that minute)."""
+    from marketplace.selectors.categories import category_tree_clear
+    from marketplace.selectors.pickup import pickup_board_clear
+    from marketplace.services.search_events import search_events_discard
+
+    for clear in (pickup_board_clear, category_tree_clear, search_events_discard):
+        clear()
+    yield
+    for clear in (pickup_board_clear, category_tree_clear, search_events_discard):
+        clear()

@@ -318,12 +318,17 @@ class ShopHoursView(APIView):
 
 
 @extend_schema(responses={200: ProductSerializer(many=True), 404: ERROR_404}, tags=["residents"])
-class ShopProductsView(_BoardContextMixin, generics.ListAPIView):
+class ShopProductsView(generics.ListAPIView):
     """A shop's listed products with what can be reserved now, by title."""
 
     serializer_class = ProductSerializer
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_serializer_context()
+        context["fresh_since"] = stock_fresh_since(now=timezone.now())
+        return context
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):  # schema generation

@@ -104,6 +104,14 @@ def search_events_flush(*, force: bool = True) -> int:
     return len(events)
 
 
+def search_events_discard() -> None:
+    """Drop the buffered events without writing them (tests start with an empty buffer)."""
+    global _oldest
+    with _lock:
+        _buffer.clear()
+        _oldest = None
+
+
 def _flush_after_request(sender: Any, **kwargs: Any) -> None:
     if _buffer:
         search_events_flush(force=False)

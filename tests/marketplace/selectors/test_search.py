@@ -1,0 +1,465 @@
+"""The nearby search selector against real PostGIS: correct to the minute, fast-shaped SQL, German text."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.db import connection
+
+from marketplace.exceptions import ValidationFailed
+from marketplace.models import CityDay, Product, Reservation, ReservationLine, Shop, SpecialDay
+from marketplace.selectors.pickup import pickup_board, pickup_board_clear
+from marketplace.selectors.search import (
+    SearchParams,
+    product_search_nearby,
+    query_words,
+    search_query,
+    spelling_variants,
+)
+from marketplace.services.search_index import search_words_refresh
+from tests.factories import TOWN_CENTER, CategoryFactory, ProductFactory, ReservationFactory, ShopFactory
+
+pytestmark = pytest.mark.django_db
+
+BERLIN = ZoneInfo("Europe/Berlin")
+FRIDAY = date(2026, 6, 5)
+SATURDAY = date(2026, 6, 6)
+SUNDAY = date(2026, 6, 7)
+LAT, LNG = TOWN_CENTER
+WEEKDAYS_9_TO_18 = [(d, time(9), time(18)) for d in range(6)]
+
+
+def at(d: date, hh: int, mm: int = 0) -> datetime:
+    return datetime.combine(d, time(hh, mm), tzinfo=BERLIN)
+
+
+def north(metres: float) -> Point:
+    """A point `metres` north of the town centre (1 degree of latitude is about 111.2 km)."""
+    return Point(LNG, LAT + metres / 111_195.0, srid=4326)
+
+
+def search(now: datetime, **kwargs: object) -> list[str]:
+    params = SearchParams(lat=LAT, lng=LNG, **kwargs)  # type: ignore[arg-type]
+    return [hit.title for hit in product_search_nearby(params=params, now=now).hits]
+
+
+def test_nearest_first_within_radius_only():
+    # given three shops at 100 m, 600 m and 1.5 km
+    for metres, title in ((600, "Mitte"), (100, "Nah"), (1500, "Fern")):
+        shop = ShopFactory(location=north(metres), hours=WEEKDAYS_9_TO_18)
+        ProductFactory(shop=shop, title=title)
+    # when searching 1 km around the centre on Friday at noon
+    result = product_search_nearby(params=SearchParams(lat=LAT, lng=LNG, radius_km=1), now=at(FRIDAY, 12))
+    # then only the two within 1 km come, nearest first, with their distance in metres
+    assert [hit.title for hit in result.hits] == ["Nah", "Mitte"]
+    assert [round(hit.distance_m, -1) for hit in result.hits] == [100, 600]
+    assert result.count == 2
+    assert result.has_more is False
+    assert all(hit.pickup_today_until == at(FRIDAY, 18) for hit in result.hits)
+
+
+def test_lead_time_edge_to_the_minute():
+    # given a shop closing at 18:00 that needs 15 minutes to put an item aside
+    shop = ShopFactory(hours=WEEKDAYS_9_TO_18, pickup_lead_minutes=15)
+    ProductFactory(shop=shop, title="Brot")
+    # when / then: at 17:45 pickup is still possible today, until 18:00
+    hits = product_search_nearby(params=SearchParams(lat=LAT, lng=LNG), now=at(FRIDAY, 17, 45)).hits
+    assert [(hit.title, hit.pickup_today_until) for hit in hits] == [("Brot", at(FRIDAY, 18))]
+    # at 17:45:01 it is not, and the item is hidden from "available today"
+    late = at(FRIDAY, 17, 45) + timedelta(seconds=1)
+    assert product_search_nearby(params=SearchParams(lat=LAT, lng=LNG), now=late).hits == []
+    # without the filter it shows the next pickup: Saturday 09:00
+    (hit,) = product_search_nearby(
+        params=SearchParams(lat=LAT, lng=LNG, available_today=False), now=late
+    ).hits
+    assert hit.pickup_today_until is None
+    assert hit.next_pickup_from == at(SATURDAY, 9)
+
+
+def test_at_night_nothing_is_available_today_and_next_pickup_is_tomorrow_morning():
+    # given a shop open on weekdays 9-18
+    shop = ShopFactory(hours=WEEKDAYS_9_TO_18)
+    ProductFactory(shop=shop, title="Lampe")
+    night = at(FRIDAY, 23, 30)
+    # when / then
+    assert search(night) == []
+    (hit,) = product_search_nearby(
+        params=SearchParams(lat=LAT, lng=LNG, available_today=False), now=night
+    ).hits
+    assert hit.next_pickup_from == at(SATURDAY, 9)
+    assert hit.open_now is False
+
+
+def test_unexpired_holds_count_expired_ones_do_not():
+    # given 3 on hand, 2 held by a reservation that expires at 12:10
+    now = at(FRIDAY, 12)
+    shop = ShopFactory(hours=WEEKDAYS_9_TO_18)
+    product = ProductFactory(shop=shop, title="Kanne", quantity_on_hand=3)
+    reservation = ReservationFactory(
+        shop=shop, created_at=now - timedelta(hours=1), pickup_from=now, expires_at=at(FRIDAY, 12, 10)
+    )
+    ReservationLine.objects.create(
+        reservation=reservation, product=product, quantity=2, unit_price=product.price
+    )
+    Product.objects.filter(pk=product.pk).update(quantity_held=2)
+    params = SearchParams(lat=LAT, lng=LNG)
+    # when / then: before expiry 1 is left ("limited"), after it all 3 are back (no sweeper needed)
+    (before,) = product_search_nearby(params=params, now=at(FRIDAY, 12, 9)).hits
+    (after,) = product_search_nearby(params=params, now=at(FRIDAY, 12, 10)).hits
+    assert (before.available_quantity, before.availability) == (1, "limited")
+    assert (after.available_quantity, after.availability) == (3, "in_stock")
+
+
+def test_fully_held_item_is_not_available_today_but_listed_as_out_of_stock():
+    # given 2 on hand, both held until 17:00
+    now = at(FRIDAY, 12)
+    shop = ShopFactory(hours=WEEKDAYS_9_TO_18)
+    product = ProductFactory(shop=shop, title="Vase", quantity_on_hand=2)
+    reservation = ReservationFactory(
+        shop=shop, created_at=now - timedelta(minutes=5), pickup_from=now, expires_at=at(FRIDAY, 17)
+    )
+    ReservationLine.objects.create(
+        reservation=reservation, product=product, quantity=2, unit_price=product.price
+    )
+    Product.objects.filter(pk=product.pk).update(quantity_held=2)
+    # when / then
+    assert search(now) == []
+    (hit,) = product_search_nearby(params=SearchParams(lat=LAT, lng=LNG, available_today=False), now=now).hits
+    assert (hit.available_quantity, hit.availability) == (0, "out_of_stock")
+
+
+def test_cancelled_reservations_hold_nothing():
+    # given a cancelled reservation whose held counter the service has not tidied yet
+    now = at(FRIDAY, 12)
+    shop = ShopFactory(hours=WEEKDAYS_9_TO_18)
+    product = ProductFactory(shop=shop, title="Tasse", quantity_on_hand=2)
+    reservation = ReservationFactory(
+        shop=shop,
+        created_at=now - timedelta(minutes=5),
+        pickup_from=now,
+        expires_at=at(FRIDAY, 17),
+        status=Reservation.Status.CANCELLED,
+    )
+    ReservationLine.objects.create(
+        reservation=reservation, product=product, quantity=2, unit_price=product.price
+    )
+    Product.objects.filter(pk=product.pk).update(quantity_held=2)
+    # when
+    (hit,) = product_search_nearby(params=SearchParams(lat=LAT, lng=LNG), now=now).hits
+    # then
+    assert hit.available_quantity == 2
+
+
+def test_stale_stock_is_not_available_today():
+    # given stock confirmed 14 days and 1 minute ago, next to stock confirmed 13 days ago
+    now = at(FRIDAY, 12)
+    shop = ShopFactory(hours=WEEKDAYS_9_TO_18)
+    ProductFactory(shop=shop, title="Alt", stock_updated_at=now - timedelta(days=14, minutes=1))
+    ProductFactory(shop=shop, title="Frisch", stock_updated_at=now - timedelta(days=13))
+    # when / then
+    assert search(now) == ["Frisch"]
+    hits = product_search_nearby(params=SearchParams(lat=LAT, lng=LNG, available_today=False), now=now).hits
+    stale = next(hit for hit in hits if hit.title == "Alt")
+    assert (stale.stock_fresh, stale.available_quantity, stale.availability) == (False, 0, "out_of_stock")
+
+
+def test_city_holiday_closes_and_shop_special_day_reopens():
+    # given a public holiday on Friday, one ordinary shop and one that opens 10-14 that day
+    CityDay.objects.create(date=FRIDAY, kind=CityDay.Kind.HOLIDAY, name="Feiertag", closed=True)
+    ordinary = ShopFactory(hours=WEEKDAYS_9_TO_18, location=north(100))
+    ProductFactory(shop=ordinary, title="Geschlossen")
+    special = ShopFactory(hours=WEEKDAYS_9_TO_18, location=north(200))
+    SpecialDay.objects.create(
+        shop=special, date=FRIDAY, closed=False, intervals=[{"opens": "10:00", "closes": "14:00"}]
+    )
+    ProductFactory(shop=special, title="Sonderöffnung")
+    # when
+    hits = product_search_nearby(params=SearchParams(lat=LAT, lng=LNG), now=at(FRIDAY, 11)).hits
+    # then
+    assert [(hit.title, hit.pickup_today_until, hit.open_now) for hit in hits] == [
+        ("Sonderöffnung", at(FRIDAY, 14), True)
+    ]
+
+
+def test_late_opening_sunday_opens_shops_without_sunday_hours():
+    # given a city late-opening Sunday 13-18 and a shop that is closed on Sundays
+    CityDay.objects.create(
+        date=SUNDAY,
+        kind=CityDay.Kind.LATE_OPENING,
+        name="Verkaufsoffener Sonntag",
+        closed=False,
+        intervals=[{"opens": "13:00", "closes": "18:00"}],
+    )
+    shop = ShopFactory(hours=WEEKDAYS_9_TO_18)
+    ProductFactory(shop=shop, title="Schal")
+    # when / then
+    assert search(at(SUNDAY, 12)) == ["Schal"]
+    assert product_search_nearby(params=SearchParams(lat=LAT, lng=LNG), now=at(SUNDAY, 12)).hits[
+        0
+    ].pickup_today_until == at(SUNDAY, 18)
+    assert search(at(SUNDAY, 12), open_now=True) == []
+    assert search(at(SUNDAY, 13), open_now=True) == ["Schal"]
+
+
+def test_pending_and_suspended_shops_and_unlisted_products_never_appear():
+    # given products of a pending and a suspended shop, an unlisted product and one with nothing on hand
+    now = at(FRIDAY, 12)
+    visible = ShopFactory(hours=WEEKDAYS_9_TO_18)
+    ProductFactory(shop=visible, title="Sichtbar")
+    ProductFactory(shop=visible, title="Ausgelistet", active=False)
+    ProductFactory(shop=visible, title="Leer", quantity_on_hand=0)
+    for status in (Shop.Status.PENDING, Shop.Status.SUSPENDED):
+        hidden = ShopFactory(hours=WEEKDAYS_9_TO_18, status=status)
+        ProductFactory(shop=hidden, title=f"Versteckt {status}")
+    # when / then: neither with nor without the "available today" filter, nor by text
+    assert search(now) == ["Sichtbar"]
+    assert search(now, available_today=False) == ["Sichtbar"]
+    assert search(now, q="Versteckt") == []
+    with pytest.raises(ValidationFailed) as error:
+        search(now, shop=Shop.objects.get(status=Shop.Status.PENDING).slug)
+    assert "shop" in error.value.details
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Schnürsenkel", ["Schnürsenkel rot"]),
+        ("schnuersenkel", ["Schnürsenkel rot"]),
+        ("Schnursenkel", ["Schnürsenkel rot"]),
+        ("SCHNÜRSENKEL", ["Schnürsenkel rot"]),
+        ("Fahradschlauch", ["Fahrradschlauch 28 Zoll"]),  # typo: one r missing
+        ("Fahrradschläuche", ["Fahrradschlauch 28 Zoll"]),  # plural, stemmed
+        ("fahrrad", ["Fahrradschlauch 28 Zoll"]),  # prefix of a compound
+        ("Strasse", ["Stadtplan Große Straße"]),  # ß and ss
+        ("Schwalbe", ["Fahrradschlauch 28 Zoll"]),  # brand
+        ("Gebäck", ["Butterkeks"]),  # category name
+        ("handgebunden", ["Strauß Tulpen"]),  # description
+        ("Tulpen Strauß", ["Strauß Tulpen"]),  # all words, any order
+        ("Tulpen Fahrrad", []),
+        ("!!!", []),
+    ],
+)
+def test_german_text_search(query, expected):
+    # given products with German titles, brands, categories and descriptions, and the word list
+    shop = ShopFactory()
+    ProductFactory(shop=shop, title="Schnürsenkel rot", brand="")
+    ProductFactory(shop=shop, title="Fahrradschlauch 28 Zoll", brand="Schwalbe")
+    ProductFactory(shop=shop, title="Stadtplan Große Straße", brand="")
+    ProductFactory(shop=shop, title="Butterkeks", brand="", category_names="Gebäck")
+    ProductFactory(shop=shop, title="Strauß Tulpen", brand="", description="Frisch und handgebunden.")
+    ProductFactory(shop=shop, title="Senkel", brand="")
+    search_words_refresh(concurrently=False)
+    # when
+    titles = search(at(FRIDAY, 12), q=query)
+    # then
+    assert titles == expected
+
+
+def test_typo_correction_is_reported():
+    # given
+    ProductFactory(title="Fahrradschlauch 28 Zoll")
+    search_words_refresh(concurrently=False)
+    # when
+    result = product_search_nearby(
+        params=SearchParams(lat=LAT, lng=LNG, q="Fahradschlauch"), now=at(FRIDAY, 12)
+    )
+    # then
+    assert result.corrections == {"fahradschlauch": "fahrradschlauch"}
+
+
+def test_query_words_are_normalised_and_cannot_inject_operators():
+    # given / when / then
+    assert query_words("Schnür-Senkel & (rot) | !blau:* STRASSE Straße") == [
+        "schnur",
+        "senkel",
+        "rot",
+        "blau",
+        "strasse",
+    ]
+    assert spelling_variants("schnuersenkel") == ["schnuersenkel", "schnursenkel"]
+
+
+def test_orderings():
+    # given three matching products at different distances and prices
+    shop_near = ShopFactory(location=north(100))
+    shop_far = ShopFactory(location=north(900))
+    ProductFactory(shop=shop_near, title="Kerze rot", price=Decimal("5.00"))
+    ProductFactory(shop=shop_far, title="Kerze", price=Decimal("2.00"), description="Kerze Kerze")
+    ProductFactory(shop=shop_far, title="Tischlampe", price=Decimal("30.00"), description="ohne Kerze")
+    now = at(FRIDAY, 12)
+    # when / then
+    assert search(now) == ["Kerze rot", "Kerze", "Tischlampe"]
+    assert search(now, ordering="price") == ["Kerze", "Kerze rot", "Tischlampe"]
+    assert search(now, ordering="-price") == ["Tischlampe", "Kerze rot", "Kerze"]
+    # relevance (default with q): title matches first, nearer ones before farther ones of the same quality
+    assert search(now, q="Kerze") == ["Kerze rot", "Kerze", "Tischlampe"]
+    assert search(now, q="Kerze", ordering="distance") == ["Kerze rot", "Kerze", "Tischlampe"]
+
+
+def test_relevance_prefers_a_title_match_over_a_nearer_description_match():
+    # given a description-only match next door and a title match 300 m away
+    ProductFactory(shop=ShopFactory(location=north(10)), title="Tischlampe", description="passt zur Kerze")
+    ProductFactory(shop=ShopFactory(location=north(300)), title="Kerze weiß")
+    # when / then
+    assert search(at(FRIDAY, 12), q="Kerze") == ["Kerze weiß", "Tischlampe"]
+
+
+def test_category_includes_sub_categories_price_cap_and_shop_filter():
+    # given a category tree Haushalt > Küche and products in and outside it
+    household = CategoryFactory(slug="haushalt")
+    kitchen = CategoryFactory(slug="kueche", parent=household)
+    other = CategoryFactory(slug="mode")
+    shop = ShopFactory(location=north(50))
+    other_shop = ShopFactory(location=north(80))
+    ProductFactory(shop=shop, title="Topf", category=kitchen, price=Decimal("20.00"))
+    ProductFactory(shop=shop, title="Besen", category=household, price=Decimal("8.00"))
+    ProductFactory(shop=other_shop, title="Pfanne", category=kitchen, price=Decimal("25.00"))
+    ProductFactory(shop=shop, title="Hut", category=other)
+    now = at(FRIDAY, 12)
+    # when / then
+    assert search(now, category="haushalt") == ["Topf", "Besen", "Pfanne"]
+    assert search(now, category="kueche") == ["Topf", "Pfanne"]
+    assert search(now, category="haushalt", max_price=Decimal("20.00")) == ["Topf", "Besen"]
+    assert search(now, category="haushalt", shop=other_shop.slug) == ["Pfanne"]
+    with pytest.raises(ValidationFailed) as error:
+        search(now, category="gibt-es-nicht")
+    assert set(error.value.details) == {"category"}
+
+
+def test_pages_and_has_more():
+    # given 5 products at increasing distance
+    for index in range(5):
+        ProductFactory(shop=ShopFactory(location=north(100 * (index + 1))), title=f"P{index}")
+    now = at(FRIDAY, 12)
+    # when
+    first = product_search_nearby(params=SearchParams(lat=LAT, lng=LNG, page_size=2), now=now)
+    last = product_search_nearby(params=SearchParams(lat=LAT, lng=LNG, page_size=2, page=3), now=now)
+    # then
+    assert ([hit.title for hit in first.hits], first.has_more, first.count) == (["P0", "P1"], True, None)
+    assert ([hit.title for hit in last.hits], last.has_more, last.count) == (["P4"], False, 5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"lat": 91.0}, "lat"),
+        ({"lng": -181.0}, "lng"),
+        ({"lat": float("nan")}, "lat"),
+        ({"radius_km": 50.1}, "radius_km"),
+        ({"radius_km": 0.09}, "radius_km"),
+        ({"page_size": 101}, "page_size"),
+        ({"page": 11, "page_size": 100}, "page"),
+        ({"ordering": "name"}, "ordering"),
+        ({"q": "x" * 201}, "q"),
+        ({"max_price": Decimal("-1")}, "max_price"),
+    ],
+)
+def test_bad_parameters_are_rejected_with_field_details(kwargs, field):
+    # given
+    values = {"lat": LAT, "lng": LNG, **kwargs}
+    # when / then
+    with pytest.raises(ValidationFailed) as error:
+        SearchParams(**values)  # type: ignore[arg-type]
+    assert field in error.value.details
+
+
+def test_fixed_number_of_queries(django_assert_num_queries):
+    # given 30 products in 10 shops, some with holds, and a warm pickup board
+    now = at(FRIDAY, 12)
+    for index in range(10):
+        shop = ShopFactory(location=north(50 * index))
+        ProductFactory.create_batch(3, shop=shop, quantity_held=1)
+    search_words_refresh(concurrently=False)
+    pickup_board(now=now)
+    # when / then: one statement without text, two with text (typo correction, search)
+    with django_assert_num_queries(1):
+        assert len(product_search_nearby(params=SearchParams(lat=LAT, lng=LNG), now=now).hits) == 20
+    with django_assert_num_queries(2):
+        product_search_nearby(params=SearchParams(lat=LAT, lng=LNG, q="Artikel"), now=now)
+
+
+def test_no_shop_collectable_means_no_query(django_assert_num_queries):
+    # given a shop closed now and a warm board
+    ProductFactory(shop=ShopFactory(hours=WEEKDAYS_9_TO_18))
+    night = at(FRIDAY, 23)
+    pickup_board(now=night)
+    # when / then
+    with django_assert_num_queries(0):
+        assert product_search_nearby(params=SearchParams(lat=LAT, lng=LNG), now=night).hits == []
+
+
+def _plan(sql: str, params: dict[str, object]) -> dict[str, object]:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        raw = cursor.fetchone()[0]
+    plan = raw if isinstance(raw, list) else json.loads(raw)
+    return plan[0]["Plan"]
+
+
+def _nodes(node: dict[str, object]) -> list[dict[str, object]]:
+    found = [node]
+    for child in node.get("Plans", []):  # type: ignore[union-attr]
+        found.extend(_nodes(child))  # type: ignore[arg-type]
+    return found
+
+
+@pytest.mark.parametrize("q", ["", "kerze"])
+def test_plan_is_a_knn_index_scan_not_a_sort_over_candidates(q):
+    # given 6,000 listed products of 60 shops spread over 10 km, and fresh planner statistics
+    rng = random.Random(7)
+    shops = [
+        ShopFactory(
+            location=Point(LNG + rng.uniform(-0.07, 0.07), LAT + rng.uniform(-0.045, 0.045), srid=4326)
+        )
+        for _ in range(60)
+    ]
+    words = ["Kerze", "Tasse", "Buch", "Schal", "Brot", "Lampe", "Vase", "Seife"]
+    Product.objects.bulk_create(
+        Product(
+            shop=shop,
+            sku=f"B{shop.pk}-{index}",
+            title=f"{rng.choice(words)} {rng.choice(words)} {index}",
+            price=Decimal("5.00"),
+            quantity_on_hand=rng.choice([0, 1, 3, 8]),
+            location=shop.location,
+            shop_active=True,
+        )
+        for shop in shops
+        for index in range(100)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE marketplace_product")
+    now = at(FRIDAY, 12)
+    params = SearchParams(lat=LAT, lng=LNG, radius_km=5, q=q, ordering="distance")
+    query = search_query(params, now=now, board=pickup_board(now=now), tsquery=f"{q}:*" if q else "")
+    # when
+    plan = _plan(query.sql, query.params)
+    # then: the product rows come from the partial GiST index in distance order, and nothing sorts them
+    scans = [node for node in _nodes(plan) if node.get("Relation Name") == "marketplace_product"]
+    assert len(scans) == 1
+    (scan,) = scans
+    assert scan["Node Type"] == "Index Scan"
+    assert scan["Index Name"] == "product_listed_location_gist"
+    assert "<->" in scan["Order By"]
+    assert "&&" in scan["Index Cond"]
+    limit = next(node for node in _nodes(plan) if node["Node Type"] == "Limit")
+    assert all(node["Node Type"] != "Sort" for node in _nodes(limit))
+
+
+def test_board_clear_picks_up_changed_hours():
+    # given a shop closed on Saturdays, searched once (the board is cached)
+    shop = ShopFactory(hours=WEEKDAYS_9_TO_18[:5])
+    ProductFactory(shop=shop, title="Buch")
+    saturday_noon = at(SATURDAY, 12)
+    assert search(saturday_noon) == []
+    # when the shop adds Saturday hours and the board is rebuilt
+    shop.opening_hours.create(weekday=5, opens=time(10), closes=time(16))
+    pickup_board_clear()
+    # then
+    assert search(saturday_noon) == ["Buch"]
