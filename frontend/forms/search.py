@@ -85,7 +85,12 @@ class SearchForm(forms.Form):
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     umkreis = forms.TypedChoiceField(
-        label=_("Radius"), choices=RADIUS_CHOICES, coerce=int, required=False, empty_value=DEFAULT_RADIUS_KM
+        label=_("Radius"),
+        choices=RADIUS_CHOICES,
+        coerce=int,
+        required=False,
+        empty_value=DEFAULT_RADIUS_KM,
+        initial=str(DEFAULT_RADIUS_KM),
     )
     kategorie = forms.ChoiceField(label=_("Category"), required=False)
     heute = forms.BooleanField(label=_("Pick up today"), required=False, initial=True)
@@ -105,10 +110,27 @@ class SearchForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kategorie"].choices = category_choices()
-        if self.is_bound and not self.data.get("f"):
+        if self.is_bound:
             data = self.data.copy()
-            data.setdefault("heute", "1")
+            if not data.get("f"):
+                data.setdefault("heute", "1")
+            if not data.get("umkreis"):
+                data["umkreis"] = str(DEFAULT_RADIUS_KM)
             self.data = data
+
+    def active_filter_count(self) -> int:
+        """How many of the filters behind "more filters" differ from their defaults."""
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return 0
+        cleaned = self.cleaned_data
+        return sum(
+            [
+                cleaned.get("umkreis") not in (None, DEFAULT_RADIUS_KM),
+                bool(cleaned.get("kategorie")),
+                cleaned.get("max_preis") is not None,
+                bool(cleaned.get("sortierung")),
+            ]
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

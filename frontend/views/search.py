@@ -146,9 +146,10 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     context: dict[str, Any] = {"form": form, "result": None, "items": [], "notice": ""}
     status = 200
-    if not form.is_valid():
-        status = 400
-        return render(request, "frontend/public/results.html", context, status=status)
+    valid = form.is_valid()
+    context["filters_active"] = form.active_filter_count()
+    if not valid:
+        return render(request, "frontend/public/results.html", context, status=400)
     cleaned = form.cleaned_data
     place, notice = resolve_place(cleaned)
     try:
