@@ -1,5 +1,13 @@
-"""Website routes: city."""
+"""Website routes: the city's public shop registration."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from frontend.views import city
+
+app_name = "city"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("laden-anmelden/", city.shop_registration, name="register"),
+    path("laden-anmelden/danke/", city.shop_registration_done, name="register-done"),
+    path("laden-anmelden/adresse/", city.address_lookup, name="address-lookup"),
+]

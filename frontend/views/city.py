@@ -48,7 +48,9 @@ def shop_registration(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def shop_registration_done(request: HttpRequest) -> HttpResponse:
-    return render(request, "frontend/city/register_done.html", {"shop_name": request.session.get("registered_shop")})
+    return render(
+        request, "frontend/city/register_done.html", {"shop_name": request.session.get("registered_shop")}
+    )
 
 
 @require_GET
@@ -59,14 +61,22 @@ def address_lookup(request: HttpRequest) -> JsonResponse:
     city = request.GET.get("city", "").strip()[:100]
     if not street or not (postcode or city):
         return JsonResponse(
-            {"error": {"code": "validation_error", "message": _("Enter street, postcode and town first."), "details": {}}},
+            {
+                "error": {
+                    "code": "validation_error",
+                    "message": _("Enter street, postcode and town first."),
+                    "details": {},
+                }
+            },
             status=400,
         )
     try:
         found = address_geocode(street=street, postcode=postcode, city=city)
     except GeocodingFailed:
         message = _("The address search is not available right now. Please drag the pin to your shop.")
-        return JsonResponse({"error": {"code": "geocoding_failed", "message": message, "details": {}}}, status=503)
+        return JsonResponse(
+            {"error": {"code": "geocoding_failed", "message": message, "details": {}}}, status=503
+        )
     if found is None:
         message = _("We could not find this address. Please check it or drag the pin to your shop.")
         return JsonResponse({"error": {"code": "not_found", "message": message, "details": {}}}, status=404)
