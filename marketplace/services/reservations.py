@@ -128,6 +128,11 @@ def _email_lock_key(email: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def _ceil_minute(value: datetime) -> datetime:
+    floored = value.replace(second=0, microsecond=0)
+    return floored if floored == value else floored + timedelta(minutes=1)
+
+
 def reservation_window(*, shop: Shop, now: datetime) -> tuple[datetime, datetime]:
     """(pickup from, held until) for an order placed at `now`.
 
@@ -141,7 +146,8 @@ def reservation_window(*, shop: Shop, now: datetime) -> tuple[datetime, datetime
     closing = schedule.hold_until(now, lead)
     if window is None or closing is None:
         raise PickupUnavailable(_("The shop has no opening hours in the coming days in which to collect."))
-    pickup_from = window.start
+    # Whole minutes read better ("from 10:16"); never past the end of the window.
+    pickup_from = min(_ceil_minute(window.start), window.end)
     expires_at = closing
     if shop.hold_minutes:
         expires_at = min(pickup_from + timedelta(minutes=shop.hold_minutes), closing)
