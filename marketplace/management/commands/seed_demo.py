@@ -15,7 +15,9 @@ class Command(BaseCommand):
     help = "Create or refresh the demo town of Lüneburg: shops, products, hours, city calendar, demo logins."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--seed", type=int, default=1, help="Random seed; the same seed gives the same town.")
+        parser.add_argument(
+            "--seed", type=int, default=1, help="Random seed; the same seed gives the same town."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
