@@ -1,0 +1,242 @@
+"""Merchant API input and output shapes. Inputs allow-list their fields: anything else is a 400."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from django.conf import settings
+from rest_framework import serializers
+
+from marketplace.models import Category, Product, Webhook, WebhookDelivery
+from marketplace.services.inventory import MODES
+from marketplace.services.webhooks import EVENTS
+
+
+class StrictInput(serializers.Serializer):
+    """Rejects fields it does not declare, so read-only data (held stock, shop, status ...) cannot be sent."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            writable = {name for name, item in self.fields.items() if not item.read_only}
+            unknown = sorted(set(data) - writable)
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown or read-only field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class CategoryBySlug(serializers.SlugRelatedField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="slug", queryset=Category.objects.all(), **kwargs)
+
+
+def _price_field(**kwargs: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, max_value=settings.LADENKARTE_MAX_PRICE, **kwargs
+    )
+
+
+class ProductCreateIn(StrictInput):
+    sku = serializers.RegexField(r"^\S(.{0,62}\S)?$", max_length=64)
+    title = serializers.CharField(max_length=200)
+    price = _price_field()
+    quantity_on_hand = serializers.IntegerField(min_value=0, max_value=1_000_000_000, default=0)
+    gtin = serializers.RegexField(
+        r"^(\d{8}|\d{12}|\d{13}|\d{14})$", required=False, allow_blank=True, default=""
+    )
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    brand = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    category = CategoryBySlug(required=False, allow_null=True, default=None)
+    active = serializers.BooleanField(required=False, default=True)
+
+
+class ProductUpdateIn(StrictInput):
+    title = serializers.CharField(max_length=200, required=False)
+    price = _price_field(required=False)
+    quantity_on_hand = serializers.IntegerField(min_value=0, max_value=1_000_000_000, required=False)
+    gtin = serializers.RegexField(r"^(\d{8}|\d{12}|\d{13}|\d{14})$", required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    brand = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    category = CategoryBySlug(required=False, allow_null=True)
+    active = serializers.BooleanField(required=False)
+
+
+class ProductOut(serializers.ModelSerializer):
+    price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    currency = serializers.SerializerMethodField()
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "sku",
+            "gtin",
+            "title",
+            "description",
+            "brand",
+            "price",
+            "currency",
+            "category",
+            "active",
+            "quantity_on_hand",
+            "quantity_held",
+            "stock_updated_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_currency(self, obj: Product) -> str:
+        return str(settings.LADENKARTE_DEFAULT_PRICE_CURRENCY)
+
+
+class InventoryItemDoc(serializers.Serializer):
+    """One sync row (documentation only: rows are validated one by one and fail as row errors)."""
+
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(help_text="set: the new on-hand figure; adjust: the change (+/-)")
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
+    expected_quantity = serializers.IntegerField(
+        required=False, help_text="compare-and-set: the on-hand you expect"
+    )
+    title = serializers.CharField(required=False, help_text="with price: creates an unknown SKU (mode set)")
+    gtin = serializers.CharField(required=False)
+
+
+class InventorySyncIn(StrictInput):
+    mode = serializers.ChoiceField(choices=MODES, default="set")
+    partial = serializers.BooleanField(default=False)
+    items = serializers.JSONField(help_text="Up to 10,000 rows, see InventoryItemDoc.")
+
+    def validate_items(self, value: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise serializers.ValidationError("A list of rows is required.")
+        return value
+
+
+class InventorySyncDoc(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=MODES, default="set")
+    partial = serializers.BooleanField(default=False)
+    items = InventoryItemDoc(many=True)
+
+
+class RowErrorOut(serializers.Serializer):
+    index = serializers.IntegerField()
+    sku = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    line = serializers.IntegerField(required=False, help_text="CSV imports: the line in the file")
+
+
+class SyncResultOut(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    errors = RowErrorOut(many=True)
+    dry_run = serializers.BooleanField(required=False)
+    would_write = serializers.BooleanField(required=False)
+    changes = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class ImportJobOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    state = serializers.CharField()
+    dry_run = serializers.BooleanField()
+    partial = serializers.BooleanField()
+    rows_total = serializers.IntegerField()
+    rows_done = serializers.IntegerField()
+    report = serializers.DictField()
+    created_at = serializers.DateTimeField()
+    url = serializers.CharField()
+
+
+class IntervalIn(StrictInput):
+    opens = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
+    closes = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("closes") == "24:00":
+            data = {**data, "closes": "00:00"}
+        return super().to_internal_value(data)
+
+
+class WeeklyIntervalIn(IntervalIn):
+    weekday = serializers.IntegerField(min_value=0, max_value=6)
+
+
+class HoursIn(StrictInput):
+    weekly = WeeklyIntervalIn(many=True, max_length=7 * 4)
+
+
+class WeeklyIntervalOut(serializers.Serializer):
+    weekday = serializers.IntegerField()
+    opens = serializers.CharField()
+    closes = serializers.CharField()
+
+
+class HoursOut(serializers.Serializer):
+    weekly = WeeklyIntervalOut(many=True)
+    osm = serializers.CharField(help_text="The weekly hours in OpenStreetMap opening_hours syntax")
+
+
+class SpecialDayIn(StrictInput):
+    date = serializers.DateField()
+    closed = serializers.BooleanField(default=True)
+    intervals = IntervalIn(many=True, required=False, default=list, max_length=4)
+    name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+
+
+class SpecialDayOut(serializers.Serializer):
+    date = serializers.DateField()
+    closed = serializers.BooleanField()
+    intervals = serializers.ListField(child=serializers.DictField())
+    name = serializers.CharField()
+
+
+class WebhookIn(StrictInput):
+    url = serializers.URLField(max_length=500)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=EVENTS), required=False, default=list, max_length=len(EVENTS)
+    )
+
+
+class WebhookOut(serializers.ModelSerializer):
+    class Meta:
+        model = Webhook
+        fields = ["id", "url", "events", "active", "consecutive_failures", "disabled_at", "created_at"]
+        read_only_fields = fields
+
+
+class WebhookCreatedOut(WebhookOut):
+    secret = serializers.SerializerMethodField(
+        help_text="Shown only in this answer: keep it to verify signatures"
+    )
+
+    class Meta(WebhookOut.Meta):
+        fields = [*WebhookOut.Meta.fields, "secret"]
+        read_only_fields = fields
+
+    def get_secret(self, obj: Webhook) -> str:
+        return str(self.context["secret"])
+
+
+class WebhookDeliveryOut(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "event",
+            "event_id",
+            "attempt",
+            "status_code",
+            "error",
+            "duration_ms",
+            "created_at",
+            "payload",
+        ]
+        read_only_fields = fields
+
+
+def interval_pairs(items: list[dict[str, time]]) -> list[tuple[time, time]]:
+    return [(item["opens"], item["closes"]) for item in items]

@@ -1,0 +1,264 @@
+"""Products of a shop by SKU: create, change, delist; keeps the denormalised search copies correct.
+
+`Product.location`, `shop_active` and `category_names` are copies used by the nearby search. Every write
+of a product goes through here (or `inventory_sync`, which sets them the same way), and the shop services
+call `shop_location_changed` / `shop_status_changed` when a shop moves or changes status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from marketplace.exceptions import DomainError, ValidationFailed
+from marketplace.models import ApiKey, Category, Product, Shop, StockMovement
+
+# The fields a merchant may set on a product; everything else (held, shop, location, ...) is ours.
+EDITABLE_FIELDS = frozenset(
+    {"title", "description", "brand", "gtin", "price", "category", "active", "quantity_on_hand"}
+)
+
+
+class SkuTaken(DomainError):
+    code = "sku_taken"
+    status = 409
+    default_message = "The shop already has a product with this SKU."
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who changes stock, for the movement log: the source and the user or API key."""
+
+    source: str
+    user: Any = None
+    api_key: ApiKey | None = None
+
+    @property
+    def user_id(self) -> int | None:
+        user = self.user
+        return user.pk if user is not None and getattr(user, "is_authenticated", False) else None
+
+    @property
+    def api_key_id(self) -> int | None:
+        return self.api_key.pk if self.api_key is not None else None
+
+
+def category_names_for(category: Category | None) -> str:
+    """The category's and its ancestors' names (German and English), for the text search."""
+    names: list[str] = []
+    seen: set[int] = set()
+    node = category
+    while node is not None and node.pk not in seen:
+        seen.add(node.pk)
+        names.extend(name for name in (node.name, node.name_en) if name and name not in names)
+        node = node.parent
+    return " ".join(names)[:300]
+
+
+def _check_price(price: Decimal) -> None:
+    if price < 0 or price > settings.LADENKARTE_MAX_PRICE:
+        raise ValidationFailed(
+            details={"price": [f"Enter a price between 0.00 and {settings.LADENKARTE_MAX_PRICE}."]}
+        )
+
+
+def _check_quantity(quantity: int) -> None:
+    if quantity < 0:
+        raise ValidationFailed(details={"quantity_on_hand": ["Stock cannot be negative."]})
+
+
+def stock_movement_record(
+    *, product: Product, on_hand_delta: int, actor: Actor, note: str = "", now: datetime | None = None
+) -> StockMovement:
+    return StockMovement.objects.create(
+        product=product,
+        source=actor.source,
+        on_hand_delta=on_hand_delta,
+        held_delta=0,
+        on_hand_after=product.quantity_on_hand,
+        held_after=product.quantity_held,
+        actor_user_id=actor.user_id,
+        actor_api_key_id=actor.api_key_id,
+        note=note[:200],
+        created_at=now or timezone.now(),
+    )
+
+
+def flag_stock_conflicts(*, product_ids: list[int]) -> None:
+    """Let the reservations flag holds the till's new on-hand no longer covers (their service decides)."""
+    if not product_ids:
+        return
+    try:
+        from marketplace.services.reservations import reservations_flag_stock_conflicts
+    except ImportError:  # the reservations service is not there yet
+        return
+    reservations_flag_stock_conflicts(product_ids=product_ids)
+
+
+def stock_changed_notify(*, shop: Shop, products: list[tuple[str, int]], source: str) -> None:
+    """Schedule the `stock.changed` webhook event (after commit) for (sku, on-hand) pairs."""
+    if not products:
+        return
+    from marketplace.services.webhooks import webhook_event_emit
+
+    webhook_event_emit(
+        shop=shop,
+        event="stock.changed",
+        payload={
+            "shop": shop.slug,
+            "source": source,
+            "items": [{"sku": sku, "quantity_on_hand": quantity} for sku, quantity in products[:1000]],
+            "truncated": len(products) > 1000,
+        },
+    )
+
+
+@transaction.atomic
+def product_create(
+    *,
+    shop: Shop,
+    sku: str,
+    title: str,
+    price: Decimal,
+    quantity_on_hand: int = 0,
+    gtin: str = "",
+    description: str = "",
+    brand: str = "",
+    category: Category | None = None,
+    active: bool = True,
+    actor: Actor,
+    now: datetime | None = None,
+) -> Product:
+    """Create a product of `shop`; the first stock figure is logged as a movement."""
+    now = now or timezone.now()
+    _check_price(price)
+    _check_quantity(quantity_on_hand)
+    product = Product(
+        shop=shop,
+        sku=sku,
+        title=title,
+        price=price,
+        quantity_on_hand=quantity_on_hand,
+        gtin=gtin,
+        description=description,
+        brand=brand,
+        category=category,
+        category_names=category_names_for(category),
+        active=active,
+        stock_updated_at=now,
+        location=shop.location,
+        shop_active=shop.is_active,
+        created_at=now,
+    )
+    try:
+        with transaction.atomic():
+            product.save(force_insert=True)
+    except IntegrityError as exc:
+        if "product_unique_shop_sku" in str(exc):
+            raise SkuTaken(details={"sku": [f"SKU {sku!r} exists already."]}) from None
+        raise
+    if quantity_on_hand:
+        stock_movement_record(product=product, on_hand_delta=quantity_on_hand, actor=actor, now=now)
+        stock_changed_notify(shop=shop, products=[(sku, quantity_on_hand)], source=actor.source)
+    return product
+
+
+@transaction.atomic
+def product_update(
+    *, product: Product, changes: dict[str, Any], actor: Actor, note: str = "", now: datetime | None = None
+) -> Product:
+    """Change allow-listed fields of a product; a new on-hand figure is logged and counts as confirmed."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationFailed(details={name: ["This field cannot be changed."] for name in sorted(unknown)})
+    now = now or timezone.now()
+    product = Product.objects.select_for_update(of=("self",)).select_related("shop").get(pk=product.pk)
+    update_fields: list[str] = []
+    if "price" in changes:
+        _check_price(changes["price"])
+    for name, value in changes.items():
+        if name == "quantity_on_hand":
+            continue
+        if getattr(product, name) != value:
+            setattr(product, name, value)
+            update_fields.append(name)
+    if "category" in update_fields:
+        product.category_names = category_names_for(product.category)
+        update_fields.append("category_names")
+    delta = 0
+    if "quantity_on_hand" in changes:
+        quantity = int(changes["quantity_on_hand"])
+        _check_quantity(quantity)
+        delta = quantity - product.quantity_on_hand
+        product.quantity_on_hand = quantity
+        product.stock_updated_at = now
+        update_fields += ["quantity_on_hand", "stock_updated_at"]
+    if update_fields:
+        product.save(update_fields=[*update_fields, "updated_at"])
+    if delta:
+        stock_movement_record(product=product, on_hand_delta=delta, actor=actor, note=note, now=now)
+        if product.quantity_held > 0:  # flag (or clear) reservations the new figure no longer covers
+            flag_stock_conflicts(product_ids=[product.pk])
+        stock_changed_notify(
+            shop=product.shop, products=[(product.sku, product.quantity_on_hand)], source=actor.source
+        )
+    return product
+
+
+@transaction.atomic
+def product_adjust_stock(
+    *, product: Product, delta: int, actor: Actor, note: str = "", now: datetime | None = None
+) -> Product:
+    """Add `delta` (may be negative) to on-hand, never below 0: the quick +/- of the "my shop" page."""
+    locked = Product.objects.select_for_update(of=("self",)).get(pk=product.pk)
+    if locked.quantity_on_hand + delta < 0:
+        raise ValidationFailed(details={"quantity_on_hand": ["Stock cannot be negative."]})
+    return product_update(
+        product=locked,
+        changes={"quantity_on_hand": locked.quantity_on_hand + delta},
+        actor=actor,
+        note=note,
+        now=now,
+    )
+
+
+@transaction.atomic
+def product_deactivate(*, product: Product, now: datetime | None = None) -> Product:
+    """Delist a product (DELETE in the API): it keeps its history and reservation lines."""
+    Product.objects.filter(pk=product.pk).update(active=False, updated_at=now or timezone.now())
+    product.active = False
+    return product
+
+
+def shop_location_changed(*, shop: Shop) -> int:
+    """Copy the shop's location onto its products (call after moving a shop). Returns rows changed."""
+    return Product.objects.filter(shop=shop).update(location=shop.location)
+
+
+def shop_status_changed(*, shop: Shop) -> int:
+    """Copy whether the shop is active onto its products (call after approving, suspending ...)."""
+    return (
+        Product.objects.filter(shop=shop)
+        .exclude(shop_active=shop.is_active)
+        .update(shop_active=shop.is_active)
+    )
+
+
+def category_names_refresh(*, category: Category) -> int:
+    """Recompute `category_names` of products in `category` and its sub-categories (after a rename)."""
+    ids = [category.pk]
+    frontier = [category.pk]
+    while frontier:
+        frontier = list(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        frontier = [pk for pk in frontier if pk not in ids]
+        ids += frontier
+    changed = 0
+    for node in Category.objects.filter(pk__in=ids).select_related("parent"):
+        changed += Product.objects.filter(category=node).update(category_names=category_names_for(node))
+    return changed
