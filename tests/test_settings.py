@@ -1,0 +1,89 @@
+"""Production settings: refuse an unsafe secret key, pass Django's deployment checks."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SETUP = "import django; django.setup()"
+# What a developer's or `make test`'s environment may relax; production leaves these at their defaults.
+PRODUCTION_OVERRIDES = {
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "CSRF_TRUSTED_ORIGINS",
+}
+
+
+def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    """Run Python in a fresh process with production settings, changed only by `env`."""
+    clean = {key: value for key, value in os.environ.items() if key not in PRODUCTION_OVERRIDES}
+    clean["DJANGO_SETTINGS_MODULE"] = "backend.settings"
+    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"DEBUG": "0"},
+        {"SECRET_KEY": "django-insecure-ladenkarte-development-only"},
+        {"SECRET_KEY": "too-short-0123456789"},
+        {"DEBUG": "false", "SECRET_KEY": "x" * 49},
+    ],
+    ids=["unset", "debug-off-unset", "default", "short", "49-chars"],
+)
+def test_production_refuses_an_unsafe_secret_key(env: dict[str, str]) -> None:
+    # when
+    result = run(["-c", SETUP], **env)
+    # then
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_starts_with_a_long_secret_key() -> None:
+    # when
+    result = run(["-c", SETUP], SECRET_KEY=secrets.token_urlsafe(64))
+    # then
+    assert result.returncode == 0, result.stderr
+
+
+def deploy_check(*extra: str) -> subprocess.CompletedProcess[str]:
+    return run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING", *extra],
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="example.org",
+    )
+
+
+def test_deploy_security_checks_pass() -> None:
+    # when only Django's security checks run (HTTPS, HSTS, cookies, secret key, hosts)
+    result = deploy_check("--tag", "security")
+    # then
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deploy_checks_pass() -> None:
+    # when every deployment check runs, including the API schema's (drf-spectacular)
+    result = deploy_check()
+    # then
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
