@@ -281,7 +281,7 @@ def csv_import(
     if checked.errors and not partial:
         report = _report(parsed, replace(checked, dry_run=False, changes=[]))
         raise SyncRejected(details=report)
-    written = SyncResult(errors=list(checked.errors), partial=partial)
+    written = SyncResult(errors=list(parsed.errors), partial=partial)
     done = 0
     with transaction.atomic():
         for chunk in _chunks(parsed.rows):
