@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -55,7 +56,8 @@ class CategoryAdmin(admin.ModelAdmin):
     ordering = ["parent__parent__position", "parent__position", "position", "name"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
-        return super().get_queryset(request).annotate(shop_count=Count("shops", distinct=True))
+        queryset: QuerySet[Category] = super().get_queryset(request)
+        return queryset.annotate(shop_count=Count("shops", distinct=True))
 
     @admin.display(description=_("category"), ordering="name")
     def tree_name(self, obj: Category) -> str:
@@ -239,7 +241,7 @@ class CollectionItemInline(admin.TabularInline):
     raw_id_fields = ["shop", "product"]  # replaced by autocomplete when the shop/product admins allow it
     ordering = ["position", "pk"]
 
-    def get_autocomplete_fields(self, request: HttpRequest) -> Sequence[str]:
+    def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
         from marketplace.models import Product
 
         return [name for name, model in (("shop", Shop), ("product", Product)) if _registered(model)]
@@ -261,7 +263,8 @@ class CollectionAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Collection]:
-        return super().get_queryset(request).annotate(item_total=Count("items"))
+        queryset: QuerySet[Collection] = super().get_queryset(request)
+        return queryset.annotate(item_total=Count("items"))
 
     @admin.display(description=_("status"))
     def status(self, obj: Collection) -> str:
@@ -283,7 +286,7 @@ class FeaturedShopAdmin(admin.ModelAdmin):
     search_fields = ["title", "shop__name"]
     fields = ["shop", "title", "text", "image", "position", "publish_from", "publish_until"]
 
-    def get_autocomplete_fields(self, request: HttpRequest) -> Sequence[str]:
+    def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
         return ["shop"] if _registered(Shop) else []
 
     @admin.display(description=_("status"))
@@ -376,7 +379,7 @@ class ShopReviewMixin:
     ShopAdmin may mix it in).
     """
 
-    actions = ["approve", "request_changes", "reject", "suspend", "reactivate"]
+    actions: Any = ["approve", "request_changes", "reject", "suspend", "reactivate"]
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm("marketplace.review_shop"))
@@ -416,7 +419,7 @@ class ShopReviewMixin:
             "shops": list(queryset),
             "form": form,
             "opts": self.model._meta,  # type: ignore[attr-defined]
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "select_across": request.POST.get("select_across", "0"),
         }
         return TemplateResponse(request, "admin/marketplace/shop_decision.html", context)
@@ -448,7 +451,7 @@ class OwnerInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["user", "role", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["user", "role", "created_at"]
     verbose_name_plural = _("owners and staff")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -670,23 +673,23 @@ class SearchEventAdmin(admin.ModelAdmin):
                     "no_show_rate",
                 ]
             )
-            for row in insights.insights_reservations_by_shop(period=period):
-                rate = "" if row.no_show_rate is None else f"{row.no_show_rate:.3f}"
+            for shop_row in insights.insights_reservations_by_shop(period=period):
+                rate = "" if shop_row.no_show_rate is None else f"{shop_row.no_show_rate:.3f}"
                 writer.writerow(
                     [
-                        row.shop_name,
-                        row.total,
-                        row.collected,
-                        row.no_show,
-                        row.cancelled,
-                        row.expired,
-                        row.active,
+                        shop_row.shop_name,
+                        shop_row.total,
+                        shop_row.collected,
+                        shop_row.no_show,
+                        shop_row.cancelled,
+                        shop_row.expired,
+                        shop_row.active,
                         rate,
                     ]
                 )
         else:
             writer.writerow(["shop", "listed_products", "stale_products", "last_stock_update"])
-            for row in insights.insights_stale_stock_shops():
-                last = row.last_stock_update.isoformat() if row.last_stock_update else ""
-                writer.writerow([row.shop_name, row.products, row.stale_products, last])
+            for stale in insights.insights_stale_stock_shops():
+                last = stale.last_stock_update.isoformat() if stale.last_stock_update else ""
+                writer.writerow([stale.shop_name, stale.products, stale.stale_products, last])
         return response

@@ -6,6 +6,7 @@ Only active shops and listed products (active, of an active shop) are ever shown
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -33,10 +34,9 @@ def featured_shops_live(*, now: datetime | None = None) -> QuerySet[FeaturedShop
 def collections_live(*, now: datetime | None = None) -> QuerySet[Collection]:
     """Collections live at `now`, each with `item_count` (visible items only), in the city's order."""
     now = now or timezone.now()
-    return (
-        Collection.objects.live(at=now)
-        .annotate(item_count=Count("items", filter=_VISIBLE_ITEM, distinct=True))
-        .order_by("position", "title", "pk")
+    live = cast(QuerySet[Collection], Collection.objects.live(at=now))
+    return live.annotate(item_count=Count("items", filter=_VISIBLE_ITEM, distinct=True)).order_by(
+        "position", "title", "pk"
     )
 
 
@@ -57,9 +57,9 @@ def collection_items_visible(*, now: datetime | None = None) -> QuerySet[Collect
 def collection_get_live(*, slug: str, now: datetime | None = None) -> Collection:
     """One live collection with its visible items prefetched as `visible_items`; NotFound otherwise."""
     now = now or timezone.now()
+    live = cast(QuerySet[Collection], Collection.objects.live(at=now))
     collection = (
-        Collection.objects.live(at=now)
-        .prefetch_related(
+        live.prefetch_related(
             Prefetch("items", queryset=collection_items_visible(now=now), to_attr="visible_items")
         )
         .filter(slug=slug)

@@ -70,7 +70,7 @@ def google_local_inventory_rows(
     products = products_with_availability(
         Product.objects.listed().filter(shop_id__in=list(codes)), now=now
     ).order_by("shop_id", "pk")
-    rows = products.values_list("shop_id", "sku", "gtin", "title", "price", "available", "stock_updated_at")
+    rows = products.values_list("shop_id", "sku", "gtin", "title", "price", "available", "stock_updated_at")  # type: ignore[misc]
     for shop_id, sku, gtin, title, price, available, updated in rows.iterator(chunk_size=_CHUNK):
         fresh = updated >= fresh_since
         yield {

@@ -200,7 +200,13 @@ def insights_by_district(*, period: Period) -> list[DistrictRow]:
         GROUP BY 1
         ORDER BY 2 DESC, 1
     """
-    params = [period.start, period.end, NO_LOCATION, DISTRICT_MAX_KM * 1000, OUTSIDE]
+    params: list[datetime | str | float] = [
+        period.start,
+        period.end,
+        NO_LOCATION,
+        DISTRICT_MAX_KM * 1000,
+        OUTSIDE,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

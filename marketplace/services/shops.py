@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -208,7 +209,9 @@ def _shop_create_pending(
         for weekday, intervals in sorted(registration.weekly_hours.items())
         for interval in intervals
     )
-    ShopMembership.objects.create(user=owner, shop=shop, role=ShopMembership.Role.OWNER, created_at=now)
+    ShopMembership.objects.create(
+        user=cast(Any, owner), shop=shop, role=ShopMembership.Role.OWNER, created_at=now
+    )
     _notify_after_commit(shop=shop, event="registered")
     return shop
 

@@ -110,7 +110,7 @@ def test_address_lookup_finds_and_explains_failures(client: Client, geocoder_set
         "Altstadt",
     )
     assert missing.status_code == 404
-    assert "pin" in missing.json()["error"]["message"].lower()
+    assert "Markierung" in missing.json()["error"]["message"]  # German first
     assert empty.status_code == 400
     assert failed.status_code == 503
     assert failed.json()["error"]["code"] == "geocoding_failed"

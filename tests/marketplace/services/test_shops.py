@@ -173,7 +173,7 @@ def test_register_unknown_address_asks_for_the_pin(geocoder_settings: FakeNomina
 
     # then
     assert "location" in failure.value.details
-    assert "pin" in failure.value.message
+    assert "Markierung" in failure.value.message  # German first
     assert Shop.objects.count() == 0
 
 
@@ -187,7 +187,7 @@ def test_register_geocoder_down_asks_for_the_pin(geocoder_settings: FakeNominati
 
     # then
     assert "location" in failure.value.details
-    assert "not available" in failure.value.message
+    assert "nicht verfügbar" in failure.value.message
     assert Shop.objects.count() == 0
 
 
