@@ -53,8 +53,10 @@ def schedules_for_shops(
     end = start + timedelta(days=days)
     ids = [shop.pk for shop in shops]
     weekly: dict[int, dict[int, list[Interval]]] = defaultdict(lambda: defaultdict(list))
-    for row in OpeningHours.objects.filter(shop_id__in=ids).order_by("weekday", "opens"):
-        weekly[row.shop_id][row.weekday].append(Interval(opens=row.opens, closes=row.closes))
+    # plain tuples, not model instances: the search's pickup board loads the hours of every shop
+    rows = OpeningHours.objects.filter(shop_id__in=ids).order_by("weekday", "opens")
+    for shop_id, weekday, opens, closes in rows.values_list("shop_id", "weekday", "opens", "closes"):
+        weekly[shop_id][weekday].append(Interval(opens=opens, closes=closes))
     special: dict[int, dict[date, DayRule]] = defaultdict(dict)
     for day in SpecialDay.objects.filter(shop_id__in=ids, date__gte=start, date__lte=end):
         special[day.shop_id][day.date] = _rule(closed=day.closed, intervals=day.intervals, reason=day.name)

@@ -12,6 +12,8 @@ to show.
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
 import time as monotonic_clock
 from bisect import bisect_left
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import connections
 from django.utils import timezone
 
 from geo.opening_hours import Schedule
@@ -27,6 +30,10 @@ from marketplace.models import Shop
 from marketplace.selectors.hours import schedules_for_shops
 
 BOARD_TTL_SECONDS = 60.0
+# Rebuild a stale board in a thread instead of in the request (off in tests: they pin `now` and data).
+BACKGROUND_REFRESH = "pytest" not in sys.modules
+
+logger = logging.getLogger(__name__)
 # Schedules cover the day before today (intervals running past midnight) and the pickup horizon.
 PICKUP_HORIZON_DAYS = 14
 _SCHEDULE_DAYS = PICKUP_HORIZON_DAYS + 3
@@ -86,8 +93,13 @@ class PickupBoard:
         self._never_today = sorted(never)
 
     def covers(self, now_ts: float) -> bool:
-        fresh = monotonic_clock.monotonic() - self.built_at < BOARD_TTL_SECONDS
-        return fresh and self.valid_from <= now_ts < self.valid_until
+        return self.fresh() and self.covers_day(now_ts)
+
+    def covers_day(self, now_ts: float) -> bool:
+        return self.valid_from <= now_ts < self.valid_until
+
+    def fresh(self) -> bool:
+        return monotonic_clock.monotonic() - self.built_at < BOARD_TTL_SECONDS
 
     def collectable_ids(self, now_ts: float) -> list[int]:
         """Shops at which an order placed at `now` can still be collected today."""
@@ -122,7 +134,7 @@ def _local_midnight(d: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(d, time(0), tzinfo=tz).astimezone(UTC)
 
 
-def _shop_day(shop_id: int, schedule: Schedule, *, today: date, lead: timedelta) -> ShopDay:
+def _today_spans(schedule: Schedule, today: date) -> tuple[tuple[float, float], ...]:
     """Spans of `today` plus the ones of yesterday that run past midnight (as `Schedule` sees them)."""
     midnight = _local_midnight(today, schedule.tz).timestamp()
     spans = [
@@ -131,7 +143,23 @@ def _shop_day(shop_id: int, schedule: Schedule, *, today: date, lead: timedelta)
         if window.end.timestamp() > midnight
     ]
     spans += [(window.start.timestamp(), window.end.timestamp()) for window in schedule.windows(today)]
-    return ShopDay(shop_id=shop_id, tz=schedule.tz, lead_seconds=lead.total_seconds(), spans=tuple(spans))
+    return tuple(spans)
+
+
+def _shop_day(
+    shop_id: int,
+    schedule: Schedule,
+    *,
+    today: date,
+    lead: timedelta,
+    memo: dict[tuple[object, ...], tuple[tuple[float, float], ...]],
+) -> ShopDay:
+    # Most shops share their hours ("Mo-Fr 09:00-18:00"): compute the spans once per distinct pair of days.
+    key = (schedule.tz.key, schedule.day(today - timedelta(days=1)), schedule.day(today))
+    spans = memo.get(key)
+    if spans is None:
+        spans = memo[key] = _today_spans(schedule, today)
+    return ShopDay(shop_id=shop_id, tz=schedule.tz, lead_seconds=lead.total_seconds(), spans=spans)
 
 
 def pickup_board_build(*, now: datetime, shops: Iterable[Shop] | None = None) -> PickupBoard:
@@ -143,12 +171,14 @@ def pickup_board_build(*, now: datetime, shops: Iterable[Shop] | None = None) ->
     local_dates = {zone: now.astimezone(ZoneInfo(zone)).date() for zone in zones}
     start = min(local_dates.values()) - timedelta(days=1)
     schedules = schedules_for_shops(shop_list, start=start, days=_SCHEDULE_DAYS)
+    memo: dict[tuple[object, ...], tuple[tuple[float, float], ...]] = {}
     days = {
         shop.pk: _shop_day(
             shop.pk,
             schedules[shop.pk],
             today=local_dates[shop.time_zone],
             lead=timedelta(minutes=shop.pickup_lead_minutes),
+            memo=memo,
         )
         for shop in shop_list
     }
@@ -161,15 +191,46 @@ def pickup_board_build(*, now: datetime, shops: Iterable[Shop] | None = None) ->
 
 _board: PickupBoard | None = None
 _board_lock = threading.Lock()
+_refreshing = threading.Event()
+
+
+def _refresh_in_background() -> None:
+    """Rebuild the board in a thread while requests keep using the one that is a minute old."""
+
+    def work() -> None:
+        global _board
+        try:
+            board = pickup_board_build(now=timezone.now())
+            with _board_lock:
+                current = _board
+                if current is not None and current.valid_from == board.valid_from:
+                    _board = board
+        except Exception:  # the next request of another day rebuilds synchronously anyway
+            logger.exception("pickup board refresh failed")
+        finally:
+            connections.close_all()
+            _refreshing.clear()
+
+    if not _refreshing.is_set():
+        _refreshing.set()
+        threading.Thread(target=work, name="pickup-board-refresh", daemon=True).start()
 
 
 def pickup_board(*, now: datetime) -> PickupBoard:
-    """The cached board for `now`; rebuilt when older than a minute or when `now` is another local day."""
+    """The cached board for `now`.
+
+    No board yet, or `now` on another local day: built in the request. A board older than a minute is
+    rebuilt in a background thread (in a live server, see `BACKGROUND_REFRESH`) and used meanwhile.
+    """
     global _board
     now_ts = now.timestamp()
     board = _board
-    if board is not None and board.covers(now_ts):
-        return board
+    if board is not None and board.covers_day(now_ts):
+        if board.fresh():
+            return board
+        if BACKGROUND_REFRESH:
+            _refresh_in_background()
+            return board
     with _board_lock:
         board = _board
         if board is None or not board.covers(now_ts):
