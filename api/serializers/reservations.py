@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from marketplace.models import Reservation
+from marketplace.models import Reservation, ReservationLine
 
 MAX_LINES = 20
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()/.\-]{3,38}$"
@@ -121,8 +122,10 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def reservation_data(reservation: Reservation) -> dict[str, Any]:
-    """The shape of `ReservationOutput`, built by hand (lines and products must be prefetched)."""
+def reservation_data(
+    reservation: Reservation, lines: Iterable[ReservationLine] | None = None
+) -> dict[str, Any]:
+    """The shape of `ReservationOutput`, built by hand (lines with products prefetched, or given)."""
     shop = reservation.shop
     currency = settings.LADENKARTE_DEFAULT_PRICE_CURRENCY
     return {
@@ -150,7 +153,7 @@ def reservation_data(reservation: Reservation) -> dict[str, Any]:
                 },
                 "quantity": line.quantity,
             }
-            for line in reservation.lines.all()
+            for line in (reservation.lines.all() if lines is None else lines)
         ],
         "created_at": _iso(reservation.created_at),
         "expires_at": _iso(reservation.expires_at),

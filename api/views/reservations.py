@@ -20,7 +20,7 @@ from api.idempotency import idempotent
 from api.permissions import request_api_key
 from api.rate_limits import rate_limit_hit
 from api.serializers import reservations as s
-from marketplace.selectors.reservations import reservation_get_by_token, reservation_get_in_shop
+from marketplace.selectors.reservations import reservation_get_by_token
 from marketplace.services import reservations as services
 from marketplace.services.reservation_emails import reservation_status_url
 
@@ -100,8 +100,8 @@ class ReservationCreateView(ResidentView):
             language=language,
             actor=services.Actor(user=_user(request), api_key=api_key),
         )
-        reservation = reservation_get_in_shop(shop=created.reservation.shop, code=created.reservation.code)
-        body = s.reservation_data(reservation)
+        reservation = created.reservation
+        body = s.reservation_data(reservation, created.lines)
         body["token"] = created.token
         body["url"] = reservation_status_url(code=reservation.code, token=created.token, language=language)
         return Response(body, status=status.HTTP_201_CREATED)

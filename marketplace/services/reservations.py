@@ -79,6 +79,7 @@ class CreatedReservation:
 
     reservation: Reservation
     token: str
+    lines: list[ReservationLine]
 
 
 @dataclass(frozen=True)
@@ -350,15 +351,20 @@ def reservation_create(
                     created_at=now,
                 )
             )
-    ReservationLine.objects.bulk_create(
-        ReservationLine(
-            reservation=reservation, product_id=pk, quantity=quantity, unit_price=products[pk].price
-        )
-        for pk, quantity in lines.items()
+    created_lines = ReservationLine.objects.bulk_create(
+        [
+            ReservationLine(
+                reservation=reservation,
+                product=products[pk],
+                quantity=quantity,
+                unit_price=products[pk].price,
+            )
+            for pk, quantity in lines.items()
+        ]
     )
     StockMovement.objects.bulk_create(movements)
     transaction.on_commit(partial(_after_commit_created, reservation_id=reservation.pk, token=token))
-    return CreatedReservation(reservation=reservation, token=token)
+    return CreatedReservation(reservation=reservation, token=token, lines=created_lines)
 
 
 def _insert_reservation(
