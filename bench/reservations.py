@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,9 +79,10 @@ def _seed() -> list[int]:
 
     from marketplace.models import OpeningHours, Product, Reservation, ReservationLine, Shop, StockMovement
 
-    StockMovement.objects.all().delete()
-    ReservationLine.objects.all().delete()
-    Reservation.objects.all().delete()
+    # only the benchmark's own shop is reset: the bench database also holds the search benchmark's town
+    StockMovement.objects.filter(product__shop__slug="bench-laden").delete()
+    ReservationLine.objects.filter(reservation__shop__slug="bench-laden").delete()
+    Reservation.objects.filter(shop__slug="bench-laden").delete()
     Product.objects.filter(shop__slug="bench-laden").delete()
     Shop.objects.filter(slug="bench-laden").delete()
     location = Point(10.4077, 53.2489, srid=4326)
@@ -259,16 +261,18 @@ def _sweeper_phase(count: int) -> dict[str, float]:
             """
             INSERT INTO marketplace_reservationline (reservation_id, product_id, quantity, unit_price)
             SELECT r.id, (%s::bigint[])[1 + (r.id %% %s)], 1, 9.90 FROM marketplace_reservation r
-            WHERE r.status = 'held'
+            WHERE r.status = 'held' AND r.customer_email LIKE 'sweep%%@example.org'
             """,
             [product_ids, len(product_ids)],
         )
         cursor.execute(
             """
             UPDATE marketplace_product p SET quantity_held = s.total FROM (
-                SELECT product_id, SUM(quantity) AS total FROM marketplace_reservationline GROUP BY product_id
+                SELECT product_id, SUM(quantity) AS total FROM marketplace_reservationline
+                WHERE product_id = ANY(%s) GROUP BY product_id
             ) s WHERE p.id = s.product_id
-            """
+            """,
+            [product_ids],
         )
     started = time.perf_counter()
     swept = reservations_sweep(now=now, batch_size=1000)
@@ -284,20 +288,55 @@ def _sweeper_phase(count: int) -> dict[str, float]:
     }
 
 
+def _measure(
+    *, clients: int, seconds: float, expired: int
+) -> tuple[dict[str, object], int, int, dict[str, float]]:
+    _setup_django()
+    product_ids = _seed()
+    http_result = _http_phase(product_ids, clients=clients, seconds=seconds)
+    oversold, mismatched = _oversold(product_ids)
+    import redis
+
+    redis.Redis.from_url(ENV["REDIS_URL"]).delete("celery")  # the queued e-mails of the benchmark
+    return http_result, oversold, mismatched, _sweeper_phase(expired)
+
+
+def run(ctx: Any) -> list[Any]:
+    """The `python -m bench` interface (bench/__init__.py)."""
+    from bench import Result
+
+    ENV["DATABASE_URL"] = ctx.database_url
+    seconds, expired = (5.0, 5_000) if ctx.quick else (15.0, 50_000)
+    http_result, oversold, mismatched, sweep = _measure(clients=32, seconds=seconds, expired=expired)
+    holds, p95 = float(http_result["holds_per_s"]), float(http_result["p95_ms"])  # type: ignore[arg-type]
+    name = "reservations"
+    return [
+        Result(
+            name, "holds/s over HTTP (32 clients, 10 hot products)", f"{holds:.0f}", ">= 500", holds >= 500
+        ),
+        Result(name, "hold p50", f"{float(http_result['p50_ms']):.1f} ms"),  # type: ignore[arg-type]
+        Result(name, "hold p95", f"{p95:.1f} ms", "<= 100 ms", p95 <= 100),
+        Result(name, "oversold units (SQL)", str(oversold), "0", oversold == 0),
+        Result(name, "held counter mismatches (SQL)", str(mismatched), "0", mismatched == 0),
+        Result(
+            name,
+            f"sweeper ({sweep['swept']:.0f} expired holds)",
+            f"{sweep['per_s']:.0f} holds/s",
+            ">= 5000",
+            sweep["per_s"] >= 5000,
+        ),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--expired", type=int, default=50_000)
     args = parser.parse_args(argv)
-    _setup_django()
-    product_ids = _seed()
-    http_result = _http_phase(product_ids, clients=args.clients, seconds=args.seconds)
-    oversold, mismatched = _oversold(product_ids)
-    import redis
-
-    redis.Redis.from_url(ENV["REDIS_URL"]).delete("celery")  # the queued e-mails of the benchmark
-    sweep = _sweeper_phase(args.expired)
+    http_result, oversold, mismatched, sweep = _measure(
+        clients=args.clients, seconds=args.seconds, expired=args.expired
+    )
     cores = os.cpu_count()
     workers = http_result["workers"]
     print(f"reservations benchmark ({cores} cores, {time.strftime('%Y-%m-%d')}, gunicorn {workers} workers)")
