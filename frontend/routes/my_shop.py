@@ -1,5 +1,18 @@
-"""Website routes: my_shop."""
+"""Website routes: the merchant's "my shop" page under /mein-laden/."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from frontend.views import my_shop as views
+
+app_name = "my_shop"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.index, name="index"),
+    path("<slug:slug>/", views.shop_page, name="shop"),
+    path("<slug:slug>/produkte/", views.product_list, name="products"),
+    path("<slug:slug>/produkte/<str:sku>/bestand/", views.stock_adjust, name="stock"),
+    path("<slug:slug>/reservierungen/<str:code>/<str:action>/", views.reservation_action, name="reservation"),
+    path("<slug:slug>/import/", views.csv_upload, name="import"),
+    path("<slug:slug>/schluessel/", views.api_key_create, name="key_create"),
+    path("<slug:slug>/schluessel/<int:key_id>/widerrufen/", views.api_key_revoke, name="key_revoke"),
+]

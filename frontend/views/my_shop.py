@@ -1,0 +1,239 @@
+"""The merchant's "my shop" page (/mein-laden/): today's reservations, quick stock, hours, CSV import, keys.
+
+Made for a phone behind the counter. Every request finds the shop through `shop_get_for_member` (404 for
+shops the user does not work for); every write goes through the services, like the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from marketplace.exceptions import DomainError, NotFound
+from marketplace.models import ApiKey, Product, Reservation, Shop, StockMovement
+from marketplace.selectors import merchant as selectors
+from marketplace.selectors.hours import shop_schedule
+from marketplace.services import api_keys, csv_import, products
+from marketplace.services.inventory import SyncRejected
+
+PRODUCTS_SHOWN = 30
+ACTIVE = [Reservation.Status.HELD, Reservation.Status.READY]
+
+
+def _shop(request: HttpRequest, slug: str) -> Shop:
+    try:
+        return selectors.shop_get_for_member(user=request.user, slug=slug)
+    except NotFound:
+        raise Http404 from None
+
+
+def _actor(request: HttpRequest) -> products.Actor:
+    return products.Actor(source=StockMovement.Source.MERCHANT_PAGE, user=request.user)
+
+
+def _products(shop: Shop, q: str) -> list[Product]:
+    return list(selectors.products_of_shop(shop=shop, q=q)[:PRODUCTS_SHOWN])
+
+
+def _reservations(shop: Shop) -> list[Reservation]:
+    now = timezone.now()
+    return list(
+        Reservation.objects.filter(shop=shop, status__in=ACTIVE, expires_at__gt=now)
+        .prefetch_related("lines__product")
+        .order_by("pickup_from", "pk")[:50]
+    )
+
+
+def _today(shop: Shop) -> dict[str, Any]:
+    now = timezone.now()
+    schedule = shop_schedule(shop, now=now, days=3)
+    local = now.astimezone(schedule.tz)
+    day = schedule.day(local.date())
+    return {"date": local.date(), "day": day, "open_now": schedule.is_open(now)}
+
+
+@require_safe
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """One shop: straight to it; several: pick one; none: say so."""
+    shops = list(selectors.shops_for_member(user=request.user).order_by("name"))
+    if len(shops) == 1:
+        return redirect("my_shop:shop", slug=shops[0].slug)
+    return render(request, "frontend/my_shop/index.html", {"shops": shops})
+
+
+@require_safe
+@login_required
+def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
+    shop = _shop(request, slug)
+    q = request.GET.get("q", "").strip()[:100]
+    context = {
+        "shop": shop,
+        "q": q,
+        "products": _products(shop, q),
+        "reservations": _reservations(shop),
+        "today": _today(shop),
+        "api_keys": list(selectors.api_keys_of_shop(shop=shop).filter(revoked_at__isnull=True)),
+        "can_manage_keys": selectors.shop_member_is_owner(user=request.user, shop=shop),
+        "recent_imports": list(shop.import_jobs.order_by("-created_at")[:3]),
+    }
+    return render(request, "frontend/my_shop/shop.html", context)
+
+
+@require_safe
+@login_required
+def product_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The product list alone (HTMX search as you type; a full page without JavaScript)."""
+    shop = _shop(request, slug)
+    q = request.GET.get("q", "").strip()[:100]
+    if not getattr(request, "htmx", False):
+        return redirect(f"{request.path.rsplit('produkte/', 1)[0]}?q={q}#produkte")
+    return render(
+        request, "frontend/my_shop/_products.html", {"shop": shop, "products": _products(shop, q), "q": q}
+    )
+
+
+@require_POST
+@login_required
+def stock_adjust(request: HttpRequest, slug: str, sku: str) -> HttpResponse:
+    """+1 / -1 (or another small step) on one product."""
+    shop = _shop(request, slug)
+    try:
+        product = selectors.product_get_in_shop(shop=shop, sku=sku)
+    except NotFound:
+        raise Http404 from None
+    error = ""
+    try:
+        delta = int(request.POST.get("delta", "0"))
+    except ValueError:
+        delta = 0
+    if delta and abs(delta) <= 100:
+        try:
+            product = products.product_adjust_stock(product=product, delta=delta, actor=_actor(request))
+        except DomainError:
+            error = _("Stock cannot go below 0.")
+    context = {"shop": shop, "product": product, "error": error}
+    if getattr(request, "htmx", False):
+        return render(request, "frontend/my_shop/_product_row.html", context)
+    return redirect("my_shop:shop", slug=shop.slug)
+
+
+@require_POST
+@login_required
+def reservation_action(request: HttpRequest, slug: str, code: str, action: str) -> HttpResponse:
+    from marketplace.services import reservations as services
+
+    shop = _shop(request, slug)
+    try:
+        reservation = selectors.reservation_get_for_shop(shop=shop, code=code)
+    except NotFound:
+        raise Http404 from None
+    actor = services.Actor(user=request.user)
+    error = ""
+    try:
+        if action == "ready":
+            reservation = services.reservation_mark_ready(reservation=reservation)
+        elif action == "collected":
+            reservation = services.reservation_collect(reservation=reservation, actor=actor)
+        elif action == "no-show":
+            reservation = services.reservation_mark_no_show(reservation=reservation, actor=actor)
+        else:
+            raise Http404
+    except DomainError as exc:
+        error = exc.message
+    if getattr(request, "htmx", False):
+        reservation = Reservation.objects.prefetch_related("lines__product").get(pk=reservation.pk)
+        return render(
+            request,
+            "frontend/my_shop/_reservation.html",
+            {"shop": shop, "reservation": reservation, "error": error},
+        )
+    return redirect("my_shop:shop", slug=shop.slug)
+
+
+@require_POST
+@login_required
+def csv_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    """Check (dry run) or import a CSV file; the report lists every change and every bad line."""
+    shop = _shop(request, slug)
+    upload = request.FILES.get("file")
+    dry_run = request.POST.get("apply") != "1"
+    context: dict[str, Any] = {"shop": shop, "dry_run": dry_run}
+    if upload is None:
+        context["error"] = _("Please choose a CSV file.")
+    else:
+        data = upload.read()
+        try:
+            if csv_import.csv_row_count(data) > settings.LADENKARTE_CSV_ASYNC_ROWS:
+                context["job"] = csv_import.import_job_create(
+                    shop=shop,
+                    data=data,
+                    name=upload.name or "",
+                    dry_run=dry_run,
+                    partial=False,
+                    actor=_csv_actor(request),
+                )
+            else:
+                context["report"] = csv_import.csv_import(
+                    shop=shop, data=data, dry_run=dry_run, actor=_csv_actor(request)
+                )
+        except SyncRejected as exc:
+            context["report"] = exc.details
+            context["rejected"] = True
+        except DomainError as exc:
+            context["error"] = exc.message
+        # the merchant can re-send the checked file to apply it without choosing it again
+        context["file_name"] = upload.name
+    template = (
+        "frontend/my_shop/_import_report.html"
+        if getattr(request, "htmx", False)
+        else "frontend/my_shop/import.html"
+    )
+    return render(request, template, context)
+
+
+def _csv_actor(request: HttpRequest) -> products.Actor:
+    return products.Actor(source=StockMovement.Source.CSV, user=request.user)
+
+
+@require_POST
+@login_required
+def api_key_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """Create a key (owners only); its value is shown on this one page and never again."""
+    shop = _shop(request, slug)
+    if not selectors.shop_member_is_owner(user=request.user, shop=shop):
+        raise Http404
+    scope = request.POST.get("scope", ApiKey.Scope.WRITE)
+    try:
+        api_key, raw_key = api_keys.api_key_create(
+            shop=shop, name=request.POST.get("name", ""), scope=scope, created_by=request.user
+        )
+    except DomainError as exc:
+        return render(
+            request, "frontend/my_shop/key_created.html", {"shop": shop, "error": exc.message}, status=400
+        )
+    response = render(
+        request, "frontend/my_shop/key_created.html", {"shop": shop, "api_key": api_key, "raw_key": raw_key}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@login_required
+def api_key_revoke(request: HttpRequest, slug: str, key_id: int) -> HttpResponse:
+    shop = _shop(request, slug)
+    if not selectors.shop_member_is_owner(user=request.user, shop=shop):
+        raise Http404
+    api_key = selectors.api_keys_of_shop(shop=shop).filter(pk=key_id).first()
+    if api_key is None:
+        raise Http404
+    api_keys.api_key_revoke(api_key=api_key)
+    return redirect("my_shop:shop", slug=shop.slug)
