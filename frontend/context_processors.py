@@ -6,11 +6,15 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import translate_url
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
     lat, lng = settings.LADENKARTE_MAP_CENTER
     return {
+        # Django's set_language resolves `next` in the default language (paths without a prefix), so an
+        # English page hands over its German twin; set_language then translates it to the chosen language.
+        "language_switch_next": translate_url(request.get_full_path(), settings.LANGUAGE_CODE),
         "site_town": settings.LADENKARTE_TOWN,
         "site_operator": settings.LADENKARTE_OPERATOR,
         "map_config": {

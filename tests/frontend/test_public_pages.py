@@ -452,6 +452,20 @@ def test_sitemap_lists_active_shops_and_products_in_both_languages_and_robots_po
     assert text.strip().endswith("/sitemap.xml")
 
 
+def test_language_switch_from_english_back_to_german(client: Client) -> None:
+    # given: an English page hands the German path to set_language
+    shop = ShopFactory(slug="teehaus")
+    page = client.get(f"/en/laden/{shop.slug}/", {"q": "tee"}).content.decode()
+    next_url = re.search(r'name="next" value="([^"]+)"', page).group(1)
+
+    # when
+    response = client.post("/i18n/setlang/", {"language": "de", "next": next_url.replace("&amp;", "&")})
+
+    # then
+    assert next_url == f"/laden/{shop.slug}/?q=tee"
+    assert response.headers["Location"] == f"/laden/{shop.slug}/?q=tee"
+
+
 def test_language_switch_keeps_the_page(client: Client) -> None:
     # given
     shop = ShopFactory(slug="teehaus")

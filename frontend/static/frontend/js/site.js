@@ -63,6 +63,22 @@
     });
   }
 
+  // Search forms leave empty fields out of the URL (shorter links to share): disable them while the
+  // browser or HTMX collects the values, then enable them again.
+  function setupCleanUrl(form) {
+    form.addEventListener("submit", function () {
+      var emptied = [];
+      form.querySelectorAll("input[name]").forEach(function (input) {
+        if ((input.type === "text" || input.type === "search" || input.type === "hidden" || input.type === "number") &&
+            input.value === "" && !input.disabled) {
+          input.disabled = true;
+          emptied.push(input);
+        }
+      });
+      window.setTimeout(function () { emptied.forEach(function (input) { input.disabled = false; }); }, 0);
+    }, true);
+  }
+
   function each(root, selector, setup) {
     root.querySelectorAll(selector).forEach(function (el) {
       if (el.dataset.enhanced) return;
@@ -75,9 +91,20 @@
     each(root, "[data-locate]", setupLocate);
     each(root, "form[data-once]", setupOnce);
     each(root, "form[data-autosubmit]", setupAutosubmit);
+    each(root, "form[role=search]", setupCleanUrl);
   }
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
+
+  // The same for searches sent through HTMX: drop empty parameters before the request goes out.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    var data = event.detail.formData;
+    if (!data || !elt || !elt.matches || !elt.matches("form[role=search]")) return;
+    var empty = [];
+    data.forEach(function (value, name) { if (value === "") empty.push(name); });
+    empty.forEach(function (name) { data.delete(name); });
+  });
 
   // After HTMX swapped results: announce the new count; after "more results", move the keyboard focus
   // to the first new result so nobody has to tab through the old ones again.
