@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -118,8 +119,9 @@ class MerchantReservationOutput(ReservationOutput):
     cancelled_by = serializers.CharField()
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
+def _iso(value: Any, tz: str = "Europe/Berlin") -> str | None:
+    """ISO 8601 in the shop's time zone (API.md: times with offset, in the shop's zone)."""
+    return value.astimezone(ZoneInfo(tz)).isoformat() if value is not None else None
 
 
 def reservation_data(
@@ -155,9 +157,12 @@ def reservation_data(
             }
             for line in (reservation.lines.all() if lines is None else lines)
         ],
-        "created_at": _iso(reservation.created_at),
-        "expires_at": _iso(reservation.expires_at),
-        "pickup": {"from": _iso(reservation.pickup_from), "until": _iso(reservation.expires_at)},
+        "created_at": _iso(reservation.created_at, reservation.shop.time_zone),
+        "expires_at": _iso(reservation.expires_at, reservation.shop.time_zone),
+        "pickup": {
+            "from": _iso(reservation.pickup_from, reservation.shop.time_zone),
+            "until": _iso(reservation.expires_at, reservation.shop.time_zone),
+        },
     }
 
 
@@ -170,8 +175,8 @@ def merchant_reservation_data(reservation: Reservation) -> dict[str, Any]:
             "phone": reservation.customer_phone,
         },
         stock_conflict=reservation.stock_conflict,
-        ready_at=_iso(reservation.ready_at),
-        closed_at=_iso(reservation.closed_at),
+        ready_at=_iso(reservation.ready_at, reservation.shop.time_zone),
+        closed_at=_iso(reservation.closed_at, reservation.shop.time_zone),
         cancelled_by=reservation.cancelled_by,
     )
     return data
