@@ -132,5 +132,5 @@ def machine(database_url: str) -> str:
     postgis_version = postgis[0] if postgis else "?"
     return (
         f"{cores} cores ({cpu}), {ram}, PostgreSQL {pg_version}, PostGIS {postgis_version}, "
-        f"Python {platform.python_version()}"
+        f"Python {platform.python_version()}, load average before the run {os.getloadavg()[0]:.1f}"
     )
