@@ -97,4 +97,6 @@ class ShopUnavailable(DomainError):
 class PickupUnavailable(DomainError):
     code = "pickup_unavailable"
     status = 409
-    default_message = "The shop has no opening hours in the coming days in which the items could be collected."
+    default_message = (
+        "The shop has no opening hours in the coming days in which the items could be collected."
+    )
