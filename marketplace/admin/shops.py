@@ -8,10 +8,11 @@ business rules (stock, keys, webhooks, reservation states, hours) go through the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.db.models import F, Model, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
@@ -35,6 +36,7 @@ from marketplace.models import (
     StockMovement,
     Webhook,
     WebhookDelivery,
+    Weekday,
 )
 from marketplace.services import api_keys as api_key_services
 from marketplace.services import csv_import, hours, products, webhooks
@@ -57,7 +59,9 @@ def sees_all_shops(request: HttpRequest) -> bool:
 def member_shop_ids(request: HttpRequest) -> list[int]:
     cache = "_lk_member_shops"
     if not hasattr(request, cache):
-        ids = list(ShopMembership.objects.filter(user_id=request.user.pk).values_list("shop_id", flat=True))
+        ids = list(
+            ShopMembership.objects.filter(user_id=request.user.pk or 0).values_list("shop_id", flat=True)
+        )
         setattr(request, cache, ids)
     return list(getattr(request, cache))
 
@@ -141,9 +145,7 @@ class OpeningHoursFormSet(BaseInlineFormSet):
         problems = [
             problem
             for weekday, intervals in sorted(by_day.items())
-            for problem in hours.check_intervals(
-                intervals, label=str(OpeningHours.weekday.field.choices[weekday][1])
-            )
+            for problem in hours.check_intervals(intervals, label=str(Weekday(weekday).label))
         ]
         if problems:
             raise forms.ValidationError(problems)
@@ -209,7 +211,7 @@ class SpecialDayInline(admin.TabularInline):
 class MembershipInline(ReadOnlyInline):
     model = ShopMembership
     fields = ["user", "role", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["user", "role", "created_at"]
 
 
 # The city decides these; a merchant can never change them here.
@@ -275,7 +277,7 @@ class StockMovementInline(ReadOnlyInline):
         "note",
         "actor_user",
     ]
-    readonly_fields = fields
+    readonly_fields = ["user", "role", "created_at"]
     ordering = ["-created_at", "-pk"]
     verbose_name_plural = _("stock history")
 
@@ -455,7 +457,7 @@ class StockMovementAdmin(ShopScopedAdmin):
 class ReservationLineInline(ReadOnlyInline):
     model = ReservationLine
     fields = ["product", "quantity", "unit_price"]
-    readonly_fields = fields
+    readonly_fields = ["product", "quantity", "unit_price"]
 
 
 @admin.register(Reservation)
@@ -471,7 +473,7 @@ class ReservationAdmin(ShopScopedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in Reservation._meta.fields if field.name != "token_hash"]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.get_readonly_fields(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -536,7 +538,7 @@ class ApiKeyAdmin(ShopScopedAdmin):
             kwargs["form"] = ApiKeyAddForm
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ["shop", "name", "scope"]
         return ["shop", "name", "prefix", "scope", "created_by", "created_at", "last_used_at", "revoked_at"]
@@ -552,7 +554,7 @@ class ApiKeyAdmin(ShopScopedAdmin):
             return
         data = form.cleaned_data
         api_key, raw_key = api_key_services.api_key_create(
-            shop=data["shop"], name=data["name"], scope=data["scope"], created_by=request.user
+            shop=data["shop"], name=data["name"], scope=data["scope"], created_by=cast(User, request.user)
         )
         obj.pk = api_key.pk
         self.message_user(
@@ -578,7 +580,7 @@ class ApiKeyAdmin(ShopScopedAdmin):
 class WebhookDeliveryInline(ReadOnlyInline):
     model = WebhookDelivery
     fields = ["created_at", "event", "attempt", "status_code", "error", "duration_ms"]
-    readonly_fields = fields
+    readonly_fields = ["created_at", "event", "attempt", "status_code", "error", "duration_ms"]
     ordering = ["-created_at", "-pk"]
     max_num = 50
 
@@ -669,7 +671,7 @@ class ImportJobAdmin(ShopScopedAdmin):
             kwargs["form"] = ImportJobForm
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ["shop", "upload", "dry_run", "partial"]
         return [
