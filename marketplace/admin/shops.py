@@ -277,7 +277,16 @@ class StockMovementInline(ReadOnlyInline):
         "note",
         "actor_user",
     ]
-    readonly_fields = ["user", "role", "created_at"]
+    readonly_fields = [
+        "created_at",
+        "source",
+        "on_hand_delta",
+        "held_delta",
+        "on_hand_after",
+        "held_after",
+        "note",
+        "actor_user",
+    ]
     ordering = ["-created_at", "-pk"]
     verbose_name_plural = _("stock history")
 
