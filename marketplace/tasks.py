@@ -8,7 +8,9 @@ from celery import shared_task
 
 
 @shared_task(ignore_result=True)
-def webhook_deliver(webhook_id: int, event: str, event_id: str, envelope: dict[str, Any], attempt: int = 1) -> None:
+def webhook_deliver(
+    webhook_id: int, event: str, event_id: str, envelope: dict[str, Any], attempt: int = 1
+) -> None:
     """Deliver one webhook event; on failure schedule the next attempt with exponential back-off."""
     from marketplace.services.webhooks import webhook_attempt
 
