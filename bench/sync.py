@@ -149,9 +149,7 @@ def main() -> None:
         "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/lk_merchant_bench"
     )
     ctx = Context(database_url=database_url)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=ctx.env(), check=True
-    )
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=ctx.env(), check=True)
     info = _prepare_in(ctx.env())
     with ctx.gunicorn(workers=2) as base:
         timings, answer = measure(base, info["slug"], info["key"], runs=args.runs)
