@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import RateLimited
@@ -21,6 +22,22 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), _PERIODS[unit]
 
 
+def _redis_incr(backend: RedisCache, key: str, *, timeout: int) -> int:
+    """INCR + EXPIRE in one round trip on the cache's Redis (Django's `add` + `incr` take two, and build a
+    new Redis client object for each call). The value stays a plain integer, as `cache.get` reads it."""
+    full_key = backend.make_and_validate_key(key)
+    redis_cache = backend._cache  # type: ignore[attr-defined] # Django's RedisCacheClient: one per thread, holds the connection pools
+    client = getattr(redis_cache, "_rate_limit_client", None)
+    if client is None:
+        client = redis_cache.get_client(full_key, write=True)
+        redis_cache._rate_limit_client = client
+    pipe = client.pipeline(transaction=False)
+    pipe.incr(full_key)
+    pipe.expire(full_key, timeout)
+    count, _expiry_set = pipe.execute()
+    return int(count)
+
+
 def rate_limit_hit(*, bucket: str, client: str, rate: str, now: float | None = None) -> None:
     """Count one request of `client` in `bucket`; raise `RateLimited` (with `retry_after`) past the limit.
 
@@ -30,12 +47,15 @@ def rate_limit_hit(*, bucket: str, client: str, rate: str, now: float | None = N
     now = time.time() if now is None else now
     window = int(now // period)
     key = f"ratelimit:{bucket}:{client}:{window}"
-    cache.add(key, 0, timeout=period + 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.add(key, 1, timeout=period + 60)
-        count = 1
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    count = _redis_incr(backend, key, timeout=period + 60) if isinstance(backend, RedisCache) else None
+    if count is None:
+        cache.add(key, 0, timeout=period + 60)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # evicted between add and incr
+            cache.add(key, 1, timeout=period + 60)
+            count = 1
     if count > limit:
         retry_after = max(1, int((window + 1) * period - now))
         raise RateLimited(

@@ -18,15 +18,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
-from django.db.models.functions import Lower
+from django.contrib.gis.geos import Point
+from django.db import connection, transaction
+from django.db.models import F, Model, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from geo.opening_hours import Schedule
 from marketplace.exceptions import (
     InsufficientStock,
     InvalidTransition,
@@ -39,6 +40,7 @@ from marketplace.exceptions import (
 )
 from marketplace.models import ApiKey, Product, Reservation, ReservationLine, Shop, StockMovement, Webhook
 from marketplace.selectors.hours import pickup_lead, shop_schedule
+from marketplace.selectors.pickup import pickup_board
 from marketplace.selectors.stock import ACTIVE_STATUSES, stock_fresh_since
 from marketplace.services.webhooks import webhook_event_emit
 
@@ -54,6 +56,7 @@ _RESERVATION = Reservation._meta.db_table
 _LINE = ReservationLine._meta.db_table
 
 CancelledBy = Literal["resident", "merchant"]
+_M = TypeVar("_M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,16 @@ def _ceil_minute(value: datetime) -> datetime:
     return floored if floored == value else floored + timedelta(minutes=1)
 
 
+def _schedule(shop: Shop, *, now: datetime) -> Schedule:
+    """The shop's schedule from the per-process pickup board (no query while it is fresh), else loaded.
+
+    The board keeps every active shop's schedule for the day before today and the pickup horizon, which is
+    all `next_pickup` and `hold_until` look at; it is at most `BOARD_TTL_SECONDS` old (as the search).
+    """
+    schedule = pickup_board(now=now).schedules.get(shop.pk)
+    return schedule if schedule is not None else shop_schedule(shop, now=now)
+
+
 def reservation_window(*, shop: Shop, now: datetime) -> tuple[datetime, datetime]:
     """(pickup from, held until) for an order placed at `now`.
 
@@ -141,7 +154,7 @@ def reservation_window(*, shop: Shop, now: datetime) -> tuple[datetime, datetime
     (after the shop's lead time). With `Shop.hold_minutes` the hold lasts that long from the moment pickup
     becomes possible, capped at that day's closing time: a hold never runs through a night.
     """
-    schedule = shop_schedule(shop, now=now)
+    schedule = _schedule(shop, now=now)
     lead = pickup_lead(shop)
     window = schedule.next_pickup(now, lead)
     closing = schedule.hold_until(now, lead)
@@ -249,6 +262,58 @@ def _tidy_expired_on_product(*, product_id: int, now: datetime, locked: set[int]
         _expire_locked(reservation_ids=tidy, now=now, note="expired (tidied while reserving)")
 
 
+def _fields(model: Any, names: set[str]) -> tuple[str, ...]:
+    """Column names in the model's field order (what `Model.from_db` expects for deferred loading)."""
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
+
+
+_PRODUCT_FIELDS = _fields(
+    Product,
+    {"id", "shop_id", "sku", "gtin", "title", "brand", "price", "active", "shop_active", "stock_updated_at"},
+)
+_SHOP_FIELDS = _fields(
+    Shop,
+    {"id", "slug", "name", "street", "postcode", "city", "phone", "time_zone", "status"}
+    | {"pickup_lead_minutes", "hold_minutes"},
+)
+
+
+def _products_locking_email(product_ids: list[int], *, email: str) -> dict[int, Product]:
+    """The requested products with their shop, in one statement that also takes the e-mail address lock.
+
+    The lock (`pg_advisory_xact_lock`) serialises reservations of one address until the transaction ends,
+    so the per-address count taken by a later statement cannot race. Each product gets `shop_hooked`
+    (whether its shop has an active webhook). Model instances carry only the fields the reservation uses;
+    any other field is loaded on access (Django's deferred fields).
+    """
+    columns = ", ".join(
+        [f"p.{name}" for name in _PRODUCT_FIELDS]
+        + [f"s.{name}" for name in _SHOP_FIELDS]
+        + ["ST_X(s.location::geometry)", "ST_Y(s.location::geometry)"]
+    )
+    webhook, shop_table = Webhook._meta.db_table, Shop._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns}, "  # noqa: S608 - identifiers are ours, values are parameters
+            f"EXISTS (SELECT 1 FROM {webhook} w WHERE w.shop_id = p.shop_id AND w.active), "
+            "pg_advisory_xact_lock(%s)::text "
+            f"FROM {_PRODUCT} p JOIN {shop_table} s ON s.id = p.shop_id WHERE p.id = ANY(%s)",
+            [_email_lock_key(email), product_ids],
+        )
+        rows = cursor.fetchall()
+    products: dict[int, Product] = {}
+    split = len(_PRODUCT_FIELDS)
+    end = split + len(_SHOP_FIELDS)
+    for row in rows:
+        product = Product.from_db("default", _PRODUCT_FIELDS, row[:split])
+        shop = Shop.from_db("default", _SHOP_FIELDS, row[split:end])
+        shop.location = Point(row[end], row[end + 1], srid=4326)
+        product.shop = shop
+        product.shop_hooked = row[end + 2]  # type: ignore[attr-defined]
+        products[product.pk] = product
+    return products
+
+
 @transaction.atomic
 def reservation_create(
     *,
@@ -273,7 +338,7 @@ def reservation_create(
             details={"max_units_per_line": max_units, "product_ids": over},
         )
     email = contact.email.strip()
-    products = {p.pk: p for p in Product.objects.filter(pk__in=list(lines)).select_related("shop")}
+    products = _products_locking_email(list(lines), email=email)
     unknown = [
         pk for pk in lines if pk not in products or not (products[pk].active and products[pk].shop_active)
     ]
@@ -289,7 +354,8 @@ def reservation_create(
         raise ValidationFailed(
             _("The input is not valid."), details={"items": [_("All items must belong to one shop.")]}
         )
-    shop = next(iter(products.values())).shop
+    first = next(iter(products.values()))
+    shop = first.shop
     if not shop.is_active:
         raise ShopUnavailable(_("The shop does not take reservations at the moment."))
     fresh_since = stock_fresh_since(now=now)
@@ -297,21 +363,6 @@ def reservation_create(
     if stale:
         raise _insufficient(lines, now=now, stale=stale)
     pickup_from, expires_at = reservation_window(shop=shop, now=now)
-
-    with connection.cursor() as cursor:
-        # Serialise reservations of one e-mail address so the per-address limit holds under concurrency.
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_email_lock_key(email)])
-    max_active = settings.LADENKARTE_MAX_ACTIVE_RESERVATIONS_PER_EMAIL
-    active = (
-        Reservation.objects.alias(email_lower=Lower("customer_email"))
-        .filter(email_lower=email.lower(), status__in=ACTIVE_STATUSES, expires_at__gt=now)
-        .count()
-    )
-    if active >= max_active:
-        raise TooManyActiveReservations(
-            _("This e-mail address already has %(max)d open reservations.") % {"max": max_active},
-            details={"max_active_reservations": max_active},
-        )
 
     token = secrets.token_urlsafe(TOKEN_BYTES)
     reservation = _insert_reservation(
@@ -324,10 +375,12 @@ def reservation_create(
         pickup_from=pickup_from,
         expires_at=expires_at,
     )
-    # Scheduled for after the commit; placed before the row locks to keep the locked stretch short.
-    _emit(reservation, "created", items=[(pk, products[pk].sku, quantity) for pk, quantity in lines.items()])
+    if first.shop_hooked:  # type: ignore[attr-defined] # set by _products_locking_email
+        # Scheduled for after the commit; placed before the row locks to keep the locked stretch short.
+        hook_items = [(pk, products[pk].sku, quantity) for pk, quantity in lines.items()]
+        _emit(reservation, "created", items=hook_items)
 
-    movements: list[StockMovement] = []
+    held: list[tuple[int, int, int, int]] = []  # product, quantity, on hand after, held after
     locked: set[int] = set()
     with connection.cursor() as cursor:
         for product_id, quantity in lines.items():  # primary-key order
@@ -337,34 +390,76 @@ def reservation_create(
             if row is None:
                 raise _insufficient(lines, now=now, stale=set())
             locked.add(product_id)
-            movements.append(
-                StockMovement(
-                    product_id=product_id,
-                    source=StockMovement.Source.RESERVATION,
-                    held_delta=quantity,
-                    on_hand_after=row[0],
-                    held_after=row[1],
-                    reservation=reservation,
-                    actor_user=actor.user,
-                    actor_api_key=actor.api_key,
-                    note="held",
-                    created_at=now,
-                )
-            )
-    created_lines = ReservationLine.objects.bulk_create(
-        [
+            held.append((product_id, quantity, row[0], row[1]))
+        line_ids = _insert_lines_and_movements(
+            cursor, reservation=reservation, held=held, products=products, actor=actor, now=now
+        )
+    created_lines = [
+        _saved(
             ReservationLine(
+                id=line_ids[pk],
                 reservation=reservation,
                 product=products[pk],
                 quantity=quantity,
                 unit_price=products[pk].price,
             )
-            for pk, quantity in lines.items()
-        ]
-    )
-    StockMovement.objects.bulk_create(movements)
+        )
+        for pk, quantity in lines.items()
+    ]
     transaction.on_commit(partial(_after_commit_created, reservation_id=reservation.pk, token=token))
     return CreatedReservation(reservation=reservation, token=token, lines=created_lines)
+
+
+def _saved(instance: _M) -> _M:
+    """Mark a model instance built from a row we inserted in SQL as loaded from the database."""
+    instance._state.adding = False
+    instance._state.db = "default"
+    return instance
+
+
+def _insert_lines_and_movements(
+    cursor: Any,
+    *,
+    reservation: Reservation,
+    held: list[tuple[int, int, int, int]],
+    products: dict[int, Product],
+    actor: Actor,
+    now: datetime,
+) -> dict[int, int]:
+    """The reservation's lines and one `StockMovement` per held line, in one statement; line id by product."""
+    movement = StockMovement._meta.db_table
+    product_ids = [pk for pk, _q, _on_hand, _held in held]
+    cursor.execute(
+        f"""
+        WITH line AS (
+            INSERT INTO {_LINE} (reservation_id, product_id, quantity, unit_price)
+            SELECT %(reservation)s, v.pid, v.q, v.price
+            FROM unnest(%(pids)s::bigint[], %(qs)s::int[], %(prices)s::numeric[]) AS v(pid, q, price)
+            RETURNING id, product_id
+        ), movement AS (
+            INSERT INTO {movement} (product_id, source, on_hand_delta, held_delta, on_hand_after, held_after,
+                reservation_id, actor_user_id, actor_api_key_id, note, created_at)
+            SELECT v.pid, %(source)s, 0, v.q, v.on_hand, v.held, %(reservation)s, %(user)s, %(key)s, 'held',
+                %(now)s
+            FROM unnest(%(pids)s::bigint[], %(qs)s::int[], %(on_hand)s::int[], %(held)s::int[])
+                AS v(pid, q, on_hand, held)
+        )
+        SELECT product_id, id FROM line
+        """,  # noqa: S608 - table names from the models, values are parameters
+        {
+            "reservation": reservation.pk,
+            "pids": product_ids,
+            "qs": [quantity for _pk, quantity, _on_hand, _held in held],
+            "prices": [products[pk].price for pk in product_ids],
+            "on_hand": [on_hand for _pk, _q, on_hand, _held in held],
+            "held": [held_after for _pk, _q, _on_hand, held_after in held],
+            "source": StockMovement.Source.RESERVATION.value,
+            "user": actor.user.pk if actor.user is not None else None,
+            "key": actor.api_key.pk if actor.api_key is not None else None,
+            "now": now,
+        },
+    )
+    return dict(cursor.fetchall())
 
 
 def _insert_reservation(
@@ -378,25 +473,77 @@ def _insert_reservation(
     pickup_from: datetime,
     expires_at: datetime,
 ) -> Reservation:
+    """Check the per-address limit and insert the reservation in one statement (the e-mail lock is held).
+
+    A code already taken inserts nothing (ON CONFLICT DO NOTHING) and is retried with another one, without
+    a savepoint.
+    """
+    max_active = settings.LADENKARTE_MAX_ACTIVE_RESERVATIONS_PER_EMAIL
+    name, phone, updated = contact.name.strip(), contact.phone.strip(), timezone.now()
+    token_hash = reservation_token_hash(token)
+    values: dict[str, Any] = {
+        "email_lower": email.lower(),
+        "active": list(ACTIVE_STATUSES),
+        "now": now,
+        "updated": updated,
+        "max_active": max_active,
+        "token_hash": token_hash,
+        "shop": shop.pk,
+        "name": name,
+        "email": email,
+        "phone": phone,
+        "language": language,
+        "status": Reservation.Status.HELD.value,
+        "pickup_from": pickup_from,
+        "expires_at": expires_at,
+    }
     for _attempt in range(CODE_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                return Reservation.objects.create(
-                    code=reservation_code_new(),
-                    token_hash=reservation_token_hash(token),
+        code = values["code"] = reservation_code_new()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH active AS (
+                    SELECT count(*) AS n FROM {_RESERVATION}
+                    WHERE lower(customer_email) = %(email_lower)s AND status = ANY(%(active)s)
+                        AND expires_at > %(now)s
+                ), inserted AS (
+                    INSERT INTO {_RESERVATION} (created_at, updated_at, code, token_hash, shop_id,
+                        customer_name, customer_email, customer_phone, language, status, pickup_from,
+                        expires_at, stock_conflict, cancelled_by)
+                    SELECT %(now)s, %(updated)s, %(code)s, %(token_hash)s, %(shop)s, %(name)s, %(email)s,
+                        %(phone)s, %(language)s, %(status)s, %(pickup_from)s, %(expires_at)s, false, ''
+                    FROM active WHERE n < %(max_active)s
+                    ON CONFLICT (code) DO NOTHING
+                    RETURNING id
+                )
+                SELECT active.n, (SELECT id FROM inserted) FROM active
+                """,  # noqa: S608 - table name from the model, values are parameters
+                values,
+            )
+            active, reservation_id = cursor.fetchone()
+        if active >= max_active:
+            raise TooManyActiveReservations(
+                _("This e-mail address already has %(max)d open reservations.") % {"max": max_active},
+                details={"max_active_reservations": max_active},
+            )
+        if reservation_id is not None:
+            return _saved(
+                Reservation(
+                    id=reservation_id,
+                    created_at=now,
+                    updated_at=updated,
+                    code=code,
+                    token_hash=token_hash,
                     shop=shop,
-                    customer_name=contact.name.strip(),
+                    customer_name=name,
                     customer_email=email,
-                    customer_phone=contact.phone.strip(),
+                    customer_phone=phone,
                     language=language,
                     status=Reservation.Status.HELD,
                     pickup_from=pickup_from,
                     expires_at=expires_at,
-                    created_at=now,
                 )
-        except IntegrityError as exc:
-            if "code" not in str(exc):
-                raise
+            )
     raise RuntimeError("could not find a free reservation code")  # 2**30 codes: practically unreachable
 
 
