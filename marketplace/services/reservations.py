@@ -632,12 +632,48 @@ def _expire_locked(*, reservation_ids: list[int], now: datetime, note: str = "ex
     Reservation.objects.filter(pk__in=reservation_ids).update(
         status=Reservation.Status.EXPIRED, closed_at=now, updated_at=now
     )
-    lines = list(
-        ReservationLine.objects.filter(reservation_id__in=reservation_ids).values_list(
-            "reservation_id", "product_id", "quantity"
+    _release_expired(reservation_ids=reservation_ids, now=now, note=note)
+
+
+def _release_expired(*, reservation_ids: list[int], now: datetime, note: str) -> None:
+    """Give back the holds of reservations just marked `expired`, set-based (the sweeper's batches).
+
+    Two statements whatever the batch size: lock the product rows in primary-key order, then one UPDATE of
+    the counters from the aggregated lines together with one INSERT of a `StockMovement` per line (its
+    `held_after` is the running figure per product, in reservation order, as a line-by-line release gives).
+    """
+    movement = StockMovement._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {_PRODUCT} WHERE id IN ("  # noqa: S608 - table names from the models
+            f"SELECT product_id FROM {_LINE} WHERE reservation_id = ANY(%s)) ORDER BY id FOR UPDATE",
+            [reservation_ids],
         )
-    )
-    _release(lines=lines, now=now, source=StockMovement.Source.SWEEPER, note=note)
+        if not cursor.fetchall():
+            return
+        cursor.execute(
+            f"""
+            WITH line AS (
+                SELECT reservation_id, product_id, quantity FROM {_LINE} WHERE reservation_id = ANY(%(ids)s)
+            ), total AS (
+                SELECT product_id, SUM(quantity) AS quantity FROM line GROUP BY product_id
+            ), counter AS (
+                UPDATE {_PRODUCT} p SET quantity_held = p.quantity_held - total.quantity
+                FROM total WHERE p.id = total.product_id
+                RETURNING p.id, p.quantity_on_hand, p.quantity_held + total.quantity AS held_before
+            )
+            INSERT INTO {movement} (product_id, source, on_hand_delta, held_delta, on_hand_after, held_after,
+                reservation_id, actor_user_id, actor_api_key_id, note, created_at)
+            SELECT line.product_id, %(source)s, 0, -line.quantity, counter.quantity_on_hand,
+                counter.held_before - SUM(line.quantity) OVER (
+                    PARTITION BY line.product_id ORDER BY line.reservation_id ROWS UNBOUNDED PRECEDING
+                ),
+                line.reservation_id, NULL, NULL, %(note)s, %(now)s
+            FROM line JOIN counter ON counter.id = line.product_id
+            ORDER BY line.product_id, line.reservation_id
+            """,  # noqa: S608 - table names from the models, values are parameters
+            {"ids": reservation_ids, "source": StockMovement.Source.SWEEPER.value, "note": note, "now": now},
+        )
     hooked = Webhook.objects.filter(active=True, shop__reservations__in=reservation_ids).values("shop_id")
     for reservation in Reservation.objects.filter(pk__in=reservation_ids, shop_id__in=hooked).select_related(
         "shop"
@@ -652,21 +688,36 @@ def reservations_sweep(
     """Expire active reservations past `expires_at` in batches (SKIP LOCKED); returns how many were expired.
 
     Every batch is its own transaction, so a long sweep never holds many locks and runs beside reservations.
+    A batch picks and marks its reservations in one statement and releases their holds in two more.
     """
     now = now or timezone.now()
     total = 0
     batches = 0
     while max_batches is None or batches < max_batches:
         with transaction.atomic():
-            ids = list(
-                Reservation.objects.select_for_update(skip_locked=True)
-                .filter(status__in=ACTIVE_STATUSES, expires_at__lte=now)
-                .order_by("expires_at", "pk")
-                .values_list("pk", flat=True)[:batch_size]
-            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"""
+                    WITH due AS (
+                        SELECT id FROM {_RESERVATION}
+                        WHERE status = ANY(%(active)s) AND expires_at <= %(now)s
+                        ORDER BY expires_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+                    )
+                    UPDATE {_RESERVATION} r
+                    SET status = %(expired)s, closed_at = %(now)s, updated_at = %(now)s
+                    FROM due WHERE r.id = due.id RETURNING r.id
+                    """,  # noqa: S608 - table name from the model, values are parameters
+                    {
+                        "active": list(ACTIVE_STATUSES),
+                        "now": now,
+                        "limit": batch_size,
+                        "expired": Reservation.Status.EXPIRED.value,
+                    },
+                )
+                ids = sorted(row[0] for row in cursor.fetchall())
             if not ids:
                 break
-            _expire_locked(reservation_ids=ids, now=now)
+            _release_expired(reservation_ids=ids, now=now, note="expired")
         total += len(ids)
         batches += 1
     return total

@@ -332,6 +332,49 @@ def test_sweeper_expires_past_due_and_releases_counters() -> None:
     assert svc.reservations_sweep(now=old.expires_at) == 0
 
 
+@pytest.mark.django_db
+def test_sweeper_batch_is_set_based_with_a_running_movement_per_line(django_assert_max_num_queries) -> None:
+    # given: three expired reservations sharing two products, and one still running
+    shop = ShopFactory()
+    a = ProductFactory(shop=shop, quantity_on_hand=10)
+    b = ProductFactory(shop=shop, quantity_on_hand=10)
+    now = timezone.now()
+
+    def hold(email: str, lines: list[tuple[Product, int]], at: datetime) -> Reservation:
+        items = [svc.LineRequest(product_id=p.pk, quantity=q) for p, q in lines]
+        return svc.reservation_create(items=items, contact=contact(email), now=at).reservation
+
+    first = hold("1@example.org", [(a, 2)], now)
+    second = hold("2@example.org", [(a, 1), (b, 3)], now)
+    third = hold("3@example.org", [(b, 1)], now)
+    due = first.expires_at
+    running = hold("4@example.org", [(a, 1)], due - timedelta(minutes=1))
+    # when: one batch for all of them; statements do not grow with the batch
+    with django_assert_max_num_queries(10):
+        swept = svc.reservations_sweep(now=due, batch_size=100)
+    # then
+    assert swept == 3
+    assert set(
+        Reservation.objects.filter(status=Reservation.Status.EXPIRED).values_list("pk", flat=True)
+    ) == {
+        first.pk,
+        second.pk,
+        third.pk,
+    }
+    assert Reservation.objects.get(pk=running.pk).status == Reservation.Status.HELD
+    assert snapshot(a, b)[0] == ((10, 1), (10, 0))
+    released = StockMovement.objects.filter(source=StockMovement.Source.SWEEPER).order_by("product_id", "id")
+    assert [
+        (m.product_id, m.reservation_id, m.held_delta, m.held_after, m.on_hand_after) for m in released
+    ] == [
+        (a.pk, first.pk, -2, 2, 10),
+        (a.pk, second.pk, -1, 1, 10),
+        (b.pk, second.pk, -3, 1, 10),
+        (b.pk, third.pk, -1, 0, 10),
+    ]
+    assert all(m.created_at == due and m.note == "expired" for m in released)
+
+
 # --- transitions --------------------------------------------------------------------------------------
 
 
