@@ -353,7 +353,11 @@ def _special_day_delete(shop: Shop, raw: str | None) -> Response:
 
 
 class SpecialDayDetailView(MerchantView):
-    @extend_schema(tags=["merchant"], responses={204: None})
+    @extend_schema(
+        tags=["merchant"],
+        responses={204: None},
+        operation_id="v1_merchant_shops_special_days_destroy_by_date",
+    )
     def delete(self, request: Request, slug: str, day: str) -> Response:
         return _special_day_delete(self.shop(), day)
 

@@ -72,9 +72,20 @@ class MerchantReservationActionView(MerchantView):
 
 
 def action_view(name: str) -> Any:
+    """One view class per action, so each has its own operation in the OpenAPI schema."""
+
+    @extend_schema(
+        operation_id=f"merchant_reservation_{name.replace('-', '_')}",
+        request=None,
+        responses={200: s.MerchantReservationOutput, 404: _ERROR, 409: _ERROR},
+        tags=["merchant"],
+    )
+    def post(self: MerchantReservationActionView, request: Request, slug: str, code: str) -> Response:
+        return MerchantReservationActionView.post(self, request, slug, code)
+
     view = type(
         f"MerchantReservation{name.title().replace('-', '')}View",
         (MerchantReservationActionView,),
-        {"action": name},
+        {"action": name, "post": post},
     )
-    return extend_schema(operation_id=f"merchant_reservation_{name.replace('-', '_')}")(view).as_view()
+    return view.as_view()
