@@ -82,9 +82,11 @@ class ReservationCreateView(ResidentView):
             client=client_scope(request),
             rate=settings.LADENKARTE_RESERVATION_RATE,
         )
-        serializer = s.ReservationCreateInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = s.reservation_create_input_fast(request.data)
+        if data is None:  # anything unusual (or wrong): the serializer validates and words the errors
+            serializer = s.ReservationCreateInput(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
         language = data.get("language") or translation.get_language_from_request(request)
         api_key = request_api_key(request)
         created = services.reservation_create(
