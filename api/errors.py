@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -26,8 +27,8 @@ _DRF_CODES = {
 }
 
 _MESSAGES = {
-    "validation_error": "The input is not valid.",
-    "not_found": "Not found.",
+    "validation_error": _("The input is not valid."),
+    "not_found": _("Not found."),
 }
 
 
@@ -66,10 +67,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail
         details = detail if isinstance(detail, dict) else {"non_field_errors": detail}
-        message = _MESSAGES["validation_error"]
+        message = str(_MESSAGES["validation_error"])
     else:
         details = {}
-        message = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else _MESSAGES.get(code, code)
+        message = (
+            str(exc.detail) if not isinstance(exc.detail, (dict, list)) else str(_MESSAGES.get(code, code))
+        )
     response.data = error_body(code, message, details)
     if isinstance(exc, exceptions.Throttled) and exc.wait:
         response["Retry-After"] = str(int(exc.wait))

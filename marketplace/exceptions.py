@@ -4,99 +4,112 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 
 class DomainError(Exception):
     """Base of every business-rule violation. `status` is the HTTP status the API answers with."""
 
     code = "domain_error"
     status = 400
-    default_message = "The request breaks a business rule."
+    default_message: str | Promise = _("The request breaks a business rule.")
 
-    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None) -> None:
-        self.message = str(message or self.default_message)
+    def __init__(
+        self, message: str | Promise | None = None, *, details: dict[str, Any] | None = None
+    ) -> None:
+        # Kept lazy: `message` is resolved when read, in the language active then (the request's).
+        self._message = message or self.default_message
         self.details = details or {}
-        super().__init__(self.message)
+        super().__init__(self._message)
+
+    @property
+    def message(self) -> str:
+        return str(self._message)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class ValidationFailed(DomainError):
     code = "validation_error"
     status = 400
-    default_message = "The input is not valid."
+    default_message = _("The input is not valid.")
 
 
 class NotFound(DomainError):
     code = "not_found"
     status = 404
-    default_message = "Not found."
+    default_message = _("Not found.")
 
 
 class PermissionDenied(DomainError):
     code = "permission_denied"
     status = 403
-    default_message = "You may not do this."
+    default_message = _("You may not do this.")
 
 
 class InsufficientStock(DomainError):
     code = "insufficient_stock"
     status = 409
-    default_message = "Not enough stock for at least one item."
+    default_message = _("Not enough stock for at least one item.")
 
 
 class InvalidTransition(DomainError):
     code = "invalid_transition"
     status = 409
-    default_message = "The reservation cannot change to this state."
+    default_message = _("The reservation cannot change to this state.")
 
 
 class ReservationNotCancellable(InvalidTransition):
     code = "reservation_not_cancellable"
-    default_message = "The reservation can no longer be cancelled."
+    default_message = _("The reservation can no longer be cancelled.")
 
 
 class LimitExceeded(DomainError):
     code = "limit_exceeded"
     status = 409
-    default_message = "A limit was reached."
+    default_message = _("A limit was reached.")
 
 
 class IdempotencyKeyReused(DomainError):
     code = "idempotency_key_reused"
     status = 422
-    default_message = "This Idempotency-Key was used with a different request."
+    default_message = _("This Idempotency-Key was used with a different request.")
 
 
 class IdempotencyKeyInUse(DomainError):
     code = "idempotency_key_in_use"
     status = 409
-    default_message = "A request with this Idempotency-Key is still being processed."
+    default_message = _("A request with this Idempotency-Key is still being processed.")
 
 
 class RateLimited(DomainError):
     code = "rate_limited"
     status = 429
-    default_message = "Too many requests. Please try again later."
+    default_message = _("Too many requests. Please try again later.")
 
 
 class TooManyUnits(LimitExceeded):
     code = "too_many_units"
     status = 422
-    default_message = "Too many units of one item in one reservation."
+    default_message = _("Too many units of one item in one reservation.")
 
 
 class TooManyActiveReservations(LimitExceeded):
     code = "too_many_active_reservations"
-    default_message = "This e-mail address already has the maximum number of open reservations."
+    default_message = _("This e-mail address already has the maximum number of open reservations.")
 
 
 class ShopUnavailable(DomainError):
     code = "shop_unavailable"
     status = 409
-    default_message = "The shop does not take reservations at the moment."
+    default_message = _("The shop does not take reservations at the moment.")
 
 
 class PickupUnavailable(DomainError):
     code = "pickup_unavailable"
     status = 409
-    default_message = (
+    default_message = _(
         "The shop has no opening hours in the coming days in which the items could be collected."
     )

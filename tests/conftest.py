@@ -17,6 +17,17 @@ def api_client() -> APIClient:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the default language (German): a request activates its language in the thread
+    and Django never deactivates it, so it would leak into the next test's service calls."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_search_caches() -> Iterator[None]:
     """The nearby search caches shop schedules and categories per process for a minute and buffers search
     events: every test starts and ends with none of them (tests change hours within that minute)."""

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -34,13 +35,13 @@ from marketplace.services import csv_import, hours, inventory, products, webhook
 class PayloadTooLarge(DomainError):
     code = "payload_too_large"
     status = 413
-    default_message = "The request body is too large."
+    default_message = _("The request body is too large.")
 
 
 class IdempotencyKeyRequired(DomainError):
     code = "idempotency_key_required"
     status = 400
-    default_message = (
+    default_message = _(
         "Send an Idempotency-Key header with adjust-mode syncs, so a retry does not count twice."
     )
 

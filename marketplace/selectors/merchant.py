@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from marketplace.exceptions import NotFound, PermissionDenied
 from marketplace.models import (
@@ -47,7 +48,7 @@ def shop_get_for_member(
     if shop is None:
         raise NotFound()
     if owner_only and api_key is None and not shop_member_is_owner(user=user, shop=shop):
-        raise PermissionDenied("Only the shop's owner may do this.")
+        raise PermissionDenied(_("Only the shop owner may do this."))
     return shop
 
 

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marketplace.exceptions import DomainError
 from marketplace.models import Category, ImportJob, Shop
@@ -51,13 +53,13 @@ REQUIRED_COLUMNS = ("sku", "quantity")
 class CsvInvalid(DomainError):
     code = "csv_invalid"
     status = 400
-    default_message = "The CSV file cannot be read."
+    default_message = gettext_lazy("The CSV file cannot be read.")
 
 
 class CsvTooLarge(DomainError):
     code = "csv_too_large"
     status = 413
-    default_message = "The CSV file is too large."
+    default_message = gettext_lazy("The CSV file is too large.")
 
 
 @dataclass
@@ -68,6 +70,10 @@ class ParsedCsv:
     columns: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     lines: int = 0  # data rows read
+
+
+def _on_line(line: int, message: str) -> str:
+    return _("Line %(line)d: %(message)s") % {"line": line, "message": message}
 
 
 def _normalise_header(name: str) -> str:
@@ -92,7 +98,8 @@ def decode(data: bytes) -> str:
     """UTF-8 text (a BOM is dropped); a clear error naming the line otherwise."""
     if len(data) > settings.LADENKARTE_CSV_MAX_BYTES:
         raise CsvTooLarge(
-            f"The file has {len(data)} bytes; at most {settings.LADENKARTE_CSV_MAX_BYTES} are accepted.",
+            _("The file has %(size)d bytes; at most %(max)d are accepted.")
+            % {"size": len(data), "max": settings.LADENKARTE_CSV_MAX_BYTES},
             details={"max_bytes": settings.LADENKARTE_CSV_MAX_BYTES},
         )
     try:
@@ -100,7 +107,8 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise CsvInvalid(
-            f"Line {line} is not UTF-8 text. Please save the file as 'CSV UTF-8'.", details={"line": line}
+            _("Line %(line)d is not UTF-8 text. Please save the file as “CSV UTF-8”.") % {"line": line},
+            details={"line": line},
         ) from None
 
 
@@ -117,27 +125,35 @@ def parse_csv(data: bytes) -> ParsedCsv:
     """Read the file into sync rows (`mode=set`) and line-numbered errors; writes nothing."""
     text = decode(data)
     if not text.strip():
-        raise CsvInvalid("The file is empty.")
+        raise CsvInvalid(_("The file is empty."))
     parsed = ParsedCsv(delimiter=_detect_delimiter(text.splitlines()[0]))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=parsed.delimiter)
     try:
         header = next(reader)
     except csv.Error as exc:
-        raise CsvInvalid(f"Line 1: {exc}", details={"line": 1}) from None
+        raise CsvInvalid(_on_line(1, str(exc)), details={"line": 1}) from None
     columns: list[str | None] = []
     for name in header:
         column = _column_for(name)
         if column is not None and column in columns:
-            raise CsvInvalid(f"Line 1: the column {name!r} appears twice.", details={"line": 1})
+            raise CsvInvalid(
+                _on_line(1, _("the column “%(name)s” appears twice.") % {"name": name}), details={"line": 1}
+            )
         columns.append(column)
         if column is None and name.strip():
             parsed.ignored_columns.append(name.strip())
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
     if missing:
         raise CsvInvalid(
-            f"Line 1: missing column(s) {', '.join(missing)}. Expected a header like "
-            "sku;title;quantity;price;gtin;category "
-            "(or Artikelnummer;Bezeichnung;Bestand;Preis;EAN;Kategorie).",
+            _on_line(
+                1,
+                _(
+                    "missing column(s) %(columns)s. Expected a header like "
+                    "sku;title;quantity;price;gtin;category "
+                    "(or Artikelnummer;Bezeichnung;Bestand;Preis;EAN;Kategorie)."
+                )
+                % {"columns": ", ".join(missing)},
+            ),
             details={"line": 1, "missing": missing},
         )
     parsed.columns = [column for column in columns if column]
@@ -152,7 +168,9 @@ def parse_csv(data: bytes) -> ParsedCsv:
             index += 1
             if index > settings.LADENKARTE_CSV_MAX_ROWS:
                 raise CsvTooLarge(
-                    f"Line {line}: at most {settings.LADENKARTE_CSV_MAX_ROWS} rows per file.",
+                    _on_line(
+                        line, _("at most %(max)d rows per file.") % {"max": settings.LADENKARTE_CSV_MAX_ROWS}
+                    ),
                     details={"line": line, "max_rows": settings.LADENKARTE_CSV_MAX_ROWS},
                 )
             row_index = index - 1
@@ -163,7 +181,11 @@ def parse_csv(data: bytes) -> ParsedCsv:
                         row_index,
                         sku,
                         "invalid_row",
-                        f"Line {line}: {len(values)} fields, the header has {len(columns)}.",
+                        _on_line(
+                            line,
+                            _("%(count)d fields, the header has %(columns)d.")
+                            % {"count": len(values), "columns": len(columns)},
+                        ),
                         line,
                     )
                 )
@@ -177,7 +199,7 @@ def parse_csv(data: bytes) -> ParsedCsv:
                 item["price"] = cells["price"]
             row = row_from_item(item, index=row_index, mode=MODE_SET, line=line)
             if isinstance(row, RowError):
-                parsed.errors.append(replace(row, message=f"Line {line}: {row.message}"))
+                parsed.errors.append(replace(row, message=_on_line(line, row.message)))
                 continue
             if cells.get("category"):
                 if categories is None:
@@ -189,7 +211,7 @@ def parse_csv(data: bytes) -> ParsedCsv:
                             row_index,
                             row.sku,
                             "unknown_category",
-                            f"Line {line}: unknown category {cells['category']!r}.",
+                            _on_line(line, _("unknown category “%(name)s”.") % {"name": cells["category"]}),
                             line,
                         )
                     )
@@ -206,7 +228,11 @@ def parse_csv(data: bytes) -> ParsedCsv:
                         row_index,
                         row.sku,
                         "duplicate_sku",
-                        f"Line {line}: SKU {row.sku!r} already appears on line {seen[row.sku]}.",
+                        _on_line(
+                            line,
+                            _("SKU “%(sku)s” already appears on line %(first)d.")
+                            % {"sku": row.sku, "first": seen[row.sku]},
+                        ),
                         line,
                     )
                 )
@@ -214,14 +240,14 @@ def parse_csv(data: bytes) -> ParsedCsv:
             seen[row.sku] = line
             parsed.rows.append(row)
     except csv.Error as exc:
-        raise CsvInvalid(f"Line {reader.line_num}: {exc}", details={"line": reader.line_num}) from None
+        raise CsvInvalid(_on_line(reader.line_num, str(exc)), details={"line": reader.line_num}) from None
     parsed.lines = index
     return parsed
 
 
 def _with_line(error: RowError) -> RowError:
-    if error.line is not None and not error.message.startswith("Line "):
-        return replace(error, message=f"Line {error.line}: {error.message}")
+    if error.line is not None and not error.message.startswith(_on_line(error.line, "")):
+        return replace(error, message=_on_line(error.line, error.message))
     return error
 
 
@@ -354,7 +380,11 @@ def import_job_run(*, job_id: int) -> ImportJob:
     except Exception:
         logger.exception("CSV import %s failed", job.pk)
         report = {
-            "error": {"code": "internal_error", "message": "The import failed unexpectedly.", "details": {}}
+            "error": {
+                "code": "internal_error",
+                "message": _("The import failed unexpectedly."),
+                "details": {},
+            }
         }
         state = ImportJob.State.FAILED
     rows = int(report.get("lines", job.rows_total)) if state == ImportJob.State.DONE else job.rows_total

@@ -7,6 +7,7 @@ from datetime import date, time
 from itertools import pairwise
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from marketplace.exceptions import ValidationFailed
 from marketplace.models import OpeningHours, Shop, SpecialDay
@@ -37,20 +38,29 @@ def check_intervals(intervals: list[tuple[time, time]], *, label: str) -> list[s
     """Errors of one day's intervals: order, past-midnight limit, overlaps, count."""
     errors = []
     if len(intervals) > MAX_INTERVALS_PER_DAY:
-        errors.append(f"{label}: at most {MAX_INTERVALS_PER_DAY} intervals a day.")
+        errors.append(
+            gettext("%(day)s: at most %(max)d intervals a day.")
+            % {"day": label, "max": MAX_INTERVALS_PER_DAY}
+        )
     spans = []
     for opens, closes in intervals:
         if opens == closes:
-            errors.append(f"{label}: {opens:%H:%M}-{closes:%H:%M} opens and closes at the same time.")
+            errors.append(
+                gettext("%(day)s: %(interval)s opens and closes at the same time.")
+                % {"day": label, "interval": f"{opens:%H:%M}-{closes:%H:%M}"}
+            )
             continue
         if closes < opens and (closes > LATEST_PAST_MIDNIGHT or opens <= LATEST_PAST_MIDNIGHT):
-            errors.append(f"{label}: {opens:%H:%M}-{closes:%H:%M} closes before it opens.")
+            errors.append(
+                gettext("%(day)s: %(interval)s closes before it opens.")
+                % {"day": label, "interval": f"{opens:%H:%M}-{closes:%H:%M}"}
+            )
             continue
         spans.append(_span(opens, closes))
     spans.sort()
     for (_, end), (start, _) in pairwise(spans):
         if start < end:
-            errors.append(f"{label}: intervals overlap.")
+            errors.append(gettext("%(day)s: intervals overlap.") % {"day": label})
             break
     return errors
 
@@ -91,9 +101,11 @@ def special_day_set(
 ) -> SpecialDay:
     """Add or replace the shop's rule for `day`: closed, or open with other intervals."""
     if closed and intervals:
-        raise ValidationFailed(details={"intervals": ["A closed day has no opening intervals."]})
+        raise ValidationFailed(details={"intervals": [gettext("A closed day has no opening intervals.")]})
     if not closed and not intervals:
-        raise ValidationFailed(details={"intervals": ["An open special day needs at least one interval."]})
+        raise ValidationFailed(
+            details={"intervals": [gettext("An open special day needs at least one interval.")]}
+        )
     problems = check_intervals(intervals, label=f"{day:%Y-%m-%d}")
     if problems:
         raise ValidationFailed(details={"intervals": problems})

@@ -19,6 +19,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marketplace.exceptions import DomainError
 from marketplace.models import Product, Shop, StockMovement
@@ -37,19 +39,23 @@ _SYNC_LOCK_NAMESPACE = 0x4C4B  # "LK": pg_advisory_xact_lock(namespace, shop id)
 class TooManyRows(DomainError):
     code = "too_many_rows"
     status = 400
-    default_message = "Too many rows in one call."
+    default_message = gettext_lazy("Too many rows in one call.")
 
 
 class SyncRejected(DomainError):
     code = "sync_rejected"
     status = 422
-    default_message = "Nothing was written: at least one row has an error (send partial=true to skip them)."
+    default_message = gettext_lazy(
+        "Nothing was written: at least one row has an error (send partial=true to skip them)."
+    )
 
 
 class SyncConflict(DomainError):
     code = "concurrent_update"
     status = 409
-    default_message = "Another write created some of these products at the same time; please retry."
+    default_message = gettext_lazy(
+        "Another write created some of these products at the same time; please retry."
+    )
 
 
 @dataclass(frozen=True)
@@ -149,7 +155,7 @@ def parse_price(value: Any) -> Decimal | None:
 def row_from_item(item: Any, *, index: int, mode: str, line: int | None = None) -> SyncRow | RowError:
     """Validate one payload item (a dict); unknown fields are an error, never ignored."""
     if not isinstance(item, Mapping):
-        return RowError(index, "", "invalid_row", "Each item must be an object.", line)
+        return RowError(index, "", "invalid_row", _("Each item must be an object."), line)
     raw_sku = item.get("sku")
     sku = raw_sku.strip() if isinstance(raw_sku, str) else ""
 
@@ -158,34 +164,39 @@ def row_from_item(item: Any, *, index: int, mode: str, line: int | None = None) 
 
     unknown = sorted(set(item) - ITEM_FIELDS)
     if unknown:
-        return error("unknown_field", f"Unknown or read-only field(s): {', '.join(map(str, unknown))}.")
+        return error(
+            "unknown_field",
+            _("Unknown or read-only field(s): %(fields)s.") % {"fields": ", ".join(map(str, unknown))},
+        )
     if not sku or len(sku) > 64:
-        return error("invalid_sku", "sku is required (1 to 64 characters).")
+        return error("invalid_sku", _("sku is required (1 to 64 characters)."))
     quantity = _int(item.get("quantity"))
     if quantity is None:
-        return error("invalid_quantity", "quantity must be a whole number.")
+        return error("invalid_quantity", _("quantity must be a whole number."))
     if mode == MODE_SET and not 0 <= quantity <= MAX_QUANTITY:
-        return error("invalid_quantity", "quantity must be between 0 and 1000000000.")
+        return error("invalid_quantity", _("quantity must be between 0 and 1000000000."))
     if mode == MODE_ADJUST and abs(quantity) > MAX_QUANTITY:
-        return error("invalid_quantity", "quantity change is too large.")
+        return error("invalid_quantity", _("quantity change is too large."))
     price = None
     if item.get("price") is not None:
         price = parse_price(item["price"])
         if price is None:
             return error(
-                "invalid_price", f"price must be a decimal between 0.00 and {settings.LADENKARTE_MAX_PRICE}."
+                "invalid_price",
+                _("price must be a decimal between 0.00 and %(max)s.")
+                % {"max": settings.LADENKARTE_MAX_PRICE},
             )
     expected = None
     if item.get("expected_quantity") is not None:
         expected = _int(item["expected_quantity"])
         if expected is None or not 0 <= expected <= MAX_QUANTITY:
-            return error("invalid_expected_quantity", "expected_quantity must be a whole number >= 0.")
+            return error("invalid_expected_quantity", _("expected_quantity must be a whole number >= 0."))
     title = item.get("title")
     if title is not None and (not isinstance(title, str) or not title.strip() or len(title.strip()) > 200):
-        return error("invalid_title", "title must be 1 to 200 characters.")
+        return error("invalid_title", _("title must be 1 to 200 characters."))
     gtin = item.get("gtin")
     if gtin is not None and (not isinstance(gtin, str) or (gtin.strip() and not _GTIN.match(gtin.strip()))):
-        return error("invalid_gtin", "A GTIN has 8, 12, 13 or 14 digits.")
+        return error("invalid_gtin", _("A GTIN has 8, 12, 13 or 14 digits."))
     return SyncRow(
         index=index,
         sku=sku,
@@ -202,7 +213,8 @@ def rows_from_payload(items: Sequence[Any], *, mode: str) -> tuple[list[SyncRow]
     """Validate the `items` of a sync call; returns the good rows and the row errors."""
     if len(items) > max_rows():
         raise TooManyRows(
-            f"At most {max_rows()} rows per call; got {len(items)}.", details={"max_rows": max_rows()}
+            _("At most %(max)d rows per call; got %(count)d.") % {"max": max_rows(), "count": len(items)},
+            details={"max_rows": max_rows()},
         )
     rows: list[SyncRow] = []
     errors: list[RowError] = []
@@ -223,7 +235,7 @@ def _duplicates(rows: list[SyncRow]) -> tuple[list[SyncRow], list[RowError]]:
                     row.index,
                     row.sku,
                     "duplicate_sku",
-                    "The SKU appears more than once in this call.",
+                    _("The SKU appears more than once in this call."),
                     row.line,
                 )
             )
@@ -280,7 +292,7 @@ def _plan(rows: list[SyncRow], current: dict[str, _Current], *, mode: str, resul
                         row.index,
                         row.sku,
                         "unknown_sku",
-                        "No product with this SKU; to create one, send mode=set with title and price.",
+                        _("No product with this SKU; to create one, send mode=set with title and price."),
                         row.line,
                     )
                 )
@@ -290,7 +302,7 @@ def _plan(rows: list[SyncRow], current: dict[str, _Current], *, mode: str, resul
                         row.index,
                         row.sku,
                         "stale_quantity",
-                        "Expected quantity does not match: 0 on hand.",
+                        _("Expected quantity does not match: 0 on hand."),
                         row.line,
                     )
                 )
@@ -314,7 +326,8 @@ def _plan(rows: list[SyncRow], current: dict[str, _Current], *, mode: str, resul
                     row.index,
                     row.sku,
                     "stale_quantity",
-                    f"Expected quantity {row.expected_quantity}, but {existing.quantity} on hand.",
+                    _("Expected quantity %(expected)d, but %(on_hand)d on hand.")
+                    % {"expected": row.expected_quantity, "on_hand": existing.quantity},
                     row.line,
                 )
             )
@@ -326,14 +339,15 @@ def _plan(rows: list[SyncRow], current: dict[str, _Current], *, mode: str, resul
                     row.index,
                     row.sku,
                     "negative_quantity",
-                    f"On hand would drop below 0 ({existing.quantity} {row.quantity:+d}).",
+                    _("On hand would drop below 0 (%(on_hand)d %(change)+d).")
+                    % {"on_hand": existing.quantity, "change": row.quantity},
                     row.line,
                 )
             )
             continue
         if new_quantity > MAX_QUANTITY:
             result.errors.append(
-                RowError(row.index, row.sku, "invalid_quantity", "quantity is too large.", row.line)
+                RowError(row.index, row.sku, "invalid_quantity", _("quantity is too large."), row.line)
             )
             continue
         change: dict[str, Any] = {}
@@ -481,9 +495,11 @@ def inventory_sync(
     (nothing written) when there is an error and `partial` is false. `dry_run` decides and reports only.
     """
     if mode not in MODES:
-        raise DomainError(f"mode must be one of {', '.join(MODES)}.")
+        raise DomainError(_("mode must be one of %(modes)s.") % {"modes": ", ".join(MODES)})
     if len(rows) + len(row_errors) > max_rows():
-        raise TooManyRows(f"At most {max_rows()} rows per call.", details={"max_rows": max_rows()})
+        raise TooManyRows(
+            _("At most %(max)d rows per call.") % {"max": max_rows()}, details={"max_rows": max_rows()}
+        )
     now = now or timezone.now()
     result = SyncResult(errors=list(row_errors), dry_run=dry_run, partial=partial)
     rows, duplicate_errors = _duplicates(rows)

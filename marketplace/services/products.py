@@ -15,6 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marketplace.exceptions import DomainError, ValidationFailed
 from marketplace.models import ApiKey, Category, Product, Shop, StockMovement
@@ -28,7 +30,7 @@ EDITABLE_FIELDS = frozenset(
 class SkuTaken(DomainError):
     code = "sku_taken"
     status = 409
-    default_message = "The shop already has a product with this SKU."
+    default_message = gettext_lazy("The shop already has a product with this SKU.")
 
 
 @dataclass(frozen=True)
@@ -64,13 +66,17 @@ def category_names_for(category: Category | None) -> str:
 def _check_price(price: Decimal) -> None:
     if price < 0 or price > settings.LADENKARTE_MAX_PRICE:
         raise ValidationFailed(
-            details={"price": [f"Enter a price between 0.00 and {settings.LADENKARTE_MAX_PRICE}."]}
+            details={
+                "price": [
+                    _("Enter a price between 0.00 and %(max)s.") % {"max": settings.LADENKARTE_MAX_PRICE}
+                ]
+            }
         )
 
 
 def _check_quantity(quantity: int) -> None:
     if quantity < 0:
-        raise ValidationFailed(details={"quantity_on_hand": ["Stock cannot be negative."]})
+        raise ValidationFailed(details={"quantity_on_hand": [_("Stock cannot be negative.")]})
 
 
 def stock_movement_record(
@@ -161,7 +167,7 @@ def product_create(
             product.save(force_insert=True)
     except IntegrityError as exc:
         if "product_unique_shop_sku" in str(exc):
-            raise SkuTaken(details={"sku": [f"SKU {sku!r} exists already."]}) from None
+            raise SkuTaken(details={"sku": [_("SKU “%(sku)s” exists already.") % {"sku": sku}]}) from None
         raise
     if quantity_on_hand:
         stock_movement_record(product=product, on_hand_delta=quantity_on_hand, actor=actor, now=now)
@@ -176,7 +182,9 @@ def product_update(
     """Change allow-listed fields of a product; a new on-hand figure is logged and counts as confirmed."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
-        raise ValidationFailed(details={name: ["This field cannot be changed."] for name in sorted(unknown)})
+        raise ValidationFailed(
+            details={name: [_("This field cannot be changed.")] for name in sorted(unknown)}
+        )
     now = now or timezone.now()
     product = Product.objects.select_for_update(of=("self",)).select_related("shop").get(pk=product.pk)
     update_fields: list[str] = []
@@ -218,7 +226,7 @@ def product_adjust_stock(
     """Add `delta` (may be negative) to on-hand, never below 0: the quick +/- of the "my shop" page."""
     locked = Product.objects.select_for_update(of=("self",)).get(pk=product.pk)
     if locked.quantity_on_hand + delta < 0:
-        raise ValidationFailed(details={"quantity_on_hand": ["Stock cannot be negative."]})
+        raise ValidationFailed(details={"quantity_on_hand": [_("Stock cannot be negative.")]})
     return product_update(
         product=locked,
         changes={"quantity_on_hand": locked.quantity_on_hand + delta},

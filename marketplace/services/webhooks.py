@@ -29,6 +29,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from marketplace.exceptions import LimitExceeded, ValidationFailed
 from marketplace.models import Shop, Webhook, WebhookDelivery
@@ -78,19 +79,28 @@ def validate_webhook_url(url: str) -> None:
     allowed = ("https", "http") if settings.DEBUG or settings.LADENKARTE_WEBHOOK_ALLOW_PRIVATE else ("https",)
     if parts.scheme not in allowed or not parts.hostname or len(url) > 500:
         raise ValidationFailed(
-            details={"url": [f"Enter a {' or '.join(allowed)} URL (at most 500 characters)."]}
+            details={
+                "url": [
+                    _("Enter a %(schemes)s URL (at most 500 characters).") % {"schemes": " / ".join(allowed)}
+                ]
+            }
         )
     if parts.username or parts.password:
-        raise ValidationFailed(details={"url": ["The URL must not contain a user name or password."]})
+        raise ValidationFailed(details={"url": [_("The URL must not contain a user name or password.")]})
     if not settings.LADENKARTE_WEBHOOK_ALLOW_PRIVATE and not _host_is_public(parts.hostname):
-        raise ValidationFailed(details={"url": ["The URL must point to a public internet address."]})
+        raise ValidationFailed(details={"url": [_("The URL must point to a public internet address.")]})
 
 
 def _validate_events(events: list[str]) -> list[str]:
     unknown = sorted(set(events) - set(EVENTS))
     if unknown:
         raise ValidationFailed(
-            details={"events": [f"Unknown event(s): {', '.join(unknown)}. Known: {', '.join(EVENTS)}."]}
+            details={
+                "events": [
+                    _("Unknown event(s): %(unknown)s. Known: %(known)s.")
+                    % {"unknown": ", ".join(unknown), "known": ", ".join(EVENTS)}
+                ]
+            }
         )
     return sorted(set(events))
 
@@ -104,7 +114,7 @@ def webhook_create(
     events = _validate_events(events)
     Shop.objects.select_for_update().filter(pk=shop.pk).first()  # serialise the per-shop limit
     if Webhook.objects.filter(shop=shop).count() >= MAX_WEBHOOKS_PER_SHOP:
-        raise LimitExceeded(f"A shop can have at most {MAX_WEBHOOKS_PER_SHOP} webhooks.")
+        raise LimitExceeded(_("A shop can have at most %(max)d webhooks.") % {"max": MAX_WEBHOOKS_PER_SHOP})
     webhook = Webhook.objects.create(
         shop=shop, url=url, events=events, secret_salt=secrets.token_hex(16), created_at=now or timezone.now()
     )

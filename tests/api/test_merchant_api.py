@@ -182,7 +182,12 @@ def test_sync_over_http_answers_counts_and_422_on_error(client, shop):
     error = bad.json()["error"]
     assert error["code"] == "sync_rejected"
     assert error["details"]["errors"] == [
-        {"index": 1, "sku": "B", "code": "stale_quantity", "message": "Expected quantity 9, but 5 on hand."}
+        {
+            "index": 1,
+            "sku": "B",
+            "code": "stale_quantity",
+            "message": "Erwarteter Bestand 9, aber 5 vorrätig.",
+        }
     ]
     assert dict(Product.objects.filter(shop=shop).values_list("sku", "quantity_on_hand")) == {"A": 4, "B": 5}
 
@@ -288,7 +293,7 @@ def test_csv_upload_with_a_bad_line_names_it_and_writes_nothing(client, shop):
     assert response.status_code == 422
     [error] = response.json()["error"]["details"]["errors"]
     assert (error["line"], error["code"]) == (3, "invalid_quantity")
-    assert error["message"].startswith("Line 3:")
+    assert error["message"].startswith("Zeile 3:")
     assert Product.objects.get(shop=shop, sku="A").quantity_on_hand == 1
 
 

@@ -125,7 +125,7 @@ def test_csv_check_shows_the_bad_line_and_changes_nothing(world):
     )
     # then
     html = response.content.decode()
-    assert "Line 3" in html
+    assert "Zeile 3: quantity muss eine ganze Zahl sein." in html
     assert state() == before
 
 

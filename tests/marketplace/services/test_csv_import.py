@@ -93,7 +93,7 @@ def test_every_bad_line_is_named_and_nothing_is_written():
         (6, "invalid_price"),
         (7, "unknown_sku"),
     ]
-    assert all(e["message"].startswith(f"Line {e['line']}:") for e in rejected.value.details["errors"])
+    assert all(e["message"].startswith(f"Zeile {e['line']}:") for e in rejected.value.details["errors"])
     assert stock(shop) == {"A": 1}
     assert StockMovement.objects.count() == 0
 
@@ -112,10 +112,10 @@ def test_partial_writes_the_good_lines():
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"", "empty"),
-        (b"title;price\nA;1\n", "missing column(s) sku, quantity"),
-        (b"sku;quantity\nA;1\n\xff\xfe;2\n", "Line 3 is not UTF-8"),
-        (b"sku;sku;quantity\nA;B;1\n", "appears twice"),
+        (b"", "Die Datei ist leer."),
+        (b"title;price\nA;1\n", "Zeile 1: Spalte(n) sku, quantity fehlen."),
+        (b"sku;quantity\nA;1\n\xff\xfe;2\n", "Zeile 3 ist kein UTF-8-Text."),
+        (b"sku;sku;quantity\nA;B;1\n", "Zeile 1: die Spalte „sku“ kommt zweimal vor."),
     ],
 )
 def test_unreadable_files_get_a_clear_error(data, message):

@@ -123,7 +123,12 @@ def test_expected_quantity_mismatch_is_stale_and_writes_nothing():
     # then
     assert rejected.value.status == 422
     assert rejected.value.details["errors"] == [
-        {"index": 1, "sku": "B", "code": "stale_quantity", "message": "Expected quantity 6, but 5 on hand."}
+        {
+            "index": 1,
+            "sku": "B",
+            "code": "stale_quantity",
+            "message": "Erwarteter Bestand 6, aber 5 vorrätig.",
+        }
     ]
     assert snapshot(shop) == before
     # when: the matching row alone goes through
