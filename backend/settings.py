@@ -35,6 +35,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -256,6 +261,12 @@ LADENKARTE_WEBHOOK_DISABLE_AFTER = env_int("LADENKARTE_WEBHOOK_DISABLE_AFTER", 2
 LADENKARTE_WEBHOOK_TIMEOUT = env_int("LADENKARTE_WEBHOOK_TIMEOUT", 5)
 LADENKARTE_WEBHOOK_ALLOW_PRIVATE = env_bool("LADENKARTE_WEBHOOK_ALLOW_PRIVATE", DEBUG)
 LADENKARTE_CSV_MAX_BYTES = env_int("LADENKARTE_CSV_MAX_BYTES", 10 * 1024 * 1024)
+# Search events (for the city's insights) are buffered per process and written in batches of this many,
+# or when the oldest buffered one is older than this many seconds.
+LADENKARTE_SEARCH_EVENT_BATCH = env_int("LADENKARTE_SEARCH_EVENT_BATCH", 50)
+LADENKARTE_SEARCH_EVENT_MAX_AGE = env_float("LADENKARTE_SEARCH_EVENT_MAX_AGE", 5.0)
+# Insights show a search text only when at least this many searches used it (privacy: no one-off texts).
+LADENKARTE_INSIGHTS_MIN_COUNT = env_int("LADENKARTE_INSIGHTS_MIN_COUNT", 1)
 LADENKARTE_DEFAULT_PRICE_CURRENCY = "EUR"
 LADENKARTE_MAX_PRICE = Decimal("100000.00")
 
@@ -266,6 +277,8 @@ GEOCODER = env_str("GEOCODER", "nominatim")
 GEOCODER_URL = env_str("GEOCODER_URL", "")  # e.g. http://127.0.0.1:8080 for a self-hosted Nominatim
 GEOCODER_USER_AGENT = env_str("GEOCODER_USER_AGENT", "ladenkarte/1.0 (stadtmarketing@ladenkarte.example)")
 GEOCODER_TIMEOUT = env_int("GEOCODER_TIMEOUT", 5)
+GEOCODER_MIN_DELAY_SECONDS = env_float("GEOCODER_MIN_DELAY_SECONDS", 1.0)  # Nominatim's usage policy: 1/s
+GEOCODER_COUNTRY_CODES = env_str("GEOCODER_COUNTRY_CODES", "de")  # comma-separated ISO codes
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

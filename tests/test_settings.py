@@ -88,3 +88,28 @@ def test_deploy_checks_pass() -> None:
     # then
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+PRINT_TUNABLES = (
+    "from django.conf import settings as s; print(s.GEOCODER_COUNTRY_CODES, s.GEOCODER_MIN_DELAY_SECONDS, "
+    "s.LADENKARTE_SEARCH_EVENT_BATCH, s.LADENKARTE_SEARCH_EVENT_MAX_AGE, s.LADENKARTE_INSIGHTS_MIN_COUNT)"
+)
+
+
+def test_tunables_are_settings_with_defaults_and_read_from_the_environment() -> None:
+    # when
+    defaults = run(["-c", f"{SETUP}; {PRINT_TUNABLES}"], DEBUG="1")
+    changed = run(
+        ["-c", f"{SETUP}; {PRINT_TUNABLES}"],
+        DEBUG="1",
+        GEOCODER_COUNTRY_CODES="de,at",
+        GEOCODER_MIN_DELAY_SECONDS="2.5",
+        LADENKARTE_SEARCH_EVENT_BATCH="7",
+        LADENKARTE_SEARCH_EVENT_MAX_AGE="0.5",
+        LADENKARTE_INSIGHTS_MIN_COUNT="3",
+    )
+    # then
+    assert defaults.returncode == 0, defaults.stderr
+    assert defaults.stdout.split() == ["de", "1.0", "50", "5.0", "1"]
+    assert changed.returncode == 0, changed.stderr
+    assert changed.stdout.split() == ["de,at", "2.5", "7", "0.5", "3"]

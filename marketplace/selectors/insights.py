@@ -97,9 +97,7 @@ class StaleShopRow:
 
 
 def _min_count(min_count: int | None) -> int:
-    return max(
-        1, min_count if min_count is not None else getattr(settings, "LADENKARTE_INSIGHTS_MIN_COUNT", 1)
-    )
+    return max(1, min_count if min_count is not None else settings.LADENKARTE_INSIGHTS_MIN_COUNT)
 
 
 def _events(period: Period) -> QuerySet[SearchEvent]:

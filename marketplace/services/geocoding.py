@@ -22,13 +22,13 @@ _instance: _Geocoder | None = None
 
 
 def _config() -> GeocoderConfig:
-    countries = getattr(settings, "GEOCODER_COUNTRY_CODES", "de")
+    countries = settings.GEOCODER_COUNTRY_CODES
     return GeocoderConfig(
         service=settings.GEOCODER,
         url=settings.GEOCODER_URL,
         user_agent=settings.GEOCODER_USER_AGENT,
         timeout=float(settings.GEOCODER_TIMEOUT),
-        min_delay_seconds=float(getattr(settings, "GEOCODER_MIN_DELAY_SECONDS", 1.0)),
+        min_delay_seconds=float(settings.GEOCODER_MIN_DELAY_SECONDS),
         country_codes=tuple(code.strip() for code in countries.split(",") if code.strip()),
         language=settings.LANGUAGE_CODE,
     )

@@ -32,11 +32,11 @@ _lock = threading.Lock()
 
 
 def _batch_size() -> int:
-    return int(getattr(settings, "LADENKARTE_SEARCH_EVENT_BATCH", 50))
+    return int(settings.LADENKARTE_SEARCH_EVENT_BATCH)
 
 
 def _max_age() -> float:
-    return float(getattr(settings, "LADENKARTE_SEARCH_EVENT_MAX_AGE", 5.0))
+    return float(settings.LADENKARTE_SEARCH_EVENT_MAX_AGE)
 
 
 def _round(value: float, places: str) -> Decimal:
