@@ -150,7 +150,8 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """A page of hits. `count` is exact when the page is the last one, else None (`has_more` is True)."""
+    """A page of hits: `count` is exact when no result follows, else None; `has_more` when a next page can be
+    asked for (not beyond `SearchParams.reachable`)."""
 
     hits: list[SearchHit]
     has_more: bool
@@ -410,7 +411,9 @@ def product_search_nearby(
             rows = cursor.fetchall()
     if ordering == "distance":
         rows = rows[params.offset :]
-    has_more = len(rows) > params.page_size
+    more_rows = len(rows) > params.page_size
+    # a next page exists only if it can be asked for (see `SearchParams.reachable`)
+    has_more = more_rows and params.offset + params.page_size < params.reachable
     rows = rows[: params.page_size]
     fresh_since = stock_fresh_since(now=now)
     tz = timezone.get_current_timezone()
@@ -421,7 +424,7 @@ def product_search_nearby(
     return SearchResult(
         hits=hits,
         has_more=has_more,
-        count=None if has_more else params.offset + len(hits),
+        count=None if more_rows else params.offset + len(hits),
         params=params,
         ordering=ordering,
         query_words=words,

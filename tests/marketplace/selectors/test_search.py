@@ -14,6 +14,7 @@ from django.db import connection
 
 from marketplace.exceptions import ValidationFailed
 from marketplace.models import CityDay, Product, Reservation, ReservationLine, Shop, SpecialDay
+from marketplace.selectors import search as search_selector
 from marketplace.selectors.pickup import pickup_board, pickup_board_clear
 from marketplace.selectors.search import (
     SearchParams,
@@ -343,6 +344,21 @@ def test_pages_and_has_more():
     # then
     assert ([hit.title for hit in first.hits], first.has_more, first.count) == (["P0", "P1"], True, None)
     assert ([hit.title for hit in last.hits], last.has_more, last.count) == (["P4"], False, 5)
+
+
+def test_no_next_page_beyond_the_pageable_results(monkeypatch):
+    # given 5 products, of which only the first 4 can be paged through
+    monkeypatch.setattr(search_selector, "MAX_RESULTS", 4)
+    for index in range(5):
+        ProductFactory(shop=ShopFactory(location=north(100 * (index + 1))), title=f"P{index}")
+    now = at(FRIDAY, 12)
+    # when asking for the second page of two
+    second = product_search_nearby(params=SearchParams(lat=LAT, lng=LNG, page_size=2, page=2), now=now)
+    # then it is the last page that can be asked for: no next page is offered, the total stays unknown
+    assert ([hit.title for hit in second.hits], second.has_more, second.count) == (["P2", "P3"], False, None)
+    with pytest.raises(ValidationFailed) as error:
+        SearchParams(lat=LAT, lng=LNG, page_size=2, page=3)
+    assert set(error.value.details) == {"page"}
 
 
 @pytest.mark.parametrize(
