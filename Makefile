@@ -12,7 +12,7 @@ export PYTHONUNBUFFERED := 1
 
 # Commands that only need the settings importable (and the test run) get a throw-away key when none is
 # set; with DEBUG off the settings refuse to start without one. Real deployments set SECRET_KEY.
-messages static lint test bench: export SECRET_KEY ?= make-local-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz
+migrate messages static lint test bench: export SECRET_KEY ?= make-local-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz
 # The test client and the browser tests speak plain HTTP to the test server.
 test: export SECURE_SSL_REDIRECT ?= 0
 
