@@ -45,6 +45,23 @@ def test_page_renders_in_german_with_map_and_own_script(client: Client) -> None:
     assert "<script>" not in content  # CSP: no inline script
 
 
+def test_checkboxes_sit_next_to_their_labels_and_categories_are_a_labelled_group(client: Client) -> None:
+    # given a category to choose
+    from tests.factories import CategoryFactory
+
+    CategoryFactory(name="Kaffee & Tee")
+    # when
+    content = client.get("/laden-anmelden/").content.decode()
+
+    # then every yes/no field is a check row (box first, label next to it), not a box under a heading
+    for name in ("step_free_entrance", "card_payment", "bicycle_parking", "gift_wrapping", "consent"):
+        row = content.split(f'id="id_{name}"')[0].rsplit("<div", 1)[1]
+        assert 'class="check' in row, name
+    # and the category checkboxes form a group named by a legend, with no label pointing nowhere
+    assert 'for=""' not in content
+    assert "<legend>Kategorien</legend>" in content
+
+
 def test_register_creates_pending_shop_and_redirects(
     client: Client, django_capture_on_commit_callbacks
 ) -> None:
