@@ -38,6 +38,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 class ShopFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Shop
+        skip_postgeneration_save = True  # the `hours` hook writes OpeningHours rows, not the shop
 
     name = factory.Sequence(lambda n: f"Laden {n}")
     slug = factory.Sequence(lambda n: f"laden-{n}")

@@ -17,7 +17,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, URLField
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -464,6 +464,8 @@ class OwnerInline(admin.TabularInline):
 @admin.register(ShopApplication)
 class ShopApplicationAdmin(ShopReviewMixin, admin.ModelAdmin):
     """The approval queue: new registrations first; also where the city suspends and reactivates shops."""
+
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}  # Django 6's default; silences its warning
 
     list_display = ["name", "status", "district", "postcode", "created_at", "contact", "message_short"]
     list_filter = [ShopStatusFilter, "district"]

@@ -12,8 +12,9 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.contrib.auth.models import User
-from django.db.models import F, Model, QuerySet
+from django.db.models import F, Model, QuerySet, URLField
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -70,10 +71,15 @@ def actor_for(request: HttpRequest) -> products.Actor:
     return products.Actor(source=ADMIN_SOURCE, user=request.user)
 
 
+# A web address typed without a scheme means https (Django 6's default; saying so silences its warning).
+HTTPS_URLS: dict[type, dict[str, Any]] = {URLField: {"assume_scheme": "https"}}
+
+
 class ShopScopedAdmin(admin.ModelAdmin):
     """Limits every query, choice and object permission to the user's shops (`shop_field` path)."""
 
     shop_field = "shop"
+    formfield_overrides = HTTPS_URLS
 
     def scope(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if sees_all_shops(request):
@@ -602,6 +608,7 @@ class WebhookForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None selected: all events."),
     )
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https", widget=AdminURLFieldWidget)
 
     class Meta:
         model = Webhook
