@@ -896,13 +896,18 @@ CATALOGUE: tuple[Top, ...] = (
                 "gesellschaftsspiele",
                 (
                     _p(
-                        "Spiel: {title} ({edition})",
+                        "{title} ({edition})",
                         "Kosmos|Hans im Glück|Ravensburger|Schmidt Spiele|Amigo|Pegasus",
                         9.99,
                         49.9,
+                        # the kind of game in the title: residents search "Brettspiel", not "CATAN"
                         title=(
-                            "CATAN|Carcassonne|Azul|Kniffel|Mensch ärgere Dich nicht|Dixit|Die Crew|Qwirkle|"
-                            "Ubongo|Wizard|Dobble|Activity|Hanabi|Kingdomino|Codenames|Heckmeck"
+                            "Brettspiel CATAN|Brettspiel Carcassonne|Brettspiel Azul|Würfelspiel Kniffel|"
+                            "Brettspiel Mensch ärgere Dich nicht|Kartenspiel Dixit|Kartenspiel Die Crew|"
+                            "Legespiel Qwirkle|Legespiel Ubongo|Kartenspiel Wizard|Kartenspiel Dobble|"
+                            "Partyspiel Activity|Kartenspiel Hanabi|Brettspiel Kingdomino|"
+                            "Partyspiel Codenames|"
+                            "Würfelspiel Heckmeck"
                         ),
                         edition="Grundspiel|Reiseedition",
                     ),

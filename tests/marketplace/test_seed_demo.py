@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from marketplace.models import (
     Category,
@@ -294,3 +294,25 @@ def test_same_seed_gives_the_same_town(town: DemoSummary) -> None:
     assert summary.products_created == summary.products
     assert first_shop_snapshot() == snapshot
     assert list(Shop.objects.order_by("slug").values_list("name", "street")) == names
+
+
+def test_the_example_searches_on_the_home_page_find_items(town: DemoSummary) -> None:
+    # given the search box's examples as a German resident reads them ("z. B. Fahrradschlauch, ...")
+    from frontend.forms.search import SearchForm
+    from marketplace.selectors.search import SearchParams, product_search_nearby
+
+    with translation.override("de"):
+        placeholder = str(SearchForm().fields["q"].widget.attrs["placeholder"])
+    examples = [word.strip() for word in placeholder.removeprefix("z. B.").split(",")]
+    assert len(examples) == 3, placeholder
+    # when each is searched from the town centre
+    found = {
+        example: len(
+            product_search_nearby(
+                params=SearchParams(lat=CENTER[0], lng=CENTER[1], q=example, available_today=False), now=NOW
+            ).hits
+        )
+        for example in examples
+    }
+    # then every example finds items in the demo town
+    assert all(found.values()), found
