@@ -161,6 +161,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "reservations-sweep": {"task": "marketplace.tasks.reservations_sweep", "schedule": 60.0},
     "reservations-remind": {"task": "marketplace.tasks.reservations_remind", "schedule": 300.0},
     "idempotency-purge": {"task": "marketplace.tasks.idempotency_records_purge", "schedule": 3600.0},
+    "search-words-refresh": {"task": "marketplace.tasks.search_words_refresh", "schedule": 3600.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

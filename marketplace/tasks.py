@@ -76,3 +76,11 @@ def idempotency_records_purge() -> int:
     from marketplace.services.idempotency import idempotency_records_purge as purge
 
     return purge()
+
+
+@shared_task(ignore_result=True)
+def search_words_refresh() -> int:
+    """Celery beat (hourly) and after catalogue imports: rebuild the search's typo-correction word list."""
+    from marketplace.services.search_index import search_words_refresh as refresh
+
+    return refresh()

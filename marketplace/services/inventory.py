@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from marketplace.exceptions import DomainError
 from marketplace.models import Product, Shop, StockMovement
 from marketplace.services.products import Actor, flag_stock_conflicts, stock_changed_notify
+from marketplace.services.search_index import search_words_refresh_schedule
 
 MODE_SET = "set"
 MODE_ADJUST = "adjust"
@@ -281,6 +282,13 @@ class _Plan:
     confirmed_ids: list[int] = field(default_factory=list)
 
 
+def _new_words(row: SyncRow, existing: _Current) -> bool:
+    """Whether the row changes what the search's word list is built from (title or category)."""
+    return (row.title is not None and row.title != existing.title) or (
+        row.set_category and row.category_id != existing.category_id
+    )
+
+
 def _plan(rows: list[SyncRow], current: dict[str, _Current], *, mode: str, result: SyncResult) -> _Plan:
     plan = _Plan()
     for row in rows:
@@ -519,6 +527,8 @@ def inventory_sync(
         report = result.as_dict()
         raise SyncRejected(details=report)
     moved = _write(shop=shop, plan=plan, actor=actor, now=now)
+    if plan.inserts or any(_new_words(row, existing) for row, existing, _ in plan.updates):
+        search_words_refresh_schedule()
     conflicted = [pk for pk, _, _, _, held in moved if held > 0]  # flags set or cleared
     flag_stock_conflicts(product_ids=conflicted)
     stock_changed_notify(
