@@ -39,17 +39,20 @@ static:
 	$(MANAGE) collectstatic --noinput -v 0
 
 # Target-specific export: DEBUG=1 also reaches the prerequisites (migrate, static, ...).
+# `make demo PORT=8200` when 8000 is taken; links in e-mails and on pages then point there too.
+PORT ?= 8000
 demo: export DEBUG := 1
+demo: export SITE_URL ?= http://127.0.0.1:$(PORT)
 demo: setup migrate messages static
 	$(MANAGE) seed_demo
 	@echo
 	@echo "Ladenkarte demo:"
-	@echo "  site   http://127.0.0.1:8000/"
-	@echo "  admin  http://127.0.0.1:8000/admin/"
-	@echo "  API    http://127.0.0.1:8000/api/docs/"
+	@echo "  site   http://127.0.0.1:$(PORT)/"
+	@echo "  admin  http://127.0.0.1:$(PORT)/admin/"
+	@echo "  API    http://127.0.0.1:$(PORT)/api/docs/"
 	@echo "  demo logins: see README (section 'Demo logins')"
 	@echo
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 lint:
 	$(VENV)/bin/ruff check .

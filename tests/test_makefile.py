@@ -31,3 +31,21 @@ def test_django_targets_get_a_local_key_when_none_is_set(target: str) -> None:
     )
     # then the command ran with a key instead of failing like `manage.py migrate` would
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_demo_serves_on_the_port_asked_for() -> None:
+    # given port 8000 taken by something else
+    make = shutil.which("make") or "make"
+    # when the demo is asked for on another port (dry run: commands are printed, not run)
+    result = subprocess.run(  # noqa: S603 - fixed arguments, our own Makefile
+        [make, "--no-print-directory", "-n", "demo", "PORT=8200"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    # then the server and the printed links use that port
+    assert result.returncode == 0, result.stderr
+    assert "runserver 127.0.0.1:8200" in result.stdout
+    assert "http://127.0.0.1:8200/admin/" in result.stdout
+    assert ":8000" not in result.stdout
