@@ -28,6 +28,18 @@ def _default_language() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_local_cache() -> None:
+    """Rate-limit counters live in the cache: with the per-process local-memory cache (the test default),
+    every test starts with none, so a file's earlier reservations never use up a later test's budget.
+    A real Redis cache (REDIS_URL set) is left alone."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_search_caches() -> Iterator[None]:
     """The nearby search caches shop schedules and categories per process for a minute and buffers search
     events: every test starts and ends with none of them (tests change hours within that minute)."""

@@ -18,10 +18,10 @@ from api.clients import client_scope
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.idempotency import idempotent
 from api.permissions import request_api_key
-from api.rate_limits import rate_limit_hit
 from api.serializers import reservations as s
 from marketplace.selectors.reservations import reservation_get_by_token
 from marketplace.services import reservations as services
+from marketplace.services.rate_limits import RESERVATION_CREATE, rate_limit_hit
 from marketplace.services.reservation_emails import reservation_status_url
 
 TOKEN_HEADER = "X-Reservation-Token"  # noqa: S105 - a header name
@@ -78,7 +78,7 @@ class ReservationCreateView(ResidentView):
     @idempotent(seal_fields=("token", "url"))
     def post(self, request: Request) -> Response:
         rate_limit_hit(
-            bucket="reservation-create",
+            bucket=RESERVATION_CREATE,
             client=client_scope(request),
             rate=settings.LADENKARTE_RESERVATION_RATE,
         )

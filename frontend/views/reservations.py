@@ -6,7 +6,6 @@ Residents reach a reservation only with its code and secret token (404 otherwise
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import segno
@@ -23,8 +22,6 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from api.clients import client_address
-from api.rate_limits import rate_limit_hit
 from frontend.forms.reservations import CancelForm, ReserveForm
 from frontend.views.public import product_path, render_product, shop_url
 from marketplace.exceptions import (
@@ -41,11 +38,15 @@ from marketplace.models import Product, Reservation
 from marketplace.selectors.reservations import reservation_get_by_token
 from marketplace.selectors.search import SearchParams, product_search_nearby
 from marketplace.selectors.shops import product_get_public
+from marketplace.services.rate_limits import (
+    RESERVATION_CREATE,
+    client_address,
+    rate_limit_client,
+    rate_limit_hit,
+)
 from marketplace.services.reservation_emails import reservation_ics, reservation_status_url
 from marketplace.services.reservations import Contact, LineRequest, reservation_cancel, reservation_create
 
-# The API's bucket: a client's reservations through the website and the API share one budget.
-RATE_BUCKET = "reservation_create"
 SESSION_TOKENS = "lk_reservation_tokens"
 SESSION_FORM_KEYS = "lk_reservation_form_keys"
 ALTERNATIVES_RADIUS_KM = 25.0
@@ -53,8 +54,9 @@ ALTERNATIVES_SHOWN = 3
 
 
 def _client(request: HttpRequest) -> str:
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}|{client_address(request)}".encode())  # type: ignore[arg-type]
-    return f"client:{digest.hexdigest()[:40]}"
+    """The rate-limit client, as the API counts it (a signed-in user by id, anyone else by address)."""
+    user_id = request.user.pk if request.user.is_authenticated else None
+    return rate_limit_client(address=client_address(request.META), user_id=user_id)
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -112,7 +114,9 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
     problem: dict[str, Any] | None = None
     status = 409
     try:
-        rate_limit_hit(bucket=RATE_BUCKET, client=_client(request), rate=settings.LADENKARTE_RESERVATION_RATE)
+        rate_limit_hit(
+            bucket=RESERVATION_CREATE, client=_client(request), rate=settings.LADENKARTE_RESERVATION_RATE
+        )
         created = reservation_create(
             items=[LineRequest(product_id=product.pk, quantity=form.cleaned_data["quantity"])],
             contact=Contact(

@@ -1,14 +1,24 @@
-"""Fixed-window rate limits in the shared cache (Redis in production): one atomic `incr` per request."""
+"""Fixed-window rate limits in the shared cache (Redis in production): one atomic `incr` per request.
+
+Used by the API and the website alike, so a client has one budget per bucket whichever way it comes in
+(e.g. `RESERVATION_CREATE`: reservations through the website and through the API count together).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import time
+from collections.abc import Mapping
+from typing import Any
 
+from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import RateLimited
+
+RESERVATION_CREATE = "reservation-create"  # the bucket of new reservations (website and API)
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -20,6 +30,32 @@ def parse_rate(rate: str) -> tuple[int, int]:
     if not count.strip().isdigit() or unit not in _PERIODS:
         raise ValueError(f"rate must look like 20/h, got {rate!r}")
     return int(count), _PERIODS[unit]
+
+
+def client_address(meta: Mapping[str, Any]) -> str:
+    """The client's IP from a request's META; behind `LADENKARTE_TRUSTED_PROXIES` proxies, taken from
+    X-Forwarded-For (the entry the outermost trusted proxy added)."""
+    proxies = settings.LADENKARTE_TRUSTED_PROXIES
+    if proxies:
+        forwarded = [
+            part.strip() for part in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",") if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return str(meta.get("REMOTE_ADDR", ""))
+
+
+def rate_limit_client(*, address: str, user_id: int | None = None, api_key_id: int | None = None) -> str:
+    """Whom a request counts for: `key:<id>`, `user:<id>` or `client:<hash of the address>`.
+
+    The address is hashed with the secret key, so no IP address is stored.
+    """
+    if api_key_id is not None:
+        return f"key:{api_key_id}"
+    if user_id is not None:
+        return f"user:{user_id}"
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}|{address}".encode()).hexdigest()
+    return f"client:{digest[:40]}"
 
 
 def _redis_incr(backend: RedisCache, key: str, *, timeout: int) -> int:
