@@ -11,11 +11,20 @@ from rest_framework import serializers
 
 from marketplace.models import Collection, CollectionItem, FeaturedShop, Product, Shop
 from marketplace.selectors.stock import availability_label
+from marketplace.web_pages import collection_page_url, product_page_url, shop_page_url, web_base
 
 
 def _absolute(context: dict[str, Any], path: str) -> str:
     request = context.get("request")
     return request.build_absolute_uri(path) if request is not None else path
+
+
+def _web(context: dict[str, Any]) -> str:
+    """The website's base address in the request's language, worked out once per answer."""
+    base = context.get("web_base")
+    if base is None:
+        base = context["web_base"] = web_base()
+    return str(base)
 
 
 def _english() -> bool:
@@ -37,7 +46,8 @@ class ShopRefOut(serializers.Serializer):
     district = serializers.CharField(allow_blank=True)
     location = LatLngOut()
     photo_url = serializers.CharField(allow_blank=True)
-    url = serializers.CharField(help_text="The shop in the API.")
+    url = serializers.CharField(help_text="The shop's page on the website.")
+    api_url = serializers.CharField(help_text="The shop in the API.")
 
     def to_representation(self, shop: Shop) -> dict[str, Any]:
         return {
@@ -48,7 +58,8 @@ class ShopRefOut(serializers.Serializer):
             "district": shop.district,
             "location": {"lat": round(shop.location.y, 6), "lng": round(shop.location.x, 6)},
             "photo_url": shop.photo.url if shop.photo else "",
-            "url": _absolute(self.context, reverse("api-shop-detail", kwargs={"slug": shop.slug})),
+            "url": shop_page_url(slug=shop.slug, base=_web(self.context)),
+            "api_url": _absolute(self.context, reverse("api-shop-detail", kwargs={"slug": shop.slug})),
         }
 
 
@@ -66,7 +77,8 @@ class ProductRefOut(serializers.Serializer):
     available_quantity = serializers.IntegerField()
     availability = serializers.ChoiceField(choices=["in_stock", "limited", "out_of_stock"])
     shop = ShopRefOut()
-    url = serializers.CharField()
+    url = serializers.CharField(help_text="The product's page on the website.")
+    api_url = serializers.CharField(help_text="The product in the API.")
 
     def to_representation(self, product: Product) -> dict[str, Any]:
         available = int(getattr(product, "available", 0))
@@ -82,7 +94,8 @@ class ProductRefOut(serializers.Serializer):
             "available_quantity": available,
             "availability": availability_label(available),
             "shop": ShopRefOut(context=self.context).to_representation(product.shop),
-            "url": _absolute(self.context, reverse("api-product-detail", kwargs={"pk": product.pk})),
+            "url": product_page_url(pk=product.pk, title=product.title, base=_web(self.context)),
+            "api_url": _absolute(self.context, reverse("api-product-detail", kwargs={"pk": product.pk})),
         }
 
 
@@ -117,7 +130,8 @@ class CollectionOut(serializers.Serializer):
     publish_from = serializers.DateTimeField(allow_null=True)
     publish_until = serializers.DateTimeField(allow_null=True)
     item_count = serializers.IntegerField(help_text="Visible items (active shops, listed products).")
-    url = serializers.CharField()
+    url = serializers.CharField(help_text="The collection's page on the website.")
+    api_url = serializers.CharField(help_text="The collection in the API.")
 
     def to_representation(self, collection: Collection) -> dict[str, Any]:
         english = _english()
@@ -135,7 +149,8 @@ class CollectionOut(serializers.Serializer):
             if collection.publish_until
             else None,
             "item_count": self._item_count(collection),
-            "url": _absolute(
+            "url": collection_page_url(slug=collection.slug, base=_web(self.context)),
+            "api_url": _absolute(
                 self.context, reverse("api-collection-detail", kwargs={"slug": collection.slug})
             ),
         }

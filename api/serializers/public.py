@@ -21,6 +21,7 @@ from marketplace.models import Product, Shop
 from marketplace.selectors import search as search_selector
 from marketplace.selectors.shops import HOURS_MAX_DAYS
 from marketplace.selectors.stock import availability_label
+from marketplace.web_pages import product_page_url, shop_page_url, web_base
 
 
 class FiniteFloatField(serializers.FloatField):
@@ -172,6 +173,14 @@ class HoursQuerySerializer(serializers.Serializer):
 # --- output -----------------------------------------------------------------------------------------
 
 
+def _web(context: dict[str, Any]) -> str:
+    """The website's base address in the request's language, worked out once per answer."""
+    base = context.get("web_base")
+    if base is None:
+        base = context["web_base"] = web_base()
+    return str(base)
+
+
 class LatLngSerializer(serializers.Serializer):
     lat = serializers.FloatField()
     lng = serializers.FloatField()
@@ -187,7 +196,8 @@ class SearchProductSerializer(serializers.Serializer):
     currency = serializers.CharField(default="EUR")
     image_url = serializers.CharField(allow_blank=True)
     category = serializers.CharField(allow_null=True, help_text=_("Category slug."))
-    url = serializers.URLField()
+    url = serializers.URLField(help_text=_("The product's page on the website."))
+    api_url = serializers.URLField(help_text=_("The product in the API."))
 
 
 class SearchShopSerializer(serializers.Serializer):
@@ -196,7 +206,8 @@ class SearchShopSerializer(serializers.Serializer):
     name = serializers.CharField()
     address = serializers.CharField(help_text=_("Street, postcode and town in one line."))
     location = LatLngSerializer()
-    url = serializers.URLField()
+    url = serializers.URLField(help_text=_("The shop's page on the website."))
+    api_url = serializers.URLField(help_text=_("The shop in the API."))
 
 
 class SearchHitSerializer(serializers.Serializer):
@@ -252,7 +263,8 @@ class ShopSerializer(serializers.ModelSerializer):
     location = serializers.SerializerMethodField()
     categories = serializers.SerializerMethodField()
     photo_url = serializers.SerializerMethodField()
-    url = serializers.HyperlinkedIdentityField(view_name="api-shop-detail", lookup_field="slug")
+    url = serializers.SerializerMethodField(help_text=_("The shop's page on the website."))
+    api_url = serializers.HyperlinkedIdentityField(view_name="api-shop-detail", lookup_field="slug")
     distance_m = serializers.SerializerMethodField()
     open_now = serializers.SerializerMethodField()
     pickup_today_until = serializers.SerializerMethodField()
@@ -276,6 +288,7 @@ class ShopSerializer(serializers.ModelSerializer):
             "bicycle_parking",
             "gift_wrapping",
             "url",
+            "api_url",
             "distance_m",
             "open_now",
             "pickup_today_until",
@@ -297,6 +310,10 @@ class ShopSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_categories(self, shop: Shop) -> list[str]:
         return [category.slug for category in shop.categories.all()]
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, shop: Shop) -> str:
+        return shop_page_url(slug=shop.slug, base=_web(self.context))
 
     @extend_schema_field(serializers.CharField(allow_blank=True))
     def get_photo_url(self, shop: Shop) -> str:
@@ -386,7 +403,8 @@ class ShopMapSerializer(GeoFeatureModelSerializer):
     """A shop as a GeoJSON feature for the map."""
 
     categories = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    url = serializers.HyperlinkedIdentityField(view_name="api-shop-detail", lookup_field="slug")
+    url = serializers.SerializerMethodField(help_text=_("The shop's page on the website."))
+    api_url = serializers.HyperlinkedIdentityField(view_name="api-shop-detail", lookup_field="slug")
     open_now = serializers.SerializerMethodField()
     pickup_today_until = serializers.SerializerMethodField()
 
@@ -403,9 +421,14 @@ class ShopMapSerializer(GeoFeatureModelSerializer):
             "city",
             "categories",
             "url",
+            "api_url",
             "open_now",
             "pickup_today_until",
         ]
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, shop: Shop) -> str:
+        return shop_page_url(slug=shop.slug, base=_web(self.context))
 
     @extend_schema_field(serializers.BooleanField())
     def get_open_now(self, shop: Shop) -> bool:
@@ -431,7 +454,8 @@ class ProductSerializer(serializers.ModelSerializer):
     available_quantity = serializers.SerializerMethodField()
     availability = serializers.SerializerMethodField()
     stock_fresh = serializers.SerializerMethodField()
-    url = serializers.HyperlinkedIdentityField(view_name="api-product-detail")
+    url = serializers.SerializerMethodField(help_text=_("The product's page on the website."))
+    api_url = serializers.HyperlinkedIdentityField(view_name="api-product-detail")
 
     class Meta:
         model = Product
@@ -451,7 +475,12 @@ class ProductSerializer(serializers.ModelSerializer):
             "stock_updated_at",
             "stock_fresh",
             "url",
+            "api_url",
         ]
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, product: Product) -> str:
+        return product_page_url(pk=product.pk, title=product.title, base=_web(self.context))
 
     @extend_schema_field(serializers.CharField())
     def get_currency(self, product: Product) -> str:
@@ -488,7 +517,8 @@ class ProductShopSerializer(serializers.Serializer):
     name = serializers.CharField()
     address = serializers.CharField()
     location = LatLngSerializer()
-    url = serializers.URLField()
+    url = serializers.URLField(help_text=_("The shop's page on the website."))
+    api_url = serializers.URLField(help_text=_("The shop in the API."))
 
 
 class ProductDetailSerializer(ProductSerializer):
@@ -516,7 +546,8 @@ class ProductDetailSerializer(ProductSerializer):
             "name": shop.name,
             "address": shop_address(shop),
             "location": {"lat": shop.location.y, "lng": shop.location.x},
-            "url": request.build_absolute_uri(reverse("api-shop-detail", kwargs={"slug": shop.slug})),
+            "url": shop_page_url(slug=shop.slug, base=_web(self.context)),
+            "api_url": request.build_absolute_uri(reverse("api-shop-detail", kwargs={"slug": shop.slug})),
         }
 
 

@@ -67,6 +67,7 @@ from marketplace.selectors.shops import (
 )
 from marketplace.selectors.stock import stock_fresh_since
 from marketplace.services.search_events import search_event_record
+from marketplace.web_pages import product_page_url, web_base
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -86,7 +87,7 @@ ERROR_404 = OpenApiResponse(ErrorSerializer, description=_("`not_found`: unknown
 # --- search -----------------------------------------------------------------------------------------
 
 
-def _hit_json(hit: SearchHit, *, product_base: str, shop_base: str) -> dict[str, Any]:
+def _hit_json(hit: SearchHit, *, product_base: str, shop_base: str, web: str) -> dict[str, Any]:
     return {
         "product": {
             "id": hit.product_id,
@@ -98,7 +99,8 @@ def _hit_json(hit: SearchHit, *, product_base: str, shop_base: str) -> dict[str,
             "currency": "EUR",
             "image_url": hit.image,
             "category": hit.category_slug,
-            "url": f"{product_base}{hit.product_id}/",
+            "url": product_page_url(pk=hit.product_id, title=hit.title, base=web),
+            "api_url": f"{product_base}{hit.product_id}/",
         },
         "shop": {
             "id": hit.shop_id,
@@ -106,7 +108,8 @@ def _hit_json(hit: SearchHit, *, product_base: str, shop_base: str) -> dict[str,
             "name": hit.shop_name,
             "address": f"{hit.shop_street}, {hit.shop_postcode} {hit.shop_city}",
             "location": {"lat": hit.shop_lat, "lng": hit.shop_lng},
-            "url": f"{shop_base}{hit.shop_slug}/",
+            "url": f"{web}/laden/{hit.shop_slug}/",  # = shop_page_url(), inlined on the hot path
+            "api_url": f"{shop_base}{hit.shop_slug}/",
         },
         "distance_m": hit.distance_m,
         "available_quantity": hit.available_quantity,
@@ -125,6 +128,7 @@ def search_page_json(result: SearchResult, request: Request) -> dict[str, Any]:
     url = request.build_absolute_uri()
     product_base = request.build_absolute_uri("/api/v1/products/")
     shop_base = request.build_absolute_uri("/api/v1/shops/")
+    web = web_base()
     page = result.params.page
     previous = None
     if page > 1:
@@ -138,7 +142,9 @@ def search_page_json(result: SearchResult, request: Request) -> dict[str, Any]:
         "previous": previous,
         "ordering": result.ordering,
         "corrections": result.corrections,
-        "results": [_hit_json(hit, product_base=product_base, shop_base=shop_base) for hit in result.hits],
+        "results": [
+            _hit_json(hit, product_base=product_base, shop_base=shop_base, web=web) for hit in result.hits
+        ],
     }
 
 

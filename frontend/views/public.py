@@ -13,7 +13,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanen
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_safe
 
@@ -25,14 +24,14 @@ from marketplace.models import Collection, Product, Shop
 from marketplace.selectors import curation, shops, website
 from marketplace.selectors.hours import pickup_lead, shop_schedule
 from marketplace.selectors.stock import availability_label
+from marketplace.web_pages import product_slug
 
 SHOP_PRODUCTS_PER_PAGE = 24
 
 
 def product_path(pk: int, title: str) -> str:
     """The canonical URL of a product page: /produkt/<id>-<slug of the title>/."""
-    slug = slugify(title)[:80].strip("-") or "artikel"
-    return reverse("public:product", kwargs={"pk": pk, "slug": slug})
+    return reverse("public:product", kwargs={"pk": pk, "slug": product_slug(title)})
 
 
 def product_url(product: Product) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -40,7 +41,8 @@ def test_collections_list_shows_live_collections_only(
     assert body["count"] == 4
     first = next(item for item in body["results"] if item["slug"] == "regional-einkaufen")
     assert first["item_count"] == 1
-    assert first["url"].endswith("/api/v1/collections/regional-einkaufen/")
+    assert first["url"] == f"{settings.SITE_URL}/sammlungen/regional-einkaufen/"
+    assert first["api_url"].endswith("/api/v1/collections/regional-einkaufen/")
 
 
 def test_collection_detail_lists_visible_items(api_client: APIClient, django_assert_num_queries) -> None:

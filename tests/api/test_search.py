@@ -6,6 +6,7 @@ from datetime import time
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.test import override_settings
 from django.utils import timezone
@@ -73,7 +74,8 @@ def test_search_answers_the_api_md_shape(api_client, town):
         "currency": "EUR",
         "image_url": "",
         "category": "fahrradzubehoer",
-        "url": f"http://testserver/api/v1/products/{town['tube'].pk}/",
+        "url": f"{settings.SITE_URL}/produkt/{town['tube'].pk}-fahrradschlauch-28-zoll/",
+        "api_url": f"http://testserver/api/v1/products/{town['tube'].pk}/",
     }
     assert first["shop"] == {
         "id": town["near"].pk,
@@ -81,7 +83,8 @@ def test_search_answers_the_api_md_shape(api_client, town):
         "name": "Zweirad Nord",
         "address": "Am Markt 1, 21335 Lüneburg",
         "location": {"lat": pytest.approx(LAT + 120 / 111_195.0), "lng": pytest.approx(LNG)},
-        "url": "http://testserver/api/v1/shops/zweirad/",
+        "url": f"{settings.SITE_URL}/laden/zweirad/",
+        "api_url": "http://testserver/api/v1/shops/zweirad/",
     }
     assert 110 <= first["distance_m"] <= 130
     assert (first["available_quantity"], first["availability"], first["stock_fresh"]) == (2, "limited", True)
