@@ -254,6 +254,21 @@ def _held_now_sql() -> str:
     )
 
 
+def _box_condition(params: SearchParams, *, tsquery: str) -> str:
+    """The radius as a box around the point.
+
+    An index condition of the KNN scan, except when text is re-ranked (`relevance`, `price`, `-price` with
+    `q`): there the text's GIN index finds the candidates and the box is a row filter. Written so that it
+    cannot be an index condition (`IS TRUE`), because the planner otherwise likes a BitmapAnd of the GIN
+    index with the GiST index, whose bitmap for a 5 km box holds most of the town (700,000 entries, 150 ms
+    on the benchmark town against 30-80 ms for the whole query without it).
+    """
+    box = f"p.location && _ST_Expand({_POINT}, %(radius_m)s)"
+    if tsquery and params.effective_ordering != "distance":
+        return f"({box}) IS TRUE"
+    return box
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     """The SQL of one search and its parameters (also used by the benchmark and the plan test)."""
@@ -287,7 +302,7 @@ def search_query(
         "p.active",
         "p.shop_active",
         "p.quantity_on_hand > 0",
-        f"p.location && _ST_Expand({_POINT}, %(radius_m)s)",
+        _box_condition(params, tsquery=tsquery),
     ]
     empty = False
     shop_filter: list[int] | None = None

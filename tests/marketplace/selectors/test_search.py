@@ -479,3 +479,42 @@ def test_board_clear_picks_up_changed_hours():
     pickup_board_clear()
     # then
     assert search(saturday_noon) == ["Buch"]
+
+
+def test_relevance_plan_does_not_and_the_text_index_with_the_location_index():
+    # given listed products with a common word around the point, and fresh planner statistics
+    rng = random.Random(11)
+    shops = [
+        ShopFactory(location=Point(LNG + rng.uniform(-0.05, 0.05), LAT + rng.uniform(-0.03, 0.03), srid=4326))
+        for _ in range(40)
+    ]
+    Product.objects.bulk_create(
+        Product(
+            shop=shop,
+            sku=f"R{shop.pk}-{index}",
+            title=f"{'Kerze' if index % 20 == 0 else 'Tasse'} {index}",
+            price=Decimal("5.00"),
+            quantity_on_hand=3,
+            location=shop.location,
+            shop_active=True,
+        )
+        for shop in shops
+        for index in range(100)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE marketplace_product")
+    now = at(FRIDAY, 12)
+    params = SearchParams(lat=LAT, lng=LNG, radius_km=5, q="kerze", ordering="relevance")
+    query = search_query(params, now=now, board=pickup_board(now=now), tsquery="kerze:*")
+    # when
+    plan = _plan(query.sql, query.params)
+    # then: the 5 km box is a row filter here, never a bitmap over the location index
+    nodes = _nodes(plan)
+    assert all(node.get("Index Name") != "product_listed_location_gist" for node in nodes)
+    assert all(node["Node Type"] != "BitmapAnd" for node in nodes)
+    assert "IS TRUE" in query.sql
+    # and the search still finds the products titled Kerze, best match nearest first
+    hits = product_search_nearby(params=params, now=now).hits
+    assert len(hits) == 20
+    assert all(hit.title.startswith("Kerze") for hit in hits)
+    assert [hit.distance_m for hit in hits] == sorted(hit.distance_m for hit in hits)
