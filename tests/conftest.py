@@ -17,6 +17,32 @@ def api_client() -> APIClient:
 
 
 @pytest.fixture(autouse=True)
+def _midday() -> Iterator[None]:
+    """Every test runs at 12:00 in the site's time zone of the current date (the clock keeps ticking).
+
+    Views, factories and services without a `now` argument use the real clock for "today": a shop open
+    00:00-23:59 with a 15-minute lead has no pickup left after 23:45, so tests would fail late at night
+    (CI runs at any hour). Tests about particular times pass `now` (or travel themselves). The move is
+    process-wide, so the live server thread of the browser tests sees it too. Set `LADENKARTE_TEST_CLOCK=real`
+    to run on the wall clock.
+    """
+    import os
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+    from django.conf import settings
+
+    if os.environ.get("LADENKARTE_TEST_CLOCK") == "real":
+        yield
+        return
+    zone = ZoneInfo(settings.TIME_ZONE)
+    midday = datetime.combine(datetime.now(zone).date(), time(12, 0), tzinfo=zone)
+    with time_machine.travel(midday, tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _default_language() -> Iterator[None]:
     """Every test starts in the default language (German): a request activates its language in the thread
     and Django never deactivates it, so it would leak into the next test's service calls."""
