@@ -31,7 +31,7 @@ def _create(language: str, *, capture: Any) -> svc.CreatedReservation:
 @pytest.mark.parametrize(
     ("language", "subject", "phrase", "status_path"),
     [
-        ("de", "Ihre Reservierung {code} bei Buchhandlung Am Sande", "Abholbar ab:", "/reservierung/"),
+        ("de", "Deine Reservierung {code} bei Buchhandlung Am Sande", "Abholbar ab:", "/reservierung/"),
         ("en", "Your reservation {code} at Buchhandlung Am Sande", "Pick up from:", "/en/reservierung/"),
     ],
 )
