@@ -263,6 +263,9 @@ class ShopSerializer(serializers.ModelSerializer):
     location = serializers.SerializerMethodField()
     categories = serializers.SerializerMethodField()
     photo_url = serializers.SerializerMethodField()
+    # empty when the shop has none, so not typed as uri/email in the schema
+    email = serializers.CharField(read_only=True, help_text=_("The shop's e-mail address; empty when none."))
+    website = serializers.CharField(read_only=True, help_text=_("The shop's own website; empty when none."))
     url = serializers.SerializerMethodField(help_text=_("The shop's page on the website."))
     api_url = serializers.HyperlinkedIdentityField(view_name="api-shop-detail", lookup_field="slug")
     distance_m = serializers.SerializerMethodField()
