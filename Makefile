@@ -12,16 +12,16 @@ export PYTHONUNBUFFERED := 1
 
 # Commands that only need the settings importable (and the test run) get a throw-away key when none is
 # set; with DEBUG off the settings refuse to start without one. Real deployments set SECRET_KEY.
-migrate messages static lint test bench: export SECRET_KEY ?= make-local-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz
+migrate messages po static lint test bench: export SECRET_KEY ?= make-local-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz
 # The test client and the browser tests speak plain HTTP to the test server.
 test: export SECURE_SSL_REDIRECT ?= 0
 
-.PHONY: help setup migrate messages static demo lint test bench clean distclean
+.PHONY: help setup migrate messages po static demo lint test bench clean distclean
 
 help:
 	@echo "make demo    set up this machine and run the site with the demo town on http://127.0.0.1:8000"
 	@echo "make test    lint, type checks, migrations check and the test suite (what CI runs)"
-	@echo "other: setup migrate messages static lint bench clean distclean"
+	@echo "other: setup migrate messages po static lint bench clean distclean"
 
 setup:
 	@bash scripts/setup.sh
@@ -34,6 +34,12 @@ messages:
 	@if find . -path ./.venv -prune -o -path ./frontend/node_modules -prune -o -name '*.po' -print | grep -q .; \
 	then $(MANAGE) compilemessages --ignore=.venv --ignore=frontend/node_modules; \
 	else echo "messages: no .po files yet"; fi
+
+# Refresh the .po files from the code. Without source locations, so that an edit elsewhere in a file does
+# not rewrite every entry below it (and parallel branches do not conflict on line numbers).
+po:
+	$(MANAGE) makemessages -l de -l en --no-location --ignore=.venv --ignore=frontend/node_modules \
+		--ignore=bench --ignore=tests
 
 static:
 	$(MANAGE) collectstatic --noinput -v 0

@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("target", ["migrate", "messages", "static"])
+@pytest.mark.parametrize("target", ["migrate", "messages", "po", "static"])
 def test_django_targets_get_a_local_key_when_none_is_set(target: str) -> None:
     # given an environment without SECRET_KEY and DEBUG (settings refuse to load then), and a stand-in for
     # manage.py that reports whether it got a key
