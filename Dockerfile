@@ -27,7 +27,10 @@ RUN export SECRET_KEY=docker-build-time-only-not-a-secret-0123456789abcdefghijkl
     && if find . -name '*.po' -print | grep -q .; then python manage.py compilemessages; fi \
     && python manage.py collectstatic --noinput -v 0
 
-RUN useradd --system --uid 1000 --home-dir /app app && mkdir -p /app/media && chown app /app/media
+# The app user writes uploads, the metrics files of its processes and (at start) the static volume.
+RUN useradd --system --uid 1000 --home-dir /app app \
+    && mkdir -p /app/media /app/metrics \
+    && chown -R app /app/media /app/metrics /app/staticfiles
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "backend.wsgi", "-b", "0.0.0.0:8000", "-w", "3"]
+CMD ["gunicorn", "backend.wsgi", "-c", "deploy/gunicorn.conf.py"]

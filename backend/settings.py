@@ -93,9 +93,11 @@ INSTALLED_APPS = [
     "geo",
     "api",
     "frontend",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    "ops.middleware.RequestObservabilityMiddleware",  # first: times and logs every request, metrics
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -230,9 +232,15 @@ _center = env_list("LADENKARTE_MAP_CENTER", "53.2489,10.4077")
 LADENKARTE_MAP_CENTER = (float(_center[0]), float(_center[1]))
 LADENKARTE_MAP_ZOOM = env_int("LADENKARTE_MAP_ZOOM", 14)
 LADENKARTE_STATE = env_str("LADENKARTE_STATE", "NI")  # Bundesland for public holidays (holidays package code)
-LADENKARTE_TILE_URL = env_str("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Basemap: raster tiles from TILE_URL, or - when BASEMAP_PMTILES names a PMTiles file of the region - a
+# vector basemap served by us (the browser reads the file with range requests; no third party).
+LADENKARTE_TILE_URL = env_str("TILE_URL") or "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 LADENKARTE_TILE_ATTRIBUTION = env_str(
     "TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+)
+LADENKARTE_BASEMAP_PMTILES = env_str("BASEMAP_PMTILES")  # path of the region's .pmtiles file
+LADENKARTE_BASEMAP_URL = (
+    "/basemap/" + Path(LADENKARTE_BASEMAP_PMTILES).name if LADENKARTE_BASEMAP_PMTILES else ""
 )
 LADENKARTE_OPERATOR = {
     "name": env_str("IMPRINT_NAME", "Hansestadt Lüneburg, Stadtmarketing"),
@@ -281,6 +289,9 @@ GEOCODER_TIMEOUT = env_int("GEOCODER_TIMEOUT", 5)
 GEOCODER_MIN_DELAY_SECONDS = env_float("GEOCODER_MIN_DELAY_SECONDS", 1.0)  # Nominatim's usage policy: 1/s
 GEOCODER_COUNTRY_CODES = env_str("GEOCODER_COUNTRY_CODES", "de")  # comma-separated ISO codes
 
+# Trust X-Forwarded-Proto only when a TLS proxy that overwrites it is the only way to the app (compose sets
+# this for Caddy). Anywhere else a client could claim HTTPS by sending the header itself.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -288,7 +299,10 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if BEHIND_TLS_PROXY:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # probes and the metrics scrape speak plain HTTP inside the compose network
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -299,10 +313,44 @@ if not DEBUG:
 # user-supplied spatial references (points are built from validated floats), so the warning does not apply.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
+# Logs: one JSON object per line in production (LOG_FORMAT=json, the default with DEBUG off), readable lines
+# in development. Both redact e-mail addresses, tokens and keys (ops/logs.py); one line per request comes
+# from ops.middleware.RequestObservabilityMiddleware (route, status, duration, user kind - never the path).
+LOG_FORMAT = env_str("LOG_FORMAT", "console" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "console"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or console.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "ops.logs.RedactingJsonFormatter"},
+        "console": {"()": "ops.logs.RedactingConsoleFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # the request line comes from our middleware; Django's own "Not Found: /path" lines add nothing
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING" if LOG_FORMAT == "json" else "INFO"},
+    },
 }
+
+# Metrics (/metrics, Prometheus): open to these networks (requests that came through the proxy never are)
+# or to `Authorization: Bearer <token>` whose SHA-256 hex is METRICS_TOKEN_SHA256. With several processes
+# (gunicorn workers, Celery) each writes to PROMETHEUS_MULTIPROC_DIR and /metrics sums METRICS_DIRS.
+METRICS_TOKEN_SHA256 = env_str("METRICS_TOKEN_SHA256").strip().lower()
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128")
+METRICS_DIRS = env_list("METRICS_DIRS", env_str("PROMETHEUS_MULTIPROC_DIR"))
+
+# Error reporting to Sentry (or a compatible service such as GlitchTip) when SENTRY_DSN is set; personal
+# data is scrubbed before anything leaves (ops/sentry.py).
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from ops.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
+    )

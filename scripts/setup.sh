@@ -66,6 +66,8 @@ done
 is_installed chromium || command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# caddy: the reverse proxy of docker-compose.yml; the tests validate deploy/Caddyfile with it.
+command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 if ! command -v python3 >/dev/null 2>&1; then
   missing+=(python3 python3-venv)
 elif ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then

@@ -27,7 +27,7 @@ def healthcheck_text(service: dict[str, Any]) -> str:
 
 def test_all_services_are_defined(services: dict[str, Any]) -> None:
     # then
-    assert set(services) >= {"db", "redis", "web", "worker"}
+    assert set(services) >= {"proxy", "db", "redis", "web", "worker", "backup"}
 
 
 def test_db_is_postgis_15_with_a_named_volume_and_health_check() -> None:
@@ -75,7 +75,7 @@ def test_worker_runs_celery_with_beat(services: dict[str, Any]) -> None:
     command = command_text(services["worker"])
 
     # then
-    assert command.startswith("celery -A backend worker")
+    assert "exec celery -A backend worker" in command
     assert "--beat" in command
 
 
@@ -112,3 +112,104 @@ def test_dockerfile_builds_on_python_311_with_gdal_and_static_files() -> None:
     for needed in ("gdal-bin", "libgdal32", "gettext", "curl", "compilemessages", "collectstatic"):
         assert needed in dockerfile
     assert "ENV SECRET_KEY" not in dockerfile, "the build-time key must not end up in the image"
+
+
+# --- run it for a town: the proxy in front, nothing else published ------------------------------------
+
+
+def published_ports(service: dict[str, Any]) -> list[str]:
+    return [
+        str(entry).split(":")[-2] if ":" in str(entry) else str(entry) for entry in service.get("ports", [])
+    ]
+
+
+def test_only_the_proxy_is_published_and_gunicorn_is_not(services: dict[str, Any]) -> None:
+    # then: the proxy takes 80 and 443 (TCP and UDP for HTTP/3) ...
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("caddy:2")
+    assert {"80:80", "443:443", "443:443/udp"} <= set(proxy["ports"])
+    # ... and nothing else is reachable from outside, least of all gunicorn's 8000
+    for name, service in services.items():
+        if name != "proxy":
+            assert "ports" not in service, f"{name} must not publish ports"
+    assert services["web"]["expose"] == ["8000"]
+
+
+def test_the_proxy_serves_static_media_and_basemap_from_the_apps_volumes(services: dict[str, Any]) -> None:
+    # when
+    proxy_mounts = {entry.split(":")[1]: entry for entry in services["proxy"]["volumes"]}
+    web_mounts = {entry.split(":")[1]: entry.split(":")[0] for entry in services["web"]["volumes"]}
+    # then: the same named volumes, read-only for the proxy
+    assert proxy_mounts["/srv/static"] == f"{web_mounts['/app/staticfiles']}:/srv/static:ro"
+    assert proxy_mounts["/srv/media"] == f"{web_mounts['/app/media']}:/srv/media:ro"
+    assert proxy_mounts["/srv/basemap"].endswith(":/srv/basemap:ro")
+    assert proxy_mounts["/etc/caddy/Caddyfile"] == "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro"
+    assert "/data" in proxy_mounts, "certificates must survive a restart (ACME rate limits)"
+    # and the web container refreshes the static volume before serving
+    command = command_text(services["web"])
+    assert command.index("collectstatic") < command.index("gunicorn")
+
+
+def test_database_media_and_certificates_live_in_named_volumes() -> None:
+    # given
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    # then
+    assert {"pgdata", "media", "static", "caddy-data", "metrics"} <= set(compose["volumes"])
+    assert "pgdata:/var/lib/postgresql/data" in services["db"]["volumes"]
+    assert "media:/app/media" in services["web"]["volumes"]
+    assert "media:/app/media" in services["worker"]["volumes"]
+
+
+@pytest.mark.parametrize("name", ["proxy", "db", "redis", "web", "worker"])
+def test_every_long_running_service_has_a_health_check(services: dict[str, Any], name: str) -> None:
+    # when
+    check = services[name]["healthcheck"]
+    # then
+    assert check["test"][0] in {"CMD", "CMD-SHELL"}
+    assert healthcheck_text(services[name])
+    assert services[name]["restart"] == "unless-stopped"
+
+
+def test_the_proxy_waits_for_a_healthy_app(services: dict[str, Any]) -> None:
+    # then
+    assert services["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize("name", ["web", "worker"])
+def test_the_app_trusts_the_proxy_and_only_there(services: dict[str, Any], name: str) -> None:
+    # when
+    environment = services[name]["environment"]
+    # then: X-Forwarded-Proto/-For are trusted because the proxy is the only way in
+    assert environment["BEHIND_TLS_PROXY"] == "1"
+    assert environment["LADENKARTE_TRUSTED_PROXIES"] == "1"
+    assert environment["SECURE_SSL_REDIRECT"] == "1"
+    assert environment["DEBUG"] == "0"
+    assert environment["LOG_FORMAT"] == "json"
+    # the metrics endpoint needs the token (its hash only) and keeps the loopback-only network default
+    assert environment["METRICS_TOKEN_SHA256"] == "${METRICS_TOKEN_SHA256:-}"
+    assert "METRICS_ALLOWED_NETWORKS" not in environment
+    assert environment["PROMETHEUS_MULTIPROC_DIR"].startswith("/app/metrics/")
+    assert set(environment["METRICS_DIRS"].split(",")) == {"/app/metrics/web", "/app/metrics/worker"}
+
+
+def test_gunicorn_time_out_is_below_the_proxys() -> None:
+    # given
+    config: dict[str, Any] = {}
+    exec((ROOT / "deploy" / "gunicorn.conf.py").read_text(encoding="utf-8"), config)  # noqa: S102 - our file
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text(encoding="utf-8")
+    # then
+    assert config["bind"] == "0.0.0.0:8000"
+    assert config["timeout"] == 30
+    assert "response_header_timeout 35s" in caddyfile
+    assert callable(config["child_exit"])
+
+
+def test_backups_run_on_demand_with_the_same_postgres_major_version(services: dict[str, Any]) -> None:
+    # when
+    backup = services["backup"]
+    # then: pg_dump must not be older than the server
+    assert backup["image"] == services["db"]["image"]
+    assert backup["profiles"] == ["backup"]
+    assert "/app/scripts/backup.sh" in command_text(backup)
+    assert "./backups:/backups" in backup["volumes"]

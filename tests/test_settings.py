@@ -21,6 +21,9 @@ PRODUCTION_OVERRIDES = {
     "SECURE_HSTS_SECONDS",
     "CSRF_TRUSTED_ORIGINS",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests in this process; never in deployment
+    "BEHIND_TLS_PROXY",
+    "LOG_FORMAT",
+    "SENTRY_DSN",
 }
 
 
@@ -113,3 +116,41 @@ def test_tunables_are_settings_with_defaults_and_read_from_the_environment() -> 
     assert defaults.stdout.split() == ["de", "1.0", "50", "5.0", "1"]
     assert changed.returncode == 0, changed.stderr
     assert changed.stdout.split() == ["de,at", "2.5", "7", "0.5", "3"]
+
+
+PRINT_PROXY = "from django.conf import settings as s; print(getattr(s, 'SECURE_PROXY_SSL_HEADER', None))"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "None"),
+        ({"BEHIND_TLS_PROXY": "0"}, "None"),
+        ({"BEHIND_TLS_PROXY": "1"}, "('HTTP_X_FORWARDED_PROTO', 'https')"),
+    ],
+    ids=["default", "off", "behind-caddy"],
+)
+def test_x_forwarded_proto_is_trusted_only_behind_the_proxy(env: dict[str, str], expected: str) -> None:
+    """gunicorn published directly must not let a client claim HTTPS with a header of its own."""
+    # when
+    result = run(["-c", f"{SETUP}; {PRINT_PROXY}"], SECRET_KEY=secrets.token_urlsafe(64), **env)
+    # then
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+@pytest.mark.parametrize(("debug", "expected"), [("0", "json"), ("1", "console")])
+def test_logs_are_json_in_production_and_readable_in_development(debug: str, expected: str) -> None:
+    # when
+    result = run(
+        [
+            "-c",
+            f"{SETUP}; from django.conf import settings as s; "
+            "print(s.LOGGING['handlers']['console']['formatter'])",
+        ],
+        DEBUG=debug,
+        SECRET_KEY=secrets.token_urlsafe(64),
+    )
+    # then
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected

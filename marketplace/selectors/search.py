@@ -19,6 +19,7 @@ One SQL statement per search (two with text: the typo correction of the query wo
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.exceptions import ValidationFailed
+from marketplace.metrics import SEARCH_SECONDS
 from marketplace.models import SEARCH_CONFIG, Category, Product, Reservation, ReservationLine, Shop
 from marketplace.selectors.categories import category_subtree_ids
 from marketplace.selectors.pickup import PickupBoard, pickup_board
@@ -395,8 +397,19 @@ def product_search_nearby(
 ) -> SearchResult:
     """Products near `params.lat/lng` (see the module docstring); a fixed number of queries.
 
-    Raises `ValidationFailed` for an unknown `category` or `shop` slug.
+    Raises `ValidationFailed` for an unknown `category` or `shop` slug. Its duration is recorded in
+    `ladenkarte_search_seconds` (kind text or browse).
     """
+    started = time.perf_counter()
+    try:
+        return _product_search_nearby(params=params, now=now)
+    finally:
+        SEARCH_SECONDS.labels(kind="text" if params.q.strip() else "browse").observe(
+            time.perf_counter() - started
+        )
+
+
+def _product_search_nearby(*, params: SearchParams, now: datetime | None) -> SearchResult:
     now = now or timezone.now()
     category_ids: list[int] | None = None
     if params.category:

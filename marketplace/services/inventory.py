@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial as partial_fn
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketplace.exceptions import DomainError
+from marketplace.metrics import SYNC_ROWS
 from marketplace.models import Product, Shop, StockMovement
 from marketplace.services.products import Actor, flag_stock_conflicts, stock_changed_notify
 from marketplace.services.search_index import search_words_refresh_schedule
@@ -485,6 +487,17 @@ def _write(*, shop: Shop, plan: _Plan, actor: Actor, now: datetime) -> list[tupl
     return moved
 
 
+def _count_sync_rows(*, source: str, result: SyncResult) -> None:
+    for outcome, n in (
+        ("created", result.created),
+        ("updated", result.updated),
+        ("unchanged", result.unchanged),
+        ("error", len(result.errors)),
+    ):
+        if n:
+            SYNC_ROWS.labels(source=source, outcome=outcome).inc(n)
+
+
 @transaction.atomic
 def inventory_sync(
     *,
@@ -527,6 +540,7 @@ def inventory_sync(
         report = result.as_dict()
         raise SyncRejected(details=report)
     moved = _write(shop=shop, plan=plan, actor=actor, now=now)
+    transaction.on_commit(partial_fn(_count_sync_rows, source=str(actor.source), result=result))
     if plan.inserts or any(_new_words(row, existing) for row, existing, _ in plan.updates):
         search_words_refresh_schedule()
     conflicted = [pk for pk, _, _, _, held in moved if held > 0]  # flags set or cleared
