@@ -17,7 +17,13 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "language_switch_next": translate_url(request.get_full_path(), settings.LANGUAGE_CODE),
         "site_town": settings.LADENKARTE_TOWN,
         "site_operator": settings.LADENKARTE_OPERATOR,
+        "basemap_self_hosted": bool(settings.LADENKARTE_BASEMAP_URL),
         "map_config": {
+            # a vector basemap from our own PMTiles file, else raster tiles from tileUrl
+            "pmtilesUrl": settings.LADENKARTE_BASEMAP_URL,
+            "language": request.LANGUAGE_CODE
+            if hasattr(request, "LANGUAGE_CODE")
+            else settings.LANGUAGE_CODE,
             "tileUrl": settings.LADENKARTE_TILE_URL,
             "attribution": settings.LADENKARTE_TILE_ATTRIBUTION,
             "center": [lat, lng],

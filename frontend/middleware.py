@@ -21,7 +21,8 @@ def tile_origin(tile_url: str) -> str:
 
 
 def build_policy() -> str:
-    tiles = tile_origin(settings.LADENKARTE_TILE_URL)
+    # a self-hosted basemap is fetched from 'self' (connect-src): no third-party origin at all
+    tiles = "" if settings.LADENKARTE_BASEMAP_URL else tile_origin(settings.LADENKARTE_TILE_URL)
     directives = {
         "default-src": "'self'",
         "script-src": "'self'",

@@ -3,7 +3,8 @@
 # into frontend/static/vendor/. The list below is the whole contract: templates refer to
 #   vendor/leaflet/leaflet.js, vendor/leaflet/leaflet.css (+ vendor/leaflet/images/),
 #   vendor/leaflet.markercluster/leaflet.markercluster.js, MarkerCluster.css, MarkerCluster.Default.css,
-#   vendor/htmx/htmx.min.js, vendor/axe-core/axe.min.js (browser tests only).
+#   vendor/htmx/htmx.min.js, vendor/protomaps-leaflet/protomaps-leaflet.js (the self-hosted vector basemap),
+#   vendor/axe-core/axe.min.js (browser tests only).
 # The .js.map files are copied because the JS references them and collectstatic's manifest storage
 # fails on a missing reference. Run `npm ci` in frontend/ first (scripts/setup.sh does both).
 set -euo pipefail
@@ -26,6 +27,9 @@ files=(
   "leaflet.markercluster/MIT-LICENCE.txt leaflet.markercluster"
   "htmx.org/dist/htmx.min.js htmx"
   "htmx.org/LICENSE htmx"
+  "protomaps-leaflet/dist/protomaps-leaflet.js protomaps-leaflet"
+  "protomaps-leaflet/dist/protomaps-leaflet.js.map protomaps-leaflet"
+  "protomaps-leaflet/LICENSE protomaps-leaflet"
   "axe-core/axe.min.js axe-core"
   "axe-core/LICENSE axe-core"
 )
