@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import hmac
+import importlib
 import ipaddress
 import logging
 import os
@@ -96,17 +97,23 @@ class DomainCollector:
 
 
 def _outbox_metrics() -> Iterable[Metric]:
-    """Depth and age of the transactional outbox, once `marketplace.selectors.outbox` exists."""
+    """Depth and age of the transactional outbox (`marketplace.selectors.outbox.outbox_depth`, issue 13);
+    nothing while a deployment runs a version without the outbox."""
     try:
-        from marketplace.selectors import outbox  # type: ignore[attr-defined]
+        outbox = importlib.import_module("marketplace.selectors.outbox")
     except ImportError:
         return []
-    stats = outbox.outbox_stats()
-    depth = GaugeMetricFamily("ladenkarte_outbox_depth", "Outbox messages not yet delivered.")
-    depth.add_metric([], stats.depth)
-    age = GaugeMetricFamily("ladenkarte_outbox_oldest_age_seconds", "Age of the oldest undelivered message.")
-    age.add_metric([], stats.oldest_age_seconds)
-    return [depth, age]
+    depth = outbox.outbox_depth()
+    messages = GaugeMetricFamily(
+        "ladenkarte_outbox_messages", "Outbox messages by state: pending, retrying, dead.", labels=["state"]
+    )
+    for state in ("pending", "retrying", "dead"):
+        messages.add_metric([state], getattr(depth, state))
+    age = GaugeMetricFamily(
+        "ladenkarte_outbox_oldest_age_seconds", "How long the oldest due, undelivered message has waited."
+    )
+    age.add_metric([], depth.oldest_age_seconds)
+    return [messages, age]
 
 
 class _MultiDirCollector:
