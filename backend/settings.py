@@ -330,9 +330,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
-        # the request line comes from our middleware; Django's own "Not Found: /path" lines add nothing
+        # the request line comes from our middleware; Django's own "Not Found: /path" lines and runserver's
+        # access lines (with paths and query strings, i.e. reservation tokens) add nothing
         "django.request": {"level": "ERROR"},
-        "django.server": {"level": "WARNING" if LOG_FORMAT == "json" else "INFO"},
+        "django.server": {"level": "WARNING"},
     },
 }
 
