@@ -65,7 +65,12 @@ class Category(models.Model):
 
 class ShopQuerySet(models.QuerySet["Shop"]):
     def active(self) -> ShopQuerySet:
+        """Shops live on Ladenkarte: the one gate for products, availability and reservations."""
         return self.filter(status=Shop.Status.ACTIVE)
+
+    def on_map(self) -> ShopQuerySet:
+        """Shops residents see on the map and in shop search: live shops and (unclaimed) listings."""
+        return self.filter(status__in=Shop.ON_MAP)
 
 
 class Shop(TimeStamped):
@@ -77,6 +82,16 @@ class Shop(TimeStamped):
         ACTIVE = "active", _("active")
         SUSPENDED = "suspended", _("suspended")
         REJECTED = "rejected", _("rejected")
+        # Imported from OpenStreetMap and not claimed yet: on the map with its hours, "not on Ladenkarte
+        # yet"; never active, so it has no listed products and takes no reservations.
+        LISTED = "listed", _("listing (not claimed)")
+
+    class StepFree(models.TextChoices):
+        YES = "yes", _("step-free")
+        LIMITED = "limited", _("partly step-free")
+        NO = "no", _("not step-free")
+
+    ON_MAP = (Status.ACTIVE, Status.LISTED)
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=120, unique=True, validators=[slug_validator])
@@ -113,6 +128,15 @@ class Shop(TimeStamped):
     card_payment = models.BooleanField(_("card payment"), default=True)
     bicycle_parking = models.BooleanField(_("bicycle parking"), default=False)
     gift_wrapping = models.BooleanField(_("gift wrapping"), default=False)
+    step_free = models.CharField(
+        _("step-free access"), max_length=8, choices=StepFree.choices, blank=True, default=""
+    )
+    hours_confirmed_at = models.DateTimeField(
+        _("hours confirmed"),
+        null=True,
+        blank=True,
+        help_text=_("When the shop (or OpenStreetMap's check date) last confirmed the opening hours."),
+    )
 
     objects = ShopQuerySet.as_manager()
 
@@ -138,7 +162,12 @@ class Shop(TimeStamped):
 
     @property
     def is_active(self) -> bool:
+        """Live on Ladenkarte (see `ShopQuerySet.active`); a listing is not."""
         return self.status == self.Status.ACTIVE
+
+    @property
+    def is_listing(self) -> bool:
+        return self.status == self.Status.LISTED
 
 
 class ShopApplication(Shop):
@@ -772,3 +801,191 @@ class ImportJob(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.shop} {self.original_name} ({self.state})"
+
+
+class OsmElement(models.TextChoices):
+    NODE = "n", _("node")
+    WAY = "w", _("way")
+
+
+class ShopOsmRecord(models.Model):
+    """Where a shop came from in OpenStreetMap, and what the last import wrote (field-level provenance).
+
+    `imported` holds the value of each field as the import last wrote it; a field whose current value
+    differs was changed by the merchant or the city and is never overwritten by a re-import.
+    """
+
+    class HoursStatus(models.TextChoices):
+        EXACT = "exact", _("taken over exactly")
+        CONFIRM = "confirm", _("needs the shop's confirmation")
+        NONE = "none", _("no opening hours in OpenStreetMap")
+        CONFIRMED = "confirmed", _("confirmed by the shop")
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="osm")
+    osm_type = models.CharField(_("OSM element"), max_length=1, choices=OsmElement.choices)
+    osm_id = models.BigIntegerField(_("OSM id"))
+    tags = models.JSONField(_("OSM tags"), default=dict)
+    imported = models.JSONField(default=dict, help_text="Field values as the import last wrote them.")
+    opening_hours = models.CharField(_("opening_hours (OSM)"), max_length=255, blank=True)
+    hours_status = models.CharField(
+        _("hours"), max_length=10, choices=HoursStatus.choices, default=HoursStatus.NONE
+    )
+    hours_problems = models.JSONField(_("hours problems"), default=list, blank=True)
+    first_imported_at = models.DateTimeField(_("first imported"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen in OSM"), default=timezone.now)
+    gone_at = models.DateTimeField(_("missing from the last import"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("OpenStreetMap record")
+        verbose_name_plural = _("OpenStreetMap records")
+        constraints = [
+            models.UniqueConstraint(fields=["osm_type", "osm_id"], name="osm_record_unique_element"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_osm_type_display()} {self.osm_id}"
+
+    @property
+    def osm_url(self) -> str:
+        kind = {"n": "node", "w": "way"}[self.osm_type]
+        return f"https://www.openstreetmap.org/{kind}/{self.osm_id}"
+
+
+class VacantUnit(models.Model):
+    """An empty shop unit from OpenStreetMap (`shop=vacant`, `disused:shop=*`): the city's empty-shops map."""
+
+    osm_type = models.CharField(_("OSM element"), max_length=1, choices=OsmElement.choices)
+    osm_id = models.BigIntegerField(_("OSM id"))
+    name = models.CharField(_("former name"), max_length=200, blank=True)
+    former_use = models.CharField(_("former use"), max_length=100, blank=True)
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    location = gis_models.PointField(_("location"), geography=True, srid=4326)
+    tags = models.JSONField(_("OSM tags"), default=dict)
+    first_seen_at = models.DateTimeField(_("first seen"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen in OSM"), default=timezone.now)
+    gone_at = models.DateTimeField(_("missing from the last import"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("empty shop unit")
+        verbose_name_plural = _("empty shop units")
+        ordering = ["street", "pk"]
+        permissions = [("view_empty_shops", _("Can view the empty-shops map"))]
+        constraints = [
+            models.UniqueConstraint(fields=["osm_type", "osm_id"], name="vacant_unit_unique_element"),
+        ]
+
+    def __str__(self) -> str:
+        return self.street or f"{self.osm_type}{self.osm_id}"
+
+
+class ChainBrand(models.Model):
+    """A chain the OSM import leaves out, matched by `brand:wikidata` or (case-insensitive) `brand`."""
+
+    name = models.CharField(_("brand"), max_length=100, blank=True)
+    wikidata = models.CharField(
+        _("Wikidata id"),
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^Q\d+$", _("A Wikidata id looks like Q123456."))],
+    )
+
+    class Meta:
+        verbose_name = _("chain (left out of the OSM import)")
+        verbose_name_plural = _("chains (left out of the OSM import)")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name="", wikidata=""), name="chain_brand_name_or_wikidata"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.wikidata
+
+
+class OsmImportTag(models.Model):
+    """A tag besides `shop=*` that the city takes in from OSM, e.g. `craft=shoemaker`, `amenity=pharmacy`."""
+
+    key = models.CharField(_("key"), max_length=50, validators=[RegexValidator(r"^[a-z_:]+$")])
+    value = models.CharField(_("value"), max_length=80, validators=[RegexValidator(r"^[a-z0-9_;]+$")])
+
+    class Meta:
+        verbose_name = _("extra OSM tag")
+        verbose_name_plural = _("extra OSM tags")
+        ordering = ["key", "value"]
+        constraints = [models.UniqueConstraint(fields=["key", "value"], name="osm_import_tag_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+class OsmImportRun(models.Model):
+    """One run of the OSM import: who ran it on which file and what it did (counts and skipped elements)."""
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(_("file"), max_length=200)
+    boundary = models.CharField(_("boundary"), max_length=200, blank=True)
+    report = models.JSONField(_("report"), default=dict)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+
+    class Meta:
+        verbose_name = _("OSM import")
+        verbose_name_plural = _("OSM imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ClaimCode(models.Model):
+    """A one-time code with which the owner of a listing claims it; only a SHA-256 hash is stored."""
+
+    class Channel(models.TextChoices):
+        LETTER = "letter", _("letter")
+        EMAIL = "email", _("e-mail")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="claim_codes")
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    channel = models.CharField(_("sent as"), max_length=10, choices=Channel.choices, default=Channel.LETTER)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("claim code")
+        verbose_name_plural = _("claim codes")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="claim_code_expires_after_created"
+            ),
+        ]
+        indexes = [models.Index(fields=["shop", "-created_at"], name="claim_code_shop_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.shop} ({self.get_channel_display()}, {self.created_at:%Y-%m-%d})"
+
+
+class HealthSnapshot(models.Model):
+    """The town's data-health totals on one day, for the chart over time (written by a daily task)."""
+
+    date = models.DateField(_("date"), unique=True)
+    totals = models.JSONField(_("totals"), default=dict)
+
+    class Meta:
+        verbose_name = _("data-health snapshot")
+        verbose_name_plural = _("data-health snapshots")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return str(self.date)

@@ -23,6 +23,8 @@ from marketplace.selectors.shops import HOURS_MAX_DAYS
 from marketplace.selectors.stock import availability_label
 from marketplace.web_pages import product_page_url, shop_page_url, web_base
 
+OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
+
 
 class FiniteFloatField(serializers.FloatField):
     """A float that is a real number (no NaN, no infinity)."""
@@ -271,6 +273,14 @@ class ShopSerializer(serializers.ModelSerializer):
     distance_m = serializers.SerializerMethodField()
     open_now = serializers.SerializerMethodField()
     pickup_today_until = serializers.SerializerMethodField()
+    listing = serializers.BooleanField(
+        source="is_listing",
+        read_only=True,
+        help_text=_("A listing from OpenStreetMap, not on Ladenkarte yet: no products, no reservations."),
+    )
+    attribution = serializers.SerializerMethodField(
+        help_text=_("Credit to show with the shop's data when it came from OpenStreetMap; else empty.")
+    )
 
     class Meta:
         model = Shop
@@ -295,7 +305,13 @@ class ShopSerializer(serializers.ModelSerializer):
             "distance_m",
             "open_now",
             "pickup_today_until",
+            "listing",
+            "attribution",
         ]
+
+    @extend_schema_field(serializers.CharField())
+    def get_attribution(self, shop: Shop) -> str:
+        return OSM_ATTRIBUTION if hasattr(shop, "osm") else ""
 
     @extend_schema_field(ShopAddressSerializer)
     def get_address(self, shop: Shop) -> dict[str, str]:
@@ -410,6 +426,9 @@ class ShopMapSerializer(GeoFeatureModelSerializer):
     api_url = serializers.HyperlinkedIdentityField(view_name="api-shop-detail", lookup_field="slug")
     open_now = serializers.SerializerMethodField()
     pickup_today_until = serializers.SerializerMethodField()
+    listing = serializers.BooleanField(
+        source="is_listing", read_only=True, help_text=_("Not on Ladenkarte yet (from OpenStreetMap).")
+    )
 
     class Meta:
         model = Shop
@@ -427,6 +446,7 @@ class ShopMapSerializer(GeoFeatureModelSerializer):
             "api_url",
             "open_now",
             "pickup_today_until",
+            "listing",
         ]
 
     @extend_schema_field(serializers.URLField())

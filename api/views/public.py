@@ -309,7 +309,11 @@ class ShopListView(_BoardContextMixin, generics.ListAPIView):
     permission_classes = [AllowAny]
 
     def get_queryset(self) -> Any:
-        return shops_filtered(**_shop_filter_params(self.request)).prefetch_related("categories")
+        return (
+            shops_filtered(**_shop_filter_params(self.request))
+            .select_related("osm")
+            .prefetch_related("categories")
+        )
 
 
 @extend_schema(
@@ -327,7 +331,11 @@ class ShopMapView(_BoardContextMixin, generics.ListAPIView):
     permission_classes = [AllowAny]
 
     def get_queryset(self) -> Any:
-        return shops_filtered(**_shop_filter_params(self.request)).prefetch_related("categories")
+        return (
+            shops_filtered(**_shop_filter_params(self.request))
+            .select_related("osm")
+            .prefetch_related("categories")
+        )
 
 
 def _local_now(shop: Shop, now: datetime) -> datetime:
@@ -343,7 +351,7 @@ class ShopDetailView(APIView):
     @extend_schema(responses={200: ShopDetailSerializer, 404: ERROR_404}, tags=["residents"])
     def get(self, request: Request, slug: str) -> Response:
         now = timezone.now()
-        shop = shops_visible().prefetch_related("categories").filter(slug=slug).first()
+        shop = shops_visible().select_related("osm").prefetch_related("categories").filter(slug=slug).first()
         if shop is None:
             raise NotFound()
         today = _local_now(shop, now).date()
@@ -370,9 +378,14 @@ class ShopDetailView(APIView):
             hours_day_data(day) for day in schedule.days(today, SPECIAL_DAYS_AHEAD) if day.source != "weekly"
         ]
         shop.open_now = schedule.is_open(now)  # type: ignore[attr-defined]
-        shop.pickup_today_until = schedule.pickup_today_until(now, lead)  # type: ignore[attr-defined]
+        # Collectable only while the shop is active: a listing shows its hours but takes no reservations.
+        shop.pickup_today_until = (  # type: ignore[attr-defined]
+            schedule.pickup_today_until(now, lead) if shop.is_active else None
+        )
         shop.next_pickup_from = (  # type: ignore[attr-defined]
-            None if shop.pickup_today_until else schedule.next_pickup_from(now, lead)  # type: ignore[attr-defined]
+            None
+            if shop.pickup_today_until or not shop.is_active  # type: ignore[attr-defined]
+            else schedule.next_pickup_from(now, lead)
         )
         context = {"request": request, "now": now}
         return Response(ShopDetailSerializer(shop, context=context).data)

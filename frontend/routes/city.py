@@ -10,4 +10,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("laden-anmelden/", city.shop_registration, name="register"),
     path("laden-anmelden/danke/", city.shop_registration_done, name="register-done"),
     path("laden-anmelden/adresse/", city.address_lookup, name="address-lookup"),
+    path("laden-anmelden/code/", city.shop_claim_page, name="claim"),
 ]

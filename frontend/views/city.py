@@ -1,15 +1,24 @@
-"""The city's public pages: "register your shop" (with the address search behind the draggable pin)."""
+"""The city's public pages: "register your shop" (with the address search behind the draggable pin) and
+claiming a listing with the code from the city's letter."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from frontend.forms.city import ShopRegistrationForm
-from marketplace.exceptions import ValidationFailed
+from frontend.forms.claims import ClaimCodeForm, ClaimConfirmForm
+from marketplace.exceptions import InvalidTransition, RateLimited, ValidationFailed
+from marketplace.models import Shop
+from marketplace.selectors import website
+from marketplace.services.claims import claim_code_check, shop_claim
 from marketplace.services.geocoding import GeocodingFailed, address_geocode
+from marketplace.services.rate_limits import client_address, rate_limit_client
 from marketplace.services.shops import shop_register
 
 # Which form field shows a service error that has no field of its own.
@@ -83,3 +92,91 @@ def address_lookup(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"lat": found.lat, "lng": found.lng, "label": found.display_name, "district": found.district}
     )
+
+
+def _client(request: HttpRequest) -> str:
+    user_id = request.user.pk if request.user.is_authenticated else None
+    return rate_limit_client(address=client_address(request.META), user_id=user_id)
+
+
+def _confirm_initial(shop: Shop, code: str) -> dict[str, str]:
+    return {
+        "code": code,
+        "name": shop.name,
+        "street": shop.street,
+        "postcode": shop.postcode,
+        "city": shop.city,
+        "phone": shop.phone,
+        "email": shop.email,
+        "website": shop.website,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def shop_claim_page(request: HttpRequest) -> HttpResponse:
+    """Claim a listing: 1. the code from the letter, 2. confirm the shop's data (and create an account)."""
+    signed_in = request.user.is_authenticated
+    step = request.POST.get("step", "code")
+    status = 200
+    context: dict[str, object] = {"signed_in": signed_in}
+    if request.method == "POST" and step == "confirm":
+        form = ClaimConfirmForm(request.POST, signed_in=signed_in)
+        code = request.POST.get("code", "")
+        try:
+            shop = claim_code_check(code=code, client=_client(request))
+        except RateLimited as exc:
+            return render(
+                request,
+                "frontend/city/claim.html",
+                {**context, "form": ClaimCodeForm(), "error": exc.message},
+                status=429,
+            )
+        except ValidationFailed as exc:
+            return render(
+                request,
+                "frontend/city/claim.html",
+                {**context, "form": ClaimCodeForm(), "error": exc.message},
+                status=400,
+            )
+        if form.is_valid():
+            try:
+                claimed, owner = shop_claim(code=code, confirmation=form.confirmation(), user=request.user)
+            except (ValidationFailed, InvalidTransition) as exc:
+                for field, problems in getattr(exc, "details", {}).items():
+                    if field in form.fields:
+                        for problem in problems:
+                            form.add_error(field, str(problem))
+                if not form.errors:
+                    form.add_error(None, exc.message)
+            else:
+                if not signed_in:
+                    login(request, owner, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(
+                    request, _("Welcome! %(shop)s is now yours on Ladenkarte.") % {"shop": claimed.name}
+                )
+                return redirect("my_shop:shop", slug=claimed.slug)
+        status = 400
+        context.update(form=form, shop=shop, hours=website.shop_week(shop=shop, now=timezone.now()))
+        return render(request, "frontend/city/claim_confirm.html", context, status=status)
+    form_code = ClaimCodeForm(request.POST or None, initial={"code": request.GET.get("code", "")})
+    if request.method == "POST" and form_code.is_valid():
+        code = form_code.cleaned_data["code"]
+        try:
+            shop = claim_code_check(code=code, client=_client(request))
+        except RateLimited as exc:
+            context.update(form=form_code, error=exc.message)
+            return render(request, "frontend/city/claim.html", context, status=429)
+        except ValidationFailed as exc:
+            form_code.add_error("code", exc.message)
+        else:
+            context.update(
+                form=ClaimConfirmForm(initial=_confirm_initial(shop, code), signed_in=signed_in),
+                shop=shop,
+                hours=website.shop_week(shop=shop, now=timezone.now()),
+            )
+            return render(request, "frontend/city/claim_confirm.html", context)
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    context["form"] = form_code
+    return render(request, "frontend/city/claim.html", context, status=status)

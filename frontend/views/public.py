@@ -58,7 +58,8 @@ def shop_marker(shop: Shop) -> dict[str, Any]:
         "lat": shop.location.y,
         "lng": shop.location.x,
         "title": shop.name,
-        "subtitle": f"{shop.street}, {shop.postcode} {shop.city}",
+        "subtitle": f"{shop.street}, {shop.postcode} {shop.city}"
+        + (" · " + gettext("not on Ladenkarte yet") if shop.status == Shop.Status.LISTED else ""),
         "url": shop_url(shop),
     }
 
@@ -67,7 +68,9 @@ def shop_marker(shop: Shop) -> dict[str, Any]:
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     all_shops = list(
-        shops.shops_filtered(now=now).only("id", "name", "slug", "street", "postcode", "city", "location")
+        shops.shops_filtered(now=now).only(
+            "id", "name", "slug", "street", "postcode", "city", "location", "status"
+        )
     )
     featured = list(curation.featured_shops_live(now=now)[:6])
     live = list(curation.collections_live(now=now)[:6])

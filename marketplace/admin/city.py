@@ -27,6 +27,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from marketplace.admin.osm import ClaimLetterActions
 from marketplace.exceptions import DomainError
 from marketplace.models import (
     Category,
@@ -462,8 +463,11 @@ class OwnerInline(admin.TabularInline):
 
 
 @admin.register(ShopApplication)
-class ShopApplicationAdmin(ShopReviewMixin, admin.ModelAdmin):
-    """The approval queue: new registrations first; also where the city suspends and reactivates shops."""
+class ShopApplicationAdmin(ClaimLetterActions, ShopReviewMixin, admin.ModelAdmin):
+    """The approval queue: new registrations first; also where the city suspends and reactivates shops,
+    and prints claim letters for listings from OpenStreetMap."""
+
+    actions: Any = [*ShopReviewMixin.actions, "print_claim_letters", "email_claim_codes"]
 
     formfield_overrides = {URLField: {"assume_scheme": "https"}}  # Django 6's default; silences its warning
 

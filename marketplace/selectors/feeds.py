@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from geo.opening_hours import Interval, Schedule, to_osm_opening_hours
-from marketplace.models import OpeningHours, Product, Shop
+from marketplace.models import OpeningHours, Product, Shop, ShopOsmRecord
 from marketplace.selectors.hours import pickup_lead, schedules_for_shops
 from marketplace.selectors.stock import products_with_availability, stock_fresh_since
 
@@ -104,11 +104,15 @@ def shop_osm_opening_hours(*, shop: Shop) -> str:
 
 
 def osm_opening_hours_rows(*, shop: Shop | None = None) -> list[ShopHoursRow]:
-    """Active shops (or one shop, in any status) with their weekly hours in OSM syntax; two queries."""
+    """Active shops (or one shop, in any status) with their weekly hours in OSM syntax; two queries.
+
+    A shop whose hours are still exactly the ones imported from OpenStreetMap gets the original
+    `opening_hours` text back (month ranges and dated rules included), so the round trip loses nothing.
+    """
     shops = list(
-        (Shop.objects.filter(pk=shop.pk) if shop is not None else Shop.objects.active()).order_by(
-            "name", "pk"
-        )
+        (Shop.objects.filter(pk=shop.pk) if shop is not None else Shop.objects.active())
+        .select_related("osm")
+        .order_by("name", "pk")
     )
     weekly: dict[int, dict[int, list[Interval]]] = {s.pk: {} for s in shops}
     for row in OpeningHours.objects.filter(shop_id__in=list(weekly)).order_by("weekday", "opens"):
@@ -122,7 +126,19 @@ def osm_opening_hours_rows(*, shop: Shop | None = None) -> list[ShopHoursRow]:
             city=s.city,
             lat=round(s.location.y, 6),
             lng=round(s.location.x, 6),
-            opening_hours=to_osm_opening_hours({d: tuple(v) for d, v in weekly[s.pk].items()}),
+            opening_hours=_osm_text(s, {d: tuple(v) for d, v in weekly[s.pk].items()}),
         )
         for s in shops
     ]
+
+
+def _osm_text(shop: Shop, weekly: dict[int, tuple[Interval, ...]]) -> str:
+    record = getattr(shop, "osm", None)
+    if (
+        record is not None
+        and record.opening_hours
+        and record.hours_status == ShopOsmRecord.HoursStatus.EXACT
+        and record.imported.get("hours") == to_osm_opening_hours(weekly, public_holidays_closed=False)
+    ):
+        return str(record.opening_hours)
+    return to_osm_opening_hours(weekly)

@@ -29,8 +29,12 @@ class Near:
 
 
 def shops_visible() -> QuerySet[Shop]:
-    """Shops residents may see: active ones only (pending, suspended, rejected answer 404)."""
-    return Shop.objects.active()
+    """Shops residents may see: active ones and listings (pending, suspended, rejected answer 404).
+
+    A listing (imported from OpenStreetMap, not claimed) is on the map and in shop search with its hours;
+    products, availability and reservations go by `Shop.objects.active()` alone, which it never passes.
+    """
+    return Shop.objects.on_map()
 
 
 def shops_filtered(

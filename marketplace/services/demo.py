@@ -16,6 +16,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -26,17 +27,20 @@ from django.utils.text import slugify
 
 from marketplace.models import (
     Category,
+    ChainBrand,
     CityDay,
     Collection,
     CollectionItem,
     FeaturedShop,
     OpeningHours,
+    OsmImportTag,
     Product,
     Shop,
     ShopMembership,
     SpecialDay,
 )
 from marketplace.services.city_calendar import city_day_set, city_holidays_import, public_holidays
+from marketplace.services.osm_import import osm_import
 from marketplace.services.products import category_names_for
 from marketplace.services.roles import CITY_EDITORS_GROUP, MERCHANTS_GROUP, roles_setup
 from marketplace.services.search_index import search_words_refresh
@@ -1769,6 +1773,8 @@ class DemoSummary:
     collection_items: int
     featured_shops: int
     users: int
+    listings: int = 0
+    osm_import_seconds: float = 0.0
 
     def __str__(self) -> str:
         return (
@@ -1777,7 +1783,8 @@ class DemoSummary:
             f"{self.opening_hours} opening hours, {self.special_days} special days, "
             f"{self.city_days} city days, "
             f"{self.collections} collections ({self.collection_items} items), "
-            f"{self.featured_shops} featured shops, {self.users} users"
+            f"{self.featured_shops} featured shops, {self.users} users, "
+            f"{self.listings} listings from OpenStreetMap (import {self.osm_import_seconds:.2f} s)"
         )
 
 
@@ -2400,6 +2407,22 @@ def _write_users(shops: dict[str, Shop]) -> int:
     return len(DEMO_USERS)
 
 
+DEMO_OSM_FILE = Path(__file__).resolve().parent.parent / "demo" / "lueneburg-shops.osm"
+DEMO_OSM_BOUNDARY_RELATION = 900_000_001  # in the file (scripts/make_demo_osm.py)
+DEMO_CHAINS = (("dm-drogerie markt", "Q266572"), ("Rossmann", "Q316004"))
+DEMO_OSM_EXTRA_TAGS = (("craft", "shoemaker"),)
+
+
+def _write_osm_listings(now: datetime) -> tuple[int, float]:
+    """The chains the city leaves out, the crafts it takes in, then the import of the demo extract."""
+    for name, wikidata in DEMO_CHAINS:
+        ChainBrand.objects.get_or_create(wikidata=wikidata, defaults={"name": name})
+    for key, value in DEMO_OSM_EXTRA_TAGS:
+        OsmImportTag.objects.get_or_create(key=key, value=value)
+    run = osm_import(path=DEMO_OSM_FILE, boundary_relation=DEMO_OSM_BOUNDARY_RELATION, now=now)
+    return Shop.objects.filter(status=Shop.Status.LISTED).count(), run.duration_ms / 1000
+
+
 @transaction.atomic
 def demo_town_seed(*, seed: int = 1, now: datetime | None = None) -> DemoSummary:
     """Create or refresh the demo town of Lüneburg; the same seed always gives the same town."""
@@ -2415,6 +2438,7 @@ def demo_town_seed(*, seed: int = 1, now: datetime | None = None) -> DemoSummary
     city_days = _write_city_days(today)
     collections, items, featured = _write_curation(curation_rng, plans, shops, product_ids, base)
     users = _write_users(shops)
+    listings, osm_seconds = _write_osm_listings(base)
     search_words_refresh(concurrently=False)
     return DemoSummary(
         seed=seed,
@@ -2430,4 +2454,6 @@ def demo_town_seed(*, seed: int = 1, now: datetime | None = None) -> DemoSummary
         collection_items=items,
         featured_shops=featured,
         users=users,
+        listings=listings,
+        osm_import_seconds=osm_seconds,
     )

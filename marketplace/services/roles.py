@@ -41,6 +41,12 @@ CITY_EDITOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "shopapplication": ("view", "change", "review_shop"),
     "shop": ("view",),  # to pick shops for collections and featured slots
     "product": ("view",),  # to pick products for collections
+    # OpenStreetMap: imports, the lists that steer them, claim letters sent, the empty-shops map
+    "osmimportrun": ("view", "add"),
+    "chainbrand": _ALL,
+    "osmimporttag": _ALL,
+    "claimcode": ("view",),
+    "vacantunit": ("view", "view_empty_shops"),
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.contrib.gis.geos import Point
 from django.contrib.postgres.search import SearchQuery
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -20,21 +21,26 @@ from django.utils import timezone
 
 from marketplace.models import (
     Category,
+    ChainBrand,
     CityDay,
+    ClaimCode,
     Collection,
     CollectionItem,
     FeaturedShop,
     IdempotencyRecord,
     ImportJob,
     OpeningHours,
+    OsmImportTag,
     Product,
     Reservation,
     ReservationLine,
     SearchEvent,
     Shop,
     ShopMembership,
+    ShopOsmRecord,
     SpecialDay,
     StockMovement,
+    VacantUnit,
 )
 from tests.factories import (
     CategoryFactory,
@@ -115,6 +121,11 @@ TESTED = {
     "idempotency_done_has_status",
     "idempotency_key_not_empty",
     "import_progress_bounded",
+    "chain_brand_name_or_wikidata",
+    "claim_code_expires_after_created",
+    "osm_import_tag_unique",
+    "osm_record_unique_element",
+    "vacant_unit_unique_element",
 }
 
 
@@ -574,3 +585,42 @@ def test_search_vector_covers_brand_categories_and_description(shop: Shop) -> No
             product
         ]
     assert not Product.objects.filter(search_vector=SearchQuery("fahrrad", config="german_unaccent")).exists()
+
+
+# --- OpenStreetMap import and claim codes ------------------------------------------------------------------
+
+
+def test_chain_needs_a_name_or_a_wikidata_id() -> None:
+    assert_refused(lambda: ChainBrand.objects.create(name="", wikidata=""), "chain_brand_name_or_wikidata")
+
+
+def test_claim_code_expires_after_it_was_made(shop: Shop) -> None:
+    now = timezone.now()
+    assert_refused(
+        lambda: ClaimCode.objects.create(shop=shop, code_hash="x" * 64, created_at=now, expires_at=now),
+        "claim_code_expires_after_created",
+    )
+
+
+def test_extra_osm_tag_is_unique() -> None:
+    OsmImportTag.objects.create(key="craft", value="shoemaker")
+    assert_refused(
+        lambda: OsmImportTag.objects.create(key="craft", value="shoemaker"), "osm_import_tag_unique"
+    )
+
+
+def test_one_shop_per_osm_element(shop: Shop) -> None:
+    ShopOsmRecord.objects.create(shop=shop, osm_type="n", osm_id=42)
+    other = ShopFactory()
+    assert_refused(
+        lambda: ShopOsmRecord.objects.create(shop=other, osm_type="n", osm_id=42), "osm_record_unique_element"
+    )
+    ShopOsmRecord.objects.create(shop=other, osm_type="w", osm_id=42)  # a way may share a node's id
+
+
+def test_one_vacant_unit_per_osm_element() -> None:
+    VacantUnit.objects.create(osm_type="n", osm_id=7, location=Point(10.41, 53.25, srid=4326))
+    assert_refused(
+        lambda: VacantUnit.objects.create(osm_type="n", osm_id=7, location=Point(10.41, 53.25, srid=4326)),
+        "vacant_unit_unique_element",
+    )

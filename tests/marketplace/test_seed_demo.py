@@ -32,6 +32,7 @@ from marketplace.models import (
     Shop,
     ShopMembership,
     SpecialDay,
+    VacantUnit,
 )
 from marketplace.services.demo import BBOX, CENTER, DemoSummary, demo_town_seed
 
@@ -66,6 +67,11 @@ def town(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoSummary]
     fast_hashing.disable()
 
 
+def planned_shops() -> Any:
+    """The demo's own shops (the plan); listings come from the demo's OSM extract."""
+    return Shop.objects.exclude(status=Shop.Status.LISTED)
+
+
 def counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in (*MODELS, get_user_model())}
 
@@ -85,11 +91,11 @@ def gtin13_valid(gtin: str) -> bool:
 def test_town_has_enough_of_everything(town: DemoSummary) -> None:
     # given the seeded town
     # when counted
-    shops = Shop.objects.count()
+    shops = planned_shops().count()
     # then
     assert shops >= 80
     assert shops == town.shops
-    assert Shop.objects.filter(status=Shop.Status.ACTIVE).count() >= 75
+    assert planned_shops().filter(status=Shop.Status.ACTIVE).count() >= 75
     assert Product.objects.count() >= 5000
     assert Product.objects.count() == town.products == town.products_created
     assert Product.objects.values("shop").annotate(n=Count("pk")).filter(n__lt=30).count() == 0
@@ -107,13 +113,13 @@ def test_category_tree(town: DemoSummary) -> None:
     assert all(2 <= top.children_count <= 5 for top in tops)
     assert not Category.objects.filter(Q(name_en="") | Q(slug="")).exists()
     assert not Category.objects.filter(children__children__isnull=False).exists()  # two levels
-    shop_category_counts = Shop.objects.annotate(n=Count("categories")).values_list("n", flat=True)
+    shop_category_counts = planned_shops().annotate(n=Count("categories")).values_list("n", flat=True)
     assert set(shop_category_counts) <= {1, 2, 3}
 
 
 def test_shops_are_believable(town: DemoSummary) -> None:
     # when
-    shops = list(Shop.objects.all())
+    shops = list(planned_shops().all())
     # then German names, addresses in Lüneburg, phone numbers of the town, example.org links only
     names = {shop.name for shop in shops}
     assert {"Fahrradhaus Brockmann", "Buchhandlung am Sande", "Bäckerei Harms", "Spielwaren Wichtel"} <= names
@@ -200,9 +206,9 @@ def test_stock_and_prices_are_plausible(town: DemoSummary) -> None:
 def test_opening_hours_are_typical(town: DemoSummary) -> None:
     # when
     hours = OpeningHours.objects.all()
-    bakeries = Shop.objects.filter(categories__slug="brot").distinct()
+    bakeries = planned_shops().filter(categories__slug="brot").distinct()
     # then every shop opens on weekdays; on Sundays only bakeries; some lunch breaks and late Thursdays
-    assert Shop.objects.exclude(opening_hours__weekday=0).count() == 0
+    assert planned_shops().exclude(opening_hours__weekday=0).count() == 0
     assert not hours.filter(weekday=6).exclude(shop__in=bakeries).exists()
     assert hours.filter(weekday=6, shop__in=bakeries).exists()
     assert hours.filter(shop__in=bakeries, opens__lt=time(7, 1)).exists()
@@ -316,3 +322,14 @@ def test_the_example_searches_on_the_home_page_find_items(town: DemoSummary) -> 
     }
     # then every example finds items in the demo town
     assert all(found.values()), found
+
+
+def test_listings_from_the_demo_osm_extract_sit_beside_the_claimed_shops(town: DemoSummary) -> None:
+    # then: the extract's shops are listings (chains and empty units left out), with hours from OSM
+    listings = Shop.objects.filter(status=Shop.Status.LISTED)
+    assert listings.count() == town.listings >= 15
+    assert not listings.filter(name__in=["dm-drogerie markt", "Rossmann", "Hofladen Adendorf"]).exists()
+    assert listings.filter(name="Schuhmacherei Evers").exists()  # craft=shoemaker, chosen by the city
+    assert Shop.objects.get(name="Teehaus Lüneburg").opening_hours.count() == 6
+    assert VacantUnit.objects.count() == 2
+    assert not Product.objects.filter(shop__in=listings).exists()
