@@ -164,6 +164,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "reservations-remind": {"task": "marketplace.tasks.reservations_remind", "schedule": 300.0},
     "idempotency-purge": {"task": "marketplace.tasks.idempotency_records_purge", "schedule": 3600.0},
     "search-words-refresh": {"task": "marketplace.tasks.search_words_refresh", "schedule": 3600.0},
+    # Data health: the town's totals once a day, the "is your stock still true?" e-mail once a week.
+    "data-health-snapshot": {"task": "marketplace.tasks.data_health_snapshot", "schedule": 86400.0},
+    "stale-stock-remind": {"task": "marketplace.tasks.stale_stock_remind", "schedule": 7 * 86400.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -92,3 +92,19 @@ def claim_code_email_send(*, shop_id: int, code: str, url: str) -> int:
     from marketplace.services.claim_letters import claim_code_email_write
 
     return claim_code_email_write(shop_id=shop_id, code=code, url=url)
+
+
+@shared_task(ignore_result=True)
+def data_health_snapshot() -> int:
+    """Celery beat (daily): store the town's data-health totals for the chart over time."""
+    from marketplace.services.data_health import data_health_snapshot_write
+
+    return data_health_snapshot_write().pk
+
+
+@shared_task(ignore_result=True)
+def stale_stock_remind() -> int:
+    """Celery beat (weekly): ask merchants whose stock went stale whether it is still true."""
+    from marketplace.services.data_health import stale_stock_reminders_send
+
+    return stale_stock_reminders_send()

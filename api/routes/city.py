@@ -14,4 +14,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api-feed-google-local-inventory",
     ),
     path("feeds/opening-hours/", city.OsmOpeningHoursFeedView.as_view(), name="api-feed-opening-hours"),
+    path("city/data-health/", city.DataHealthView.as_view(), name="api-city-data-health"),
 ]

@@ -200,3 +200,55 @@ class FeaturedShopOut(serializers.Serializer):
             else None,
             "shop": ShopRefOut(context=self.context).to_representation(featured.shop),
         }
+
+
+class DataHealthPartsOut(serializers.Serializer):
+    claimed = serializers.FloatField()
+    products = serializers.FloatField()
+    gtin = serializers.FloatField()
+    photo = serializers.FloatField()
+    price = serializers.FloatField()
+    stock_fresh = serializers.FloatField()
+    hours = serializers.FloatField()
+    reservations_handled = serializers.FloatField()
+    no_show = serializers.FloatField()
+
+
+class DataHealthShopOut(serializers.Serializer):
+    """One shop on the data-health board (the city's view; `parts` are the points of the score)."""
+
+    shop_id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    status = serializers.CharField(help_text="active or listed")
+    score = serializers.IntegerField(help_text="0-100, lowest first")
+    claimed = serializers.BooleanField()
+    products = serializers.IntegerField(help_text="listed products")
+    gtin_share = serializers.FloatField()
+    photo_share = serializers.FloatField()
+    price_share = serializers.FloatField()
+    stock_age_days = serializers.FloatField(allow_null=True, help_text="since the newest stock confirmation")
+    hours_confirmed_at = serializers.DateTimeField(allow_null=True)
+    open_unhandled = serializers.IntegerField(help_text="held reservations not marked ready after 2 hours")
+    no_show_rate = serializers.FloatField(allow_null=True, help_text="of the last 90 days' finished pickups")
+    parts = DataHealthPartsOut()
+
+
+class DataHealthTotalsOut(serializers.Serializer):
+    shops = serializers.IntegerField()
+    claimed = serializers.IntegerField()
+    listings = serializers.IntegerField()
+    average_score = serializers.FloatField()
+    stale_stock = serializers.IntegerField()
+    products = serializers.IntegerField()
+
+
+class DataHealthHistoryOut(serializers.Serializer):
+    date = serializers.DateField()
+    totals = DataHealthTotalsOut()
+
+
+class DataHealthOut(serializers.Serializer):
+    totals = DataHealthTotalsOut()
+    history = DataHealthHistoryOut(many=True)
+    shops = DataHealthShopOut(many=True)

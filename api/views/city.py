@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import AllowAny
+from rest_framework.exceptions import NotAuthenticated, ValidationError
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.serializers.city import CollectionDetailOut, CollectionOut, FeaturedShopOut
+from api.serializers.city import CollectionDetailOut, CollectionOut, DataHealthOut, FeaturedShopOut
+from api.views.public import ErrorSerializer
 from marketplace.exceptions import NotFound
 from marketplace.models import Collection, FeaturedShop, Shop
 from marketplace.selectors.curation import collection_get_live, collections_live, featured_shops_live
+from marketplace.selectors.data_health import (
+    data_health_history,
+    data_health_shops,
+    data_health_table,
+    data_health_totals,
+)
 from marketplace.selectors.feeds import (
     GOOGLE_LOCAL_INVENTORY_COLUMNS,
     OSM_COLUMNS,
@@ -138,3 +147,47 @@ class OsmOpeningHoursFeedView(APIView):
         )
         response["Content-Disposition"] = f'attachment; filename="opening-hours.{extension}"'
         return response
+
+
+class CanViewInsights(BasePermission):
+    """The city team (permission `marketplace.view_insights`), signed in; merchants and residents: 403/401."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if user is None or not user.is_authenticated:
+            raise NotAuthenticated()
+        return bool(user.has_perm("marketplace.view_insights"))
+
+
+@extend_schema(
+    tags=["city"],
+    summary="Data-health board (city only)",
+    parameters=[
+        OpenApiParameter("format_type", str, enum=["json", "csv"], description="json (default) or csv")
+    ],
+    responses={
+        200: DataHealthOut,
+        401: OpenApiResponse(ErrorSerializer, description="`not_authenticated`"),
+        403: OpenApiResponse(ErrorSerializer, description="`permission_denied`: not the city team"),
+    },
+)
+class DataHealthView(APIView):
+    """Every shop on the map with its data-health score and parts, needs-help-first; the town's totals
+    now and per day. `format_type=csv`: the shop rows as CSV (as the admin's export)."""
+
+    permission_classes = [CanViewInsights]
+
+    def get(self, request: Request) -> Any:
+        now = timezone.now()
+        rows = data_health_shops(now=now)
+        if request.query_params.get("format_type") == "csv":
+            response = HttpResponse(content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = 'attachment; filename="data-health.csv"'
+            csv.writer(response).writerows(data_health_table(rows))
+            return response
+        body = {
+            "totals": data_health_totals(rows),
+            "history": [{"date": s.date, "totals": s.totals} for s in data_health_history(now=now)],
+            "shops": [asdict(row) for row in rows],
+        }
+        return Response(DataHealthOut(body).data)

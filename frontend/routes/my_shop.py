@@ -8,6 +8,7 @@ app_name = "my_shop"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.index, name="index"),
+    path("bestaetigen/<str:token>/", views.stock_confirm, name="stock-confirm"),
     path("<slug:slug>/", views.shop_page, name="shop"),
     path("<slug:slug>/produkte/", views.product_list, name="products"),
     path("<slug:slug>/produkte/<str:sku>/bestand/", views.stock_adjust, name="stock"),

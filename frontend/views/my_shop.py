@@ -14,13 +14,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from marketplace.exceptions import DomainError, NotFound
+from marketplace.exceptions import DomainError, NotFound, ValidationFailed
 from marketplace.models import ApiKey, Product, Reservation, Shop, StockMovement
 from marketplace.selectors import merchant as selectors
 from marketplace.selectors.hours import shop_schedule
 from marketplace.services import api_keys, csv_import, products
+from marketplace.services.data_health import stock_confirm_shop, stock_confirm_still_true
 from marketplace.services.inventory import SyncRejected
 
 PRODUCTS_SHOWN = 30
@@ -237,3 +238,17 @@ def api_key_revoke(request: HttpRequest, slug: str, key_id: int) -> HttpResponse
         raise Http404
     api_keys.api_key_revoke(api_key=api_key)
     return redirect("my_shop:shop", slug=shop.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def stock_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-tap "still true" link of the weekly e-mail: a page with one button (a GET never writes,
+    so mail scanners that open links confirm nothing); the signed token is the authorisation."""
+    try:
+        shop = stock_confirm_shop(token=token)
+    except ValidationFailed as exc:
+        return render(request, "frontend/my_shop/stock_confirm.html", {"error": exc.message}, status=400)
+    confirmed = None
+    if request.method == "POST":
+        confirmed = stock_confirm_still_true(token=token)
+    return render(request, "frontend/my_shop/stock_confirm.html", {"shop": shop, "confirmed": confirmed})

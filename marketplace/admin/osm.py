@@ -3,6 +3,7 @@ claim letters and claim codes. Thin: every write is a service in `marketplace.se
 
 from __future__ import annotations
 
+import csv
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from marketplace.exceptions import DomainError
-from marketplace.models import ChainBrand, ClaimCode, OsmImportRun, OsmImportTag, Shop, VacantUnit
+from marketplace.models import (
+    ChainBrand,
+    ClaimCode,
+    HealthSnapshot,
+    OsmImportRun,
+    OsmImportTag,
+    Shop,
+    VacantUnit,
+)
+from marketplace.selectors import data_health
 from marketplace.services.claim_letters import claim_code_send_email, claim_letters_create, claim_letters_pdf
 from marketplace.services.osm_import import osm_import
 
@@ -303,3 +313,66 @@ class ClaimLetterActions:
             )
         for text in failed:
             self.message_user(request, text, messages.WARNING)  # type: ignore[attr-defined]
+
+
+@admin.register(HealthSnapshot)
+class HealthSnapshotAdmin(admin.ModelAdmin):
+    """The data-health board: every shop on the map with its score, needs-help-first; CSV; totals over
+    time."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        from marketplace.admin.city import bar_chart  # city.py imports this module (ClaimLetterActions)
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        now = timezone.now()
+        rows = data_health.data_health_shops(now=now)
+        if request.GET.get("export") == "csv":
+            return data_health_csv(rows)
+        history = data_health.data_health_history(now=now)
+        chart = bar_chart(
+            [
+                (
+                    f"{snapshot.date:%d.%m.}",
+                    int(snapshot.totals.get("shops", 0)),
+                    int(snapshot.totals.get("claimed", 0)),
+                )
+                for snapshot in history[-30:]
+            ]
+        )
+        score_chart = bar_chart(
+            [(f"{s.date:%d.%m.}", round(float(s.totals.get("average_score", 0))), 0) for s in history[-30:]]
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Data health"),
+            "opts": self.model._meta,
+            "rows": rows,
+            "totals": data_health.data_health_totals(rows),
+            "chart": chart,
+            "score_chart": score_chart,
+            "weights": data_health.WEIGHTS,
+        }
+        return TemplateResponse(request, "admin/marketplace/data_health.html", context)
+
+
+def data_health_csv(rows: list[data_health.ShopHealth]) -> HttpResponse:
+    """The board as CSV (semicolons and a BOM, as the insights exports: Excel opens it as it is)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="data-health-{timezone.localdate():%Y-%m-%d}.csv"'
+    )
+    response.write("\ufeff")
+    csv.writer(response, delimiter=";").writerows(data_health.data_health_table(rows))
+    return response

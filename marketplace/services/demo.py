@@ -40,6 +40,7 @@ from marketplace.models import (
     SpecialDay,
 )
 from marketplace.services.city_calendar import city_day_set, city_holidays_import, public_holidays
+from marketplace.services.data_health import data_health_snapshot_write
 from marketplace.services.osm_import import osm_import
 from marketplace.services.products import category_names_for
 from marketplace.services.roles import CITY_EDITORS_GROUP, MERCHANTS_GROUP, roles_setup
@@ -2439,6 +2440,7 @@ def demo_town_seed(*, seed: int = 1, now: datetime | None = None) -> DemoSummary
     collections, items, featured = _write_curation(curation_rng, plans, shops, product_ids, base)
     users = _write_users(shops)
     listings, osm_seconds = _write_osm_listings(base)
+    data_health_snapshot_write(now=base)  # the board's chart has today's bar
     search_words_refresh(concurrently=False)
     return DemoSummary(
         seed=seed,

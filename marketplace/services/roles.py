@@ -47,6 +47,7 @@ CITY_EDITOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "osmimporttag": _ALL,
     "claimcode": ("view",),
     "vacantunit": ("view", "view_empty_shops"),
+    "healthsnapshot": ("view",),  # the data-health board
 }
 
 
