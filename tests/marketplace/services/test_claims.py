@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connections
 from django.utils import timezone
 
 from marketplace.exceptions import InvalidTransition, RateLimited, ValidationFailed
@@ -142,3 +145,43 @@ def test_signed_in_user_claims_without_a_new_account(listing: Shop) -> None:
     )
     assert owner == user
     assert shop.memberships.get().user == user
+
+
+def _race(count: int, target: Callable[[int], object]) -> list[object]:
+    results: list[object] = [None] * count
+    barrier = threading.Barrier(count)
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = target(index)
+        except Exception as exc:  # the loser's error is the result under test
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_people_racing_with_the_same_code_make_exactly_one_owner() -> None:
+    # given
+    shop = ShopFactory(status=Shop.Status.LISTED)
+    _claim, code = claim_code_create(shop=shop)
+    # when: eight claims with the same code at the same moment, each with its own new account
+    results = _race(
+        8, lambda i: shop_claim(code=code, confirmation=confirmation(owner_email=f"owner{i}@example.org"))
+    )
+    # then: one wins; the others are refused and leave no account behind
+    won = [r for r in results if isinstance(r, tuple)]
+    lost = [r for r in results if isinstance(r, ValidationFailed | InvalidTransition)]
+    assert (len(won), len(lost)) == (1, 7)
+    assert ShopMembership.objects.filter(shop=shop).count() == 1
+    assert get_user_model().objects.filter(email__startswith="owner").count() == 1
+    shop.refresh_from_db()
+    assert shop.status == Shop.Status.ACTIVE
