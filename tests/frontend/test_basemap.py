@@ -110,9 +110,12 @@ def test_only_the_configured_file_is_served(client: Client, region: Path, settin
 def test_pages_draw_the_vector_basemap_when_a_pmtiles_file_is_set(client: Client, region: Path) -> None:
     # when
     home = client.get("/").content.decode()
+    register = client.get("/laden-anmelden/").content.decode()
     privacy = client.get("/datenschutz/").content.decode()
-    # then
-    assert "vendor/protomaps-leaflet/protomaps-leaflet.js" in home
+    # then every page with a map loads the vector basemap (register.js places the shop's pin on one)
+    for page in (home, register):
+        assert "vendor/protomaps-leaflet/protomaps-leaflet.js" in page
+        assert page.index("protomaps-leaflet.js") < page.index("frontend/js/basemap.js")
     assert '"pmtilesUrl": "/basemap/lueneburg.pmtiles"' in home
     assert "tile.openstreetmap.org" not in privacy
     assert "auf unserem eigenen Server" in privacy
@@ -188,17 +191,18 @@ def test_the_map_is_drawn_from_the_local_pmtiles_file_and_nothing_leaves_127_0_0
             basemap.append((r.status, r.request.headers.get("range", ""))) if "/basemap/" in r.url else None
         ),
     )
-    # when
-    page.goto(live_server.url.replace("localhost", "127.0.0.1") + "/")
-    page.wait_for_selector(".leaflet-tile-pane canvas")
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('.leaflet-tile-pane canvas')].some(c => {
-            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-            const colours = new Set();
-            for (let i = 0; i < d.length; i += 4 * 97) colours.add(d[i] << 16 | d[i + 1] << 8 | d[i + 2]);
-            return colours.size >= 2;  // earth and water (and the road), not an empty canvas
-        })"""
-    )
+    # when the home page (search map) and the registration page (pin map) are opened
+    for path in ("/laden-anmelden/", "/"):
+        page.goto(live_server.url.replace("localhost", "127.0.0.1") + path)
+        page.wait_for_selector(".leaflet-tile-pane canvas")
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('.leaflet-tile-pane canvas')].some(c => {
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                const colours = new Set();
+                for (let i = 0; i < d.length; i += 4 * 97) colours.add(d[i] << 16 | d[i + 1] << 8 | d[i + 2]);
+                return colours.size >= 2;  // earth and water (and the road), not an empty canvas
+            })"""
+        )
     page.screenshot(path=str(tmp_path / "basemap.png"))
     if os.environ.get("LADENKARTE_SCREENSHOT_DIR"):
         page.screenshot(path=os.path.join(os.environ["LADENKARTE_SCREENSHOT_DIR"], "basemap.png"))

@@ -20,7 +20,7 @@
     var config = readJson("map-config");
     var center = config.center || [53.2489, 10.4077];
     var map = L.map(mapEl, { scrollWheelZoom: false }).setView(center, config.zoom || 14);
-    L.tileLayer(config.tileUrl, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
+    window.ladenkarteBasemap(map, config);
     var marker = null;
 
     function say(text, isError) {

@@ -52,15 +52,7 @@
     var config = readJson("map-config") || {};
     this.el = el;
     this.map = L.map(el, { scrollWheelZoom: false, tap: true }).setView(config.center || [53.2489, 10.4077], config.zoom || 14);
-    if (config.pmtilesUrl && window.protomapsL) {
-      // the region's vector basemap from our own server (PMTiles, range requests); no third party
-      protomapsL.leafletLayer({
-        url: config.pmtilesUrl, flavor: "light", lang: config.language || "de",
-        attribution: config.attribution, maxZoom: 19,
-      }).addTo(this.map);
-    } else {
-      L.tileLayer(config.tileUrl, { attribution: config.attribution, maxZoom: 19 }).addTo(this.map);
-    }
+    window.ladenkarteBasemap(this.map, config);
     this.cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
     this.map.addLayer(this.cluster);
     this.markers = {};
