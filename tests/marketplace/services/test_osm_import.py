@@ -6,6 +6,7 @@ import json
 from datetime import date, time
 from pathlib import Path
 
+import osmium
 import pytest
 
 from marketplace.exceptions import ValidationFailed
@@ -307,3 +308,18 @@ def test_opening_hours_feed_gives_back_the_osm_text_until_the_hours_change(
     # when the merchant changes the week: generated from the weekly hours
     OpeningHours.objects.filter(shop=tea, weekday=0).delete()
     assert osm_opening_hours_rows(shop=tea)[0].opening_hours == "Tu-Fr 10:00-18:00; PH off"
+
+
+def test_pbf_extract_imports_like_xml(tmp_path: Path, city_rules: None) -> None:
+    # given: the same town as .osm.pbf (what Geofabrik and osmium-tool produce)
+    xml = town_file().write(tmp_path / "town.osm")
+    pbf = tmp_path / "town.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as writer:
+        for element in osmium.FileProcessor(str(xml)):
+            writer.add(element)
+    # when
+    run = run_import(pbf)
+    # then
+    assert run.report["created"] == 5
+    assert run.report["skipped"] == {"chain": 2, "no_name": 1, "outside": 1}
+    assert listing("w", 2).name == "Goldschmiede"
