@@ -268,6 +268,9 @@ LADENKARTE_RESERVATION_RATE = env_str("LADENKARTE_RESERVATION_RATE", "20/h")
 LADENKARTE_IDEMPOTENCY_HOURS = env_int("LADENKARTE_IDEMPOTENCY_HOURS", 24)
 # Proxies in front of the app whose X-Forwarded-For entries are trusted (rate limits key on the client IP).
 LADENKARTE_TRUSTED_PROXIES = env_int("LADENKARTE_TRUSTED_PROXIES", 0)
+# Or, better, the networks of those proxies (CIDRs, comma-separated): X-Forwarded-For is read only when the
+# connection comes from one of them, and the client is the right-most address that is not one of them.
+LADENKARTE_TRUSTED_PROXY_NETWORKS = env_list("LADENKARTE_TRUSTED_PROXY_NETWORKS", "")
 LADENKARTE_SYNC_MAX_ROWS = 10_000
 # A sync confirming an unchanged quantity refreshes `stock_updated_at` only when it is older than this,
 # so a till syncing every few minutes does not rewrite every row each time.

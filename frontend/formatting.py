@@ -41,8 +41,11 @@ def distance(metres: float | int | None) -> str:
     return f"{formats.number_format(km, decimal_pos=decimals, use_l10n=True)}\u00a0km"
 
 
-def availability_words(available: int | None) -> str:
-    """ "3 in stock", "only 1 left", "out of stock" (German: "3 auf Lager", "nur noch 1", "ausverkauft")."""
+def availability_words(available: int | None, *, fresh: bool = True) -> str:
+    """ "3 in stock", "only 1 left", "out of stock" (German: "3 auf Lager", "nur noch 1", "ausverkauft");
+    "stock not confirmed" when the shop has not confirmed the figure recently (`stock_fresh` false)."""
+    if not fresh:
+        return gettext("stock not confirmed")
     count = int(available or 0)
     label = availability_label(count)
     if label == "out_of_stock":

@@ -113,3 +113,11 @@ class PickupUnavailable(DomainError):
     default_message = _(
         "The shop has no opening hours in the coming days in which the items could be collected."
     )
+
+
+class StockChanged(DomainError):
+    """A person's stock edit was made over a figure that changed meanwhile (compare-and-set failed)."""
+
+    code = "stock_changed"
+    status = 409
+    default_message = _("The stock was changed meanwhile. Nothing was saved.")

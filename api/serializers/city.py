@@ -76,6 +76,7 @@ class ProductRefOut(serializers.Serializer):
     image_url = serializers.CharField(allow_blank=True)
     available_quantity = serializers.IntegerField()
     availability = serializers.ChoiceField(choices=["in_stock", "limited", "out_of_stock"])
+    stock_fresh = serializers.BooleanField(help_text="Stock confirmed within the last 14 days.")
     shop = ShopRefOut()
     url = serializers.CharField(help_text="The product's page on the website.")
     api_url = serializers.CharField(help_text="The product in the API.")
@@ -93,6 +94,7 @@ class ProductRefOut(serializers.Serializer):
             "image_url": product.image.url if product.image else "",
             "available_quantity": available,
             "availability": availability_label(available),
+            "stock_fresh": bool(getattr(product, "stock_fresh", False)),
             "shop": ShopRefOut(context=self.context).to_representation(product.shop),
             "url": product_page_url(pk=product.pk, title=product.title, base=_web(self.context)),
             "api_url": _absolute(self.context, reverse("api-product-detail", kwargs={"pk": product.pk})),

@@ -54,6 +54,15 @@ class ProductUpdateIn(StrictInput):
     title = serializers.CharField(max_length=200, required=False)
     price = _price_field(required=False)
     quantity_on_hand = serializers.IntegerField(min_value=0, max_value=1_000_000_000, required=False)
+    expected_quantity_on_hand = serializers.IntegerField(
+        min_value=0,
+        max_value=1_000_000_000,
+        required=False,
+        help_text=(
+            "Compare-and-set: the on-hand figure the editor saw. If the product holds another figure now, "
+            "the PATCH is refused with 409 `stock_changed` (details name the current figure)."
+        ),
+    )
     gtin = serializers.RegexField(r"^(\d{8}|\d{12}|\d{13}|\d{14})$", required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     brand = serializers.CharField(required=False, allow_blank=True, max_length=100)

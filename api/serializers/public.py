@@ -518,12 +518,10 @@ class ProductSerializer(serializers.ModelSerializer):
         category = product.category
         return None if category is None else {"slug": category.slug, "name": category.name}
 
-    def _fresh(self, product: Product) -> bool:
-        return product.stock_updated_at >= self.context["fresh_since"]
-
     @extend_schema_field(serializers.IntegerField())
     def get_available_quantity(self, product: Product) -> int:
-        return max(int(product.available), 0) if self._fresh(product) else 0  # type: ignore[attr-defined]
+        # annotated by `marketplace.selectors.stock.products_with_availability` (the availability rule)
+        return int(product.available)  # type: ignore[attr-defined]
 
     @extend_schema_field(serializers.ChoiceField(choices=["in_stock", "limited", "out_of_stock"]))
     def get_availability(self, product: Product) -> str:
@@ -531,7 +529,7 @@ class ProductSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.BooleanField())
     def get_stock_fresh(self, product: Product) -> bool:
-        return self._fresh(product)
+        return bool(product.stock_fresh)  # type: ignore[attr-defined]
 
 
 class ProductShopSerializer(serializers.Serializer):

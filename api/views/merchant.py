@@ -143,7 +143,10 @@ class ProductDetailView(MerchantView):
         """Change allow-listed fields; a new `quantity_on_hand` is logged as a stock movement."""
         product = self.product()
         changes = _validated(s.ProductUpdateIn, request.data)
-        product = products.product_update(product=product, changes=changes, actor=self.actor())
+        seen = changes.pop("expected_quantity_on_hand", None)
+        product = products.product_update(
+            product=product, changes=changes, seen_on_hand=seen, actor=self.actor()
+        )
         return Response(s.ProductOut(product).data)
 
     @extend_schema(tags=["merchant"], responses={204: None})

@@ -65,7 +65,6 @@ from marketplace.selectors.shops import (
     shops_filtered,
     shops_visible,
 )
-from marketplace.selectors.stock import stock_fresh_since
 from marketplace.services.search_events import search_event_record
 from marketplace.web_pages import product_page_url, web_base
 
@@ -292,7 +291,7 @@ class _BoardContextMixin:
     def get_serializer_context(self) -> dict[str, Any]:
         context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
         now = timezone.now()
-        context.update(now=now, board=pickup_board(now=now), fresh_since=stock_fresh_since(now=now))
+        context.update(now=now, board=pickup_board(now=now))
         return context
 
 
@@ -423,11 +422,6 @@ class ShopProductsView(generics.ListAPIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        context: dict[str, Any] = super().get_serializer_context()
-        context["fresh_since"] = stock_fresh_since(now=timezone.now())
-        return context
-
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Product.objects.none()
@@ -453,7 +447,7 @@ class ProductDetailView(APIView):
             else board.next_pickup_from(product.shop_id, now)
         )
         product.open_now = board.is_open(product.shop_id, now)  # type: ignore[attr-defined]
-        context = {"request": request, "now": now, "board": board, "fresh_since": stock_fresh_since(now=now)}
+        context = {"request": request, "now": now, "board": board}
         return Response(ProductDetailSerializer(product, context=context).data)
 
 

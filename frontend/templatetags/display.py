@@ -35,6 +35,15 @@ def availability_words(available: int | None) -> str:
 
 
 @register.filter
+def stock_words(product: object) -> str:
+    """What residents read about a product annotated by `products_with_availability` ("5 auf Lager",
+    "ausverkauft", "Bestand nicht bestätigt")."""
+    return formatting.availability_words(
+        getattr(product, "available", 0), fresh=bool(getattr(product, "stock_fresh", False))
+    )
+
+
+@register.filter
 def freshness(updated_at: datetime | None) -> str:
     return formatting.freshness(updated_at)
 

@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from marketplace.exceptions import DomainError, NotFound, ValidationFailed
+from marketplace.exceptions import DomainError, NotFound, StockChanged, ValidationFailed
 from marketplace.models import ApiKey, Product, Reservation, Shop, StockMovement
 from marketplace.selectors import merchant as selectors
 from marketplace.selectors.hours import shop_schedule
+from marketplace.selectors.stock import products_with_availability
 from marketplace.services import api_keys, csv_import, products
 from marketplace.services.data_health import stock_confirm_shop, stock_confirm_still_true
 from marketplace.services.inventory import SyncRejected
@@ -40,7 +41,13 @@ def _actor(request: HttpRequest) -> products.Actor:
 
 
 def _products(shop: Shop, q: str) -> list[Product]:
-    return list(selectors.products_of_shop(shop=shop, q=q)[:PRODUCTS_SHOWN])
+    """The shop's products with what residents can reserve of each (the availability rule)."""
+    queryset = selectors.products_of_shop(shop=shop, q=q)
+    return list(products_with_availability(queryset, now=timezone.now())[:PRODUCTS_SHOWN])
+
+
+def _product_row(product: Product) -> Product:
+    return products_with_availability(Product.objects.filter(pk=product.pk), now=timezone.now()).get()
 
 
 def _reservations(shop: Shop) -> list[Reservation]:
@@ -113,14 +120,20 @@ def stock_adjust(request: HttpRequest, slug: str, sku: str) -> HttpResponse:
     error = ""
     try:
         delta = int(request.POST.get("delta", "0"))
+        seen = int(request.POST.get("seen", ""))  # the figure the page showed: compare-and-set
     except ValueError:
-        delta = 0
-    if delta and abs(delta) <= 100:
+        delta, seen = 0, None
+        error = _("The page was out of date; here is the current stock. Nothing was changed.")
+    if delta and seen is not None and abs(delta) <= 100:
         try:
-            product = products.product_adjust_stock(product=product, delta=delta, actor=_actor(request))
+            product = products.product_adjust_stock(
+                product=product, delta=delta, seen_on_hand=seen, actor=_actor(request)
+            )
+        except StockChanged as exc:
+            error = exc.message
         except DomainError:
             error = _("Stock cannot go below 0.")
-    context = {"shop": shop, "product": product, "error": error}
+    context = {"shop": shop, "product": _product_row(product), "error": error}
     if getattr(request, "htmx", False):
         return render(request, "frontend/my_shop/_product_row.html", context)
     return redirect("my_shop:shop", slug=shop.slug)

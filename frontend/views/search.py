@@ -98,7 +98,7 @@ def hit_view(hit: SearchHit, *, now: Any) -> dict[str, Any]:
         "shop_url": reverse("public:shop", kwargs={"slug": hit.shop_slug}),
         "price": formatting.money(hit.price),
         "distance": formatting.distance(hit.distance_m),
-        "availability": formatting.availability_words(hit.available_quantity),
+        "availability": formatting.availability_words(hit.available_quantity, fresh=hit.stock_fresh),
         "freshness": formatting.freshness(hit.stock_updated_at, now=now),
         "pickup": formatting.pickup_words(
             pickup_today_until=hit.pickup_today_until,

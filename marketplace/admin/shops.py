@@ -16,13 +16,13 @@ from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.contrib.auth.models import User
 from django.db.models import F, Model, QuerySet, URLField
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from geo.opening_hours import parse_interval
-from marketplace.exceptions import DomainError
+from marketplace.exceptions import DomainError, StockChanged
 from marketplace.models import (
     ApiKey,
     IdempotencyRecord,
@@ -301,7 +301,13 @@ class StockMovementInline(ReadOnlyInline):
 
 
 class ProductAdminForm(forms.ModelForm):
-    """Refuses a stock figure typed over a value that changed meanwhile (a sale, a reservation, the till)."""
+    """Refuses a stock figure typed over a value that changed meanwhile (a sale, a reservation, the till).
+
+    Used by the change form and by the product list's quick-edit rows alike. The figure the merchant saw
+    travels with the form (Django's hidden initial value); the form checks it for a friendly message and
+    `product_update` checks it again under the row lock (compare-and-set), so a change between the two is
+    refused too. Bad values are form errors.
+    """
 
     class Meta:
         model = Product
@@ -313,21 +319,42 @@ class ProductAdminForm(forms.ModelForm):
             # the figure the merchant saw travels with the form, to notice a change made meanwhile
             self.fields["quantity_on_hand"].show_hidden_initial = True
 
+    def seen_on_hand(self) -> int | None:
+        """The on-hand figure shown when the form was loaded (None on a new product or a hand-made POST)."""
+        if not self.instance.pk or "quantity_on_hand" not in self.fields:
+            return None
+        raw = self.data.get(self.add_initial_prefix("quantity_on_hand"))
+        try:
+            return int(str(raw).strip())
+        except (TypeError, ValueError):
+            return None
+
     def clean_quantity_on_hand(self) -> int:
         value = int(self.cleaned_data["quantity_on_hand"])
-        if value < 0:
-            raise forms.ValidationError(_("Stock cannot be negative."))
-        seen = self.data.get(self.add_initial_prefix("quantity_on_hand"))
-        if self.instance.pk and seen not in (None, "") and "quantity_on_hand" in self.changed_data:
+        error = products.quantity_error(value)
+        if error:
+            raise forms.ValidationError(error)
+        if self.instance.pk and "quantity_on_hand" in self.changed_data:
+            seen = self.seen_on_hand()
+            if seen is None:
+                raise forms.ValidationError(_("Please reload the page and enter the stock again."))
             current = (
                 Product.objects.filter(pk=self.instance.pk).values_list("quantity_on_hand", flat=True).first()
             )
-            if current is not None and str(current) != str(seen).strip():
+            if current is not None and current != seen:
                 raise forms.ValidationError(
                     _("The stock changed to %(current)d meanwhile; please check and enter it again.")
                     % {"current": current}
                 )
         return value
+
+    def clean_price(self) -> Any:
+        price = self.cleaned_data.get("price")
+        if price is not None:
+            error = products.price_error(price)
+            if error:
+                raise forms.ValidationError(error)
+        return price
 
 
 class StockStateFilter(admin.SimpleListFilter):
@@ -419,7 +446,32 @@ class ProductAdmin(ShopScopedAdmin):
         if "image" in form.changed_data:
             Product.objects.filter(pk=obj.pk).update(image=data["image"] or "")
         if changes:
-            products.product_update(product=obj, changes=changes, actor=actor_for(request), note="admin")
+            seen = form.seen_on_hand() if isinstance(form, ProductAdminForm) else None
+            products.product_update(
+                product=obj, changes=changes, seen_on_hand=seen, actor=actor_for(request), note="admin"
+            )
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> Any:
+        # The list's quick-edit rows get the same form as the change page (compare-and-set, bounds),
+        # not Django's plain ModelForm.
+        kwargs.setdefault("form", ProductAdminForm)
+        return super().get_changelist_form(request, **kwargs)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        try:
+            return super().changelist_view(request, extra_context)
+        except StockChanged as exc:  # changed between the form's check and the locked write: all rolled back
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: Any = None, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StockChanged as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def delete_model(self, request: HttpRequest, obj: Product) -> None:
         products.product_deactivate(product=obj)

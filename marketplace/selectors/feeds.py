@@ -17,7 +17,7 @@ from django.utils import timezone
 from geo.opening_hours import Interval, Schedule, to_osm_opening_hours
 from marketplace.models import OpeningHours, Product, Shop, ShopOsmRecord
 from marketplace.selectors.hours import pickup_lead, schedules_for_shops
-from marketplace.selectors.stock import products_with_availability, stock_fresh_since
+from marketplace.selectors.stock import products_with_availability
 
 GOOGLE_LOCAL_INVENTORY_COLUMNS = (
     "store_code",
@@ -46,9 +46,9 @@ def pickup_sla(schedule: Schedule, *, now: datetime, lead: timedelta) -> str:
     return _SLA_BY_DAYS.get(days, "multi-week")
 
 
-def google_availability(available: int, *, fresh: bool) -> str:
-    """Stock nobody confirmed recently is reported as out of stock: the feed never promises a guess."""
-    if not fresh or available <= 0:
+def google_availability(available: int) -> str:
+    """Google's words for the rule's figure (stale stock is 0 there: the feed never promises a guess)."""
+    if available <= 0:
         return "out_of_stock"
     if available <= settings.LADENKARTE_LIMITED_THRESHOLD:
         return "limited_availability"
@@ -66,21 +66,19 @@ def google_local_inventory_rows(
     schedules = schedules_for_shops(shops, start=timezone.localdate(now) - timedelta(days=1), days=20)
     slas = {s.pk: pickup_sla(schedules[s.pk], now=now, lead=pickup_lead(s)) for s in shops}
     codes = {s.pk: s.slug for s in shops}
-    fresh_since = stock_fresh_since(now=now)
     products = products_with_availability(
         Product.objects.listed().filter(shop_id__in=list(codes)), now=now
     ).order_by("shop_id", "pk")
-    rows = products.values_list("shop_id", "sku", "gtin", "title", "price", "available", "stock_updated_at")  # type: ignore[misc]
-    for shop_id, sku, gtin, title, price, available, updated in rows.iterator(chunk_size=_CHUNK):
-        fresh = updated >= fresh_since
+    rows = products.values_list("shop_id", "sku", "gtin", "title", "price", "available")  # type: ignore[misc]
+    for shop_id, sku, gtin, title, price, available in rows.iterator(chunk_size=_CHUNK):
         yield {
             "store_code": codes[shop_id],
             "id": sku,
             "gtin": gtin,
             "title": " ".join(title.split()),  # no tabs or line breaks in a TSV cell
             "price": f"{price:.2f} {settings.LADENKARTE_DEFAULT_PRICE_CURRENCY}",
-            "quantity": str(available if fresh else 0),
-            "availability": google_availability(available, fresh=fresh),
+            "quantity": str(available),
+            "availability": google_availability(available),
             "pickup_method": "reserve",
             "pickup_sla": slas[shop_id],
         }

@@ -6,6 +6,7 @@ One SQL statement per search (two with text: the typo correction of the query wo
   (`ORDER BY location <-> point LIMIT n`, a KNN index scan), with `location && _ST_Expand(point, radius)`
   as an index condition so a sparse filter can never walk the whole town. The exact radius is cut on the
   ordered rows. Stock, freshness, text, category, price and shop filters are row filters of that scan.
+  Availability is the rule of `marketplace.selectors.stock` in its SQL form (`available_sql`).
 - "Collectable today" comes from the per-minute pickup board (`marketplace.selectors.pickup`): the SQL gets
   the list of shop ids (or the shorter list of excluded ones), Python adds `pickup_today_until` and
   `next_pickup_from` to the page.
@@ -34,10 +35,15 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.exceptions import ValidationFailed
 from marketplace.metrics import SEARCH_SECONDS
-from marketplace.models import SEARCH_CONFIG, Category, Product, Reservation, ReservationLine, Shop
+from marketplace.models import SEARCH_CONFIG, Category, Product, Shop
 from marketplace.selectors.categories import category_subtree_ids
 from marketplace.selectors.pickup import PickupBoard, pickup_board
-from marketplace.selectors.stock import availability_label, stock_fresh_since
+from marketplace.selectors.stock import (
+    availability_label,
+    available_positive_sql,
+    available_sql,
+    stock_fresh_since,
+)
 
 RADIUS_MIN_KM = 0.1
 RADIUS_MAX_KM = 50.0
@@ -244,18 +250,6 @@ def tsquery_text(words: Sequence[str], corrections: dict[str, str]) -> str:
 _POINT = "ST_SetSRID(ST_MakePoint(%(lng)s, %(lat)s), 4326)::geography"
 
 
-def _held_now_sql() -> str:
-    line = ReservationLine._meta.db_table
-    reservation = Reservation._meta.db_table
-    # table names are ours, `now` is a parameter
-    return (
-        "CASE WHEN p.quantity_held = 0 THEN 0 ELSE COALESCE(("  # noqa: S608
-        f"SELECT SUM(l.quantity) FROM {line} l JOIN {reservation} r ON r.id = l.reservation_id "
-        "WHERE l.product_id = p.id AND r.status IN ('held', 'ready') AND r.expires_at > %(now)s"
-        "), 0) END"
-    )
-
-
 def _box_condition(params: SearchParams, *, tsquery: str) -> str:
     """The radius as a box around the point.
 
@@ -298,8 +292,8 @@ def search_query(
         "radius_m": radius_m,
         "now": now,
         "config": SEARCH_CONFIG,
+        "fresh_since": stock_fresh_since(now=now),
     }
-    held = _held_now_sql()
     where = [
         "p.active",
         "p.shop_active",
@@ -319,9 +313,7 @@ def search_query(
                 where.append("NOT (p.shop_id = ANY(%(excluded_shops)s))")
         else:
             shop_filter = collectable
-        values["fresh_since"] = stock_fresh_since(now=now)
-        where.append("p.stock_updated_at >= %(fresh_since)s")
-        where.append(f"p.quantity_on_hand > {held}")
+        where.append(available_positive_sql("p"))
     if params.open_now:
         open_ids = board.open_ids(now_ts)
         shop_filter = open_ids if shop_filter is None else sorted(set(shop_filter) & set(open_ids))
@@ -367,10 +359,10 @@ def search_query(
 SELECT k.id, k.sku, k.gtin, k.title, k.brand, k.price, k.image, c.slug, c.name,
        s.id, s.slug, s.name, s.street, s.postcode, s.city,
        ST_Y(s.location::geometry), ST_X(s.location::geometry),
-       k.dist, k.on_hand - {held.replace("p.", "k.")}, k.stock_updated_at, k.rank
+       k.dist, {available_sql("k")}, k.stock_updated_at, k.rank
 FROM (
     SELECT p.id, p.sku, p.gtin, p.title, p.brand, p.price, p.image, p.category_id, p.shop_id,
-           p.quantity_on_hand AS on_hand, p.quantity_held, p.stock_updated_at,
+           p.quantity_on_hand, p.quantity_held, p.stock_updated_at,
            p.location <-> {_POINT} AS dist, {rank} AS rank
     FROM {product} p
     WHERE {" AND ".join(where)}
@@ -486,8 +478,8 @@ def _hit(
         stock_updated_at,
         rank,
     ) = row
-    fresh = stock_updated_at >= fresh_since
-    available = max(int(available), 0) if fresh else 0
+    fresh = stock_updated_at >= fresh_since  # stock_is_fresh, with `fresh_since` computed once per page
+    available = int(available)  # the rule, applied in SQL (`available_sql`)
     until = board.pickup_today_until(shop_id, now)
     return SearchHit(
         product_id=product_id,

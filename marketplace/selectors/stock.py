@@ -1,4 +1,13 @@
-"""Availability: on-hand minus what unexpired reservations hold, at a given instant.
+"""The availability rule, stated once: what a resident can still reserve of a product at `now`.
+
+    available = 0                                          if stock was last confirmed before
+                                                              now - LADENKARTE_STOCK_FRESH_DAYS (stale)
+              = max(on_hand - units of unexpired held/ready reservation lines, 0)   otherwise
+
+Every surface reads availability from here: the search (`available_sql`), product and shop pages, website
+and API collections, the product API, the feeds, JSON-LD, my-shop (`products_with_availability` /
+`available_expression`), and reservations decide with the same figure (`availability_now`). Other issues
+(e.g. "tell me when it's here" alerts) should import it from here too; never re-apply freshness by hand.
 
 `Product.quantity_held` also counts reservations past `expires_at` that the sweeper has not tidied yet,
 so reads never trust it alone: when it is non-zero, the unexpired holds are summed at `now`.
@@ -6,15 +15,39 @@ so reads never trust it alone: when it is non-zero, the unexpired holds are summ
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Greatest
 
 from marketplace.models import Product, Reservation, ReservationLine
 
 ACTIVE_STATUSES = [Reservation.Status.HELD, Reservation.Status.READY]
+
+
+def stock_fresh_since(*, now: datetime) -> datetime:
+    """Stock confirmed before this instant is stale: it does not count as available."""
+    return now - timedelta(days=settings.LADENKARTE_STOCK_FRESH_DAYS)
+
+
+def stock_is_fresh(stock_updated_at: datetime, *, now: datetime) -> bool:
+    """Whether a stock figure confirmed at `stock_updated_at` still counts at `now`."""
+    return stock_updated_at >= stock_fresh_since(now=now)
 
 
 def active_line_filter(*, now: datetime, prefix: str = "") -> Q:
@@ -40,21 +73,65 @@ def held_now_expression(*, now: datetime) -> Case:
     )
 
 
-def available_expression(*, now: datetime) -> Greatest:
-    """Units a resident can still reserve at `now`: never below 0."""
-    return Greatest(
-        F("quantity_on_hand") - held_now_expression(now=now), Value(0), output_field=IntegerField()
+def stock_fresh_expression(*, now: datetime) -> ExpressionWrapper:
+    """`True` where the product's stock was confirmed recently enough to count."""
+    return ExpressionWrapper(Q(stock_updated_at__gte=stock_fresh_since(now=now)), output_field=BooleanField())
+
+
+def available_expression(*, now: datetime) -> Case:
+    """Units a resident can still reserve at `now`: 0 for stale stock, never below 0 (the module's rule)."""
+    return Case(
+        When(stock_updated_at__lt=stock_fresh_since(now=now), then=Value(0)),
+        default=Greatest(
+            F("quantity_on_hand") - held_now_expression(now=now), Value(0), output_field=IntegerField()
+        ),
+        output_field=IntegerField(),
     )
 
 
 def products_with_availability(queryset: QuerySet[Product], *, now: datetime) -> QuerySet[Product]:
-    """Annotate `available` (int) on products."""
-    return queryset.annotate(available=available_expression(now=now))
+    """Annotate `available` (int, the rule) and `stock_fresh` (bool) on products."""
+    return queryset.annotate(
+        available=available_expression(now=now), stock_fresh=stock_fresh_expression(now=now)
+    )
 
 
-def stock_fresh_since(*, now: datetime) -> datetime:
-    """Stock confirmed before this instant is stale: it does not count as available today."""
-    return now - timedelta(days=settings.LADENKARTE_STOCK_FRESH_DAYS)
+def availability_now(product_ids: Sequence[int], *, now: datetime) -> dict[int, int]:
+    """The rule's figure per product id at `now` (products that do not exist are missing)."""
+    products = Product.objects.filter(pk__in=list(product_ids))
+    return dict(products.annotate(available=available_expression(now=now)).values_list("pk", "available"))
+
+
+# --- the same rule for hand-written SQL (the search's one statement) --------------------------------------
+# Parameters: %(now)s and %(fresh_since)s (`stock_fresh_since(now=now)`); `alias` is the product table's alias
+# in the statement, whose rows need `id`, `quantity_on_hand`, `quantity_held` and `stock_updated_at`.
+
+
+def held_now_sql(alias: str = "p") -> str:
+    """SQL: units held at %(now)s of the product row `alias` (as `held_now_expression`)."""
+    line = ReservationLine._meta.db_table
+    reservation = Reservation._meta.db_table
+    statuses = ", ".join(f"'{status.value}'" for status in ACTIVE_STATUSES)
+    return (
+        f"CASE WHEN {alias}.quantity_held = 0 THEN 0 ELSE COALESCE(("  # noqa: S608 - identifiers are ours
+        f"SELECT SUM(l.quantity) FROM {line} l JOIN {reservation} r ON r.id = l.reservation_id "
+        f"WHERE l.product_id = {alias}.id AND r.status IN ({statuses}) AND r.expires_at > %(now)s"
+        "), 0) END"
+    )
+
+
+def available_sql(alias: str = "p") -> str:
+    """SQL: the rule's `available` of the product row `alias` (as `available_expression`)."""
+    return (
+        f"CASE WHEN {alias}.stock_updated_at < %(fresh_since)s THEN 0 "
+        f"ELSE GREATEST({alias}.quantity_on_hand - {held_now_sql(alias)}, 0) END"
+    )
+
+
+def available_positive_sql(alias: str = "p") -> str:
+    """SQL condition: the rule's `available` of row `alias` is above 0 (written as row filters the KNN
+    scan can apply one by one: fresh first, then on-hand above what is held)."""
+    return f"{alias}.stock_updated_at >= %(fresh_since)s AND {alias}.quantity_on_hand > {held_now_sql(alias)}"
 
 
 def availability_label(available: int) -> str:

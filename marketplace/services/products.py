@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from marketplace.exceptions import DomainError, ValidationFailed
+from marketplace.exceptions import DomainError, StockChanged, ValidationFailed
 from marketplace.models import ApiKey, Category, Product, Shop, StockMovement
 
 # The fields a merchant may set on a product; everything else (held, shop, location, ...) is ours.
@@ -63,20 +63,44 @@ def category_names_for(category: Category | None) -> str:
     return " ".join(names)[:300]
 
 
-def _check_price(price: Decimal) -> None:
+MAX_QUANTITY = 1_000_000_000  # the API's bound; the column is a 32-bit integer
+
+
+def price_error(price: Decimal) -> str | None:
+    """Why a price cannot be stored, or None (forms show it as a field error)."""
     if price < 0 or price > settings.LADENKARTE_MAX_PRICE:
-        raise ValidationFailed(
-            details={
-                "price": [
-                    _("Enter a price between 0.00 and %(max)s.") % {"max": settings.LADENKARTE_MAX_PRICE}
-                ]
-            }
-        )
+        return _("Enter a price between 0.00 and %(max)s.") % {"max": settings.LADENKARTE_MAX_PRICE}
+    return None
+
+
+def quantity_error(quantity: int) -> str | None:
+    """Why an on-hand figure cannot be stored, or None (forms show it as a field error)."""
+    if quantity < 0:
+        return _("Stock cannot be negative.")
+    if quantity > MAX_QUANTITY:
+        return _("Enter at most %(max)d.") % {"max": MAX_QUANTITY}
+    return None
+
+
+def _check_price(price: Decimal) -> None:
+    error = price_error(price)
+    if error:
+        raise ValidationFailed(details={"price": [error]})
 
 
 def _check_quantity(quantity: int) -> None:
-    if quantity < 0:
-        raise ValidationFailed(details={"quantity_on_hand": [_("Stock cannot be negative.")]})
+    error = quantity_error(quantity)
+    if error:
+        raise ValidationFailed(details={"quantity_on_hand": [error]})
+
+
+def stock_changed_error(*, current: int, seen: int) -> StockChanged:
+    """The refusal of an edit made over a figure that changed meanwhile, naming the current figure."""
+    return StockChanged(
+        _("The stock was changed meanwhile: it is now %(current)d. Nothing was saved.")
+        % {"current": current},
+        details={"quantity_on_hand": current, "seen_quantity_on_hand": seen},
+    )
 
 
 def stock_movement_record(
@@ -177,9 +201,21 @@ def product_create(
 
 @transaction.atomic
 def product_update(
-    *, product: Product, changes: dict[str, Any], actor: Actor, note: str = "", now: datetime | None = None
+    *,
+    product: Product,
+    changes: dict[str, Any],
+    actor: Actor,
+    seen_on_hand: int | None = None,
+    note: str = "",
+    now: datetime | None = None,
 ) -> Product:
-    """Change allow-listed fields of a product; a new on-hand figure is logged and counts as confirmed."""
+    """Change allow-listed fields of a product; a new on-hand figure is logged and counts as confirmed.
+
+    Compare-and-set: `seen_on_hand` is the on-hand figure the person editing saw. When the row (locked here)
+    holds another figure, the edit raises `StockChanged` naming the current one and writes nothing. People
+    (admin forms, my-shop, API PATCH with `expected_quantity_on_hand`) always pass it; None is for callers
+    that decide on the locked row themselves (`product_adjust_stock`, admin actions).
+    """
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationFailed(
@@ -187,6 +223,12 @@ def product_update(
         )
     now = now or timezone.now()
     product = Product.objects.select_for_update(of=("self",)).select_related("shop").get(pk=product.pk)
+    if (
+        "quantity_on_hand" in changes
+        and seen_on_hand is not None
+        and product.quantity_on_hand != seen_on_hand
+    ):
+        raise stock_changed_error(current=product.quantity_on_hand, seen=seen_on_hand)
     update_fields: list[str] = []
     if "price" in changes:
         _check_price(changes["price"])
@@ -221,10 +263,21 @@ def product_update(
 
 @transaction.atomic
 def product_adjust_stock(
-    *, product: Product, delta: int, actor: Actor, note: str = "", now: datetime | None = None
+    *,
+    product: Product,
+    delta: int,
+    actor: Actor,
+    seen_on_hand: int | None = None,
+    note: str = "",
+    now: datetime | None = None,
 ) -> Product:
-    """Add `delta` (may be negative) to on-hand, never below 0: the quick +/- of the "my shop" page."""
+    """Add `delta` (may be negative) to on-hand, never below 0: the quick +/- of the "my shop" page.
+
+    With `seen_on_hand` (the figure the person saw), a figure changed meanwhile raises `StockChanged`.
+    """
     locked = Product.objects.select_for_update(of=("self",)).get(pk=product.pk)
+    if seen_on_hand is not None and locked.quantity_on_hand != seen_on_hand:
+        raise stock_changed_error(current=locked.quantity_on_hand, seen=seen_on_hand)
     if locked.quantity_on_hand + delta < 0:
         raise ValidationFailed(details={"quantity_on_hand": [_("Stock cannot be negative.")]})
     return product_update(

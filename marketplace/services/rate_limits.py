@@ -6,9 +6,11 @@ Used by the API and the website alike, so a client has one budget per bucket whi
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import ipaddress
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -32,29 +34,85 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), _PERIODS[unit]
 
 
+def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An address as typed in headers ("2001:db8::1", "fe80::1%eth0", "[::1]"); IPv4-mapped IPv6 -> IPv4."""
+    text = value.strip().strip("[]").split("%", 1)[0]
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(spec: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in spec)
+
+
+def _trusted(value: str, networks: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    ip = _ip(value)
+    return ip is not None and any(ip in network for network in networks)
+
+
 def client_address(meta: Mapping[str, Any]) -> str:
-    """The client's IP from a request's META; behind `LADENKARTE_TRUSTED_PROXIES` proxies, taken from
-    X-Forwarded-For (the entry the outermost trusted proxy added)."""
+    """The client's IP from a request's META.
+
+    With `LADENKARTE_TRUSTED_PROXY_NETWORKS` (CIDRs of our proxies): X-Forwarded-For counts only when the
+    connection comes from such a proxy, and the client is the right-most address that is not one of ours
+    (anything left of it can be forged by the client). Else with `LADENKARTE_TRUSTED_PROXIES` (a hop
+    count): the entry the outermost trusted proxy added. Else the connection's address.
+    """
+    remote = str(meta.get("REMOTE_ADDR", ""))
+    forwarded = [
+        part.strip() for part in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",") if part.strip()
+    ]
+    spec = tuple(getattr(settings, "LADENKARTE_TRUSTED_PROXY_NETWORKS", ()) or ())
+    if spec:
+        networks = _networks(spec)
+        if not _trusted(remote, networks):
+            return remote
+        for hop in reversed(forwarded):
+            if not _trusted(hop, networks):
+                return hop
+        return forwarded[0] if forwarded else remote
     proxies = settings.LADENKARTE_TRUSTED_PROXIES
-    if proxies:
-        forwarded = [
-            part.strip() for part in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",") if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return str(meta.get("REMOTE_ADDR", ""))
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return remote
+
+
+def client_bucket(address: str) -> str:
+    """The unit one client is counted as: an IPv4 address itself, an IPv6 address by its /64 network (one
+    household or phone gets a whole /64, so single addresses would be unlimited identities)."""
+    ip = _ip(address)
+    if ip is None:
+        return "invalid"
+    if isinstance(ip, ipaddress.IPv4Address):
+        return str(ip)
+    return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+
+
+def client_identity(meta: Mapping[str, Any]) -> str:
+    """Whom an anonymous request counts for in any rate limit: `client_bucket(client_address(meta))`.
+
+    The one place that turns a request into a client (reservations, and other limits such as geocoding).
+    """
+    return client_bucket(client_address(meta))
 
 
 def rate_limit_client(*, address: str, user_id: int | None = None, api_key_id: int | None = None) -> str:
-    """Whom a request counts for: `key:<id>`, `user:<id>` or `client:<hash of the address>`.
+    """Whom a request counts for: `key:<id>`, `user:<id>` or `client:<hash of the address's bucket>`.
 
-    The address is hashed with the secret key, so no IP address is stored.
+    The bucket (`client_bucket`: IPv4 address, IPv6 /64) is hashed with the secret key, so no IP address
+    is stored.
     """
     if api_key_id is not None:
         return f"key:{api_key_id}"
     if user_id is not None:
         return f"user:{user_id}"
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}|{address}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}|{client_bucket(address)}".encode()).hexdigest()
     return f"client:{digest[:40]}"
 
 

@@ -4,9 +4,19 @@ Counters: `Product.quantity_held` is the sum of the lines of reservations in an 
 including ones past `expires_at` that nobody has tidied yet. Reads subtract only unexpired holds
 (`marketplace.selectors.stock`), so expiry is exact by timestamp; the sweeper only tidies.
 
-Locking: a new hold takes product rows in primary-key order (one conditional UPDATE each); state changes of
-an existing reservation lock the reservation row, then its products in primary-key order. Whoever holds
-product rows and wants reservation rows (the inline tidy) uses SKIP LOCKED and never waits: no cycle.
+Lock order (the one order of every stock and reservation write; decision "Stock truth"):
+
+    1. advisory locks: the e-mail address of a new reservation (`pg_advisory_xact_lock`), or the shop of
+       a till sync (`inventory_sync`); a transaction takes at most one of them, before any row;
+    2. product rows, in primary-key order;
+    3. reservation rows, in primary-key order.
+
+Who takes what: a new hold (1 e-mail, 2 via the conditional UPDATE per line, 3 only with SKIP LOCKED when
+tidying expired holds); collect / cancel / no-show (2 the reservation's products, read from its immutable
+lines first, then 3 the reservation); ready (3 only); the sweeper (2 the products of a batch of due
+reservations, then 3 those reservations with SKIP LOCKED); till sync, CSV import, admin, my-shop and the
+API PATCH (`products.product_update`, 1 shop for syncs, 2 the product rows, then 3 when flagging stock
+conflicts). Nobody waits for a product row while holding a reservation row, so there is no cycle.
 """
 
 from __future__ import annotations
@@ -41,7 +51,7 @@ from marketplace.exceptions import (
 from marketplace.models import ApiKey, Product, Reservation, ReservationLine, Shop, StockMovement, Webhook
 from marketplace.selectors.hours import pickup_lead, shop_schedule
 from marketplace.selectors.pickup import pickup_board
-from marketplace.selectors.stock import ACTIVE_STATUSES, stock_fresh_since
+from marketplace.selectors.stock import ACTIVE_STATUSES, availability_now, stock_is_fresh
 from marketplace.services.webhooks import webhook_event_emit
 
 # Readable aloud: no 0/O, no 1/I. 32 symbols, 6 of them: 2**30 codes.
@@ -170,25 +180,8 @@ def reservation_window(*, shop: Shop, now: datetime) -> tuple[datetime, datetime
     return pickup_from, expires_at
 
 
-def _availability_now(product_ids: Sequence[int], *, now: datetime) -> dict[int, int]:
-    """Exact units available at `now` per product (on hand minus unexpired holds, never below 0)."""
-    held = dict(
-        ReservationLine.objects.filter(
-            product_id__in=product_ids,
-            reservation__status__in=ACTIVE_STATUSES,
-            reservation__expires_at__gt=now,
-        )
-        .order_by()
-        .values("product_id")
-        .annotate(total=Sum("quantity"))
-        .values_list("product_id", "total")
-    )
-    on_hand = dict(Product.objects.filter(pk__in=product_ids).values_list("pk", "quantity_on_hand"))
-    return {pk: max(on_hand.get(pk, 0) - (held.get(pk) or 0), 0) for pk in product_ids}
-
-
-def _insufficient(lines: dict[int, int], *, now: datetime, stale: set[int]) -> InsufficientStock:
-    available = _availability_now(list(lines), now=now)
+def _insufficient(lines: dict[int, int], *, now: datetime) -> InsufficientStock:
+    available = availability_now(list(lines), now=now)
     return InsufficientStock(
         _("Not enough stock for at least one item."),
         details={
@@ -196,7 +189,7 @@ def _insufficient(lines: dict[int, int], *, now: datetime, stale: set[int]) -> I
                 {
                     "product_id": pk,
                     "requested": quantity,
-                    "available": 0 if pk in stale else available[pk],
+                    "available": available.get(pk, 0),
                 }
                 for pk, quantity in lines.items()
             ]
@@ -227,7 +220,7 @@ def _hold_exact(
     if row is not None:
         return row
     # Expired holds the tidy had to skip (locked by the sweeper) still inflate the counter: count exactly.
-    if _availability_now([product_id], now=now)[product_id] < quantity:
+    if availability_now([product_id], now=now).get(product_id, 0) < quantity:
         return None
     cursor.execute(
         f"UPDATE {_PRODUCT} SET quantity_held = quantity_held + %s WHERE id = %s "  # noqa: S608
@@ -358,10 +351,8 @@ def reservation_create(
     shop = first.shop
     if not shop.is_active:
         raise ShopUnavailable(_("The shop does not take reservations at the moment."))
-    fresh_since = stock_fresh_since(now=now)
-    stale = {pk for pk, p in products.items() if p.stock_updated_at < fresh_since}
-    if stale:
-        raise _insufficient(lines, now=now, stale=stale)
+    if any(not stock_is_fresh(p.stock_updated_at, now=now) for p in products.values()):
+        raise _insufficient(lines, now=now)  # stale stock counts as 0 available (the availability rule)
     pickup_from, expires_at = reservation_window(shop=shop, now=now)
 
     token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -388,7 +379,7 @@ def reservation_create(
             if row is None:
                 row = _hold_exact(cursor, product_id=product_id, quantity=quantity, now=now, locked=locked)
             if row is None:
-                raise _insufficient(lines, now=now, stale=set())
+                raise _insufficient(lines, now=now)
             locked.add(product_id)
             held.append((product_id, quantity, row[0], row[1]))
         line_ids = _insert_lines_and_movements(
@@ -635,7 +626,20 @@ def _expire_locked(*, reservation_ids: list[int], now: datetime, note: str = "ex
     _release_expired(reservation_ids=reservation_ids, now=now, note=note)
 
 
-def _release_expired(*, reservation_ids: list[int], now: datetime, note: str) -> None:
+def _lock_products_of(*, reservation_ids: list[int]) -> bool:
+    """Lock the product rows of these reservations' lines in primary-key order; False if there are none."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {_PRODUCT} WHERE id IN ("  # noqa: S608 - table names from the models
+            f"SELECT product_id FROM {_LINE} WHERE reservation_id = ANY(%s)) ORDER BY id FOR UPDATE",
+            [reservation_ids],
+        )
+        return bool(cursor.fetchall())
+
+
+def _release_expired(
+    *, reservation_ids: list[int], now: datetime, note: str, products_locked: bool = False
+) -> None:
     """Give back the holds of reservations just marked `expired`, set-based (the sweeper's batches).
 
     Two statements whatever the batch size: lock the product rows in primary-key order, then one UPDATE of
@@ -643,14 +647,9 @@ def _release_expired(*, reservation_ids: list[int], now: datetime, note: str) ->
     `held_after` is the running figure per product, in reservation order, as a line-by-line release gives).
     """
     movement = StockMovement._meta.db_table
+    if not products_locked and not _lock_products_of(reservation_ids=reservation_ids):
+        return
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {_PRODUCT} WHERE id IN ("  # noqa: S608 - table names from the models
-            f"SELECT product_id FROM {_LINE} WHERE reservation_id = ANY(%s)) ORDER BY id FOR UPDATE",
-            [reservation_ids],
-        )
-        if not cursor.fetchall():
-            return
         cursor.execute(
             f"""
             WITH line AS (
@@ -695,29 +694,40 @@ def reservations_sweep(
     batches = 0
     while max_batches is None or batches < max_batches:
         with transaction.atomic():
+            due = list(
+                Reservation.objects.filter(status__in=ACTIVE_STATUSES, expires_at__lte=now)
+                .order_by("expires_at", "pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not due:
+                break
+            # the lock order: product rows of the batch (primary-key order), then its reservations,
+            # skipping any another transaction has locked (it is changing it; the next run sees it)
+            _lock_products_of(reservation_ids=due)
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"""
                     WITH due AS (
                         SELECT id FROM {_RESERVATION}
-                        WHERE status = ANY(%(active)s) AND expires_at <= %(now)s
-                        ORDER BY expires_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+                        WHERE id = ANY(%(ids)s) AND status = ANY(%(active)s) AND expires_at <= %(now)s
+                        ORDER BY id FOR UPDATE SKIP LOCKED
                     )
                     UPDATE {_RESERVATION} r
                     SET status = %(expired)s, closed_at = %(now)s, updated_at = %(now)s
                     FROM due WHERE r.id = due.id RETURNING r.id
                     """,  # noqa: S608 - table name from the model, values are parameters
                     {
+                        "ids": due,
                         "active": list(ACTIVE_STATUSES),
                         "now": now,
-                        "limit": batch_size,
                         "expired": Reservation.Status.EXPIRED.value,
                     },
                 )
                 ids = sorted(row[0] for row in cursor.fetchall())
-            if not ids:
-                break
-            _release_expired(reservation_ids=ids, now=now, note="expired")
+            if ids:
+                _release_expired(reservation_ids=ids, now=now, note="expired", products_locked=True)
+        if not ids:
+            break  # every due one is locked by someone else: they finish it, or the next run does
         total += len(ids)
         batches += 1
     return total
@@ -727,7 +737,28 @@ def reservations_sweep(
 
 
 def _lock(reservation: Reservation) -> Reservation:
+    """Lock one reservation row for a change that touches no product row (`held` -> `ready`)."""
     return Reservation.objects.select_for_update(of=("self",)).select_related("shop").get(pk=reservation.pk)
+
+
+def _lock_products(product_ids: Iterable[int]) -> None:
+    """Lock product rows in primary-key order (step 2 of the lock order)."""
+    ids = sorted(set(product_ids))
+    if ids:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {_PRODUCT} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
+                [ids],
+            )
+            cursor.fetchall()
+
+
+def _lock_for_release(reservation: Reservation) -> Reservation:
+    """Lock a reservation whose holds will be released: its product rows first (primary-key order), then
+    the reservation row, as the module's lock order says. Lines never change after creation, so reading
+    them before taking any lock is safe."""
+    _lock_products(ReservationLine.objects.filter(reservation_id=reservation.pk).values_list("product_id", flat=True))
+    return _lock(reservation)
 
 
 def _lines_of(reservation: Reservation) -> list[tuple[int, int, int]]:
@@ -755,7 +786,7 @@ def reservation_cancel(
 ) -> Reservation:
     """Cancel an active, unexpired reservation (the resident with the token, or the merchant)."""
     now = now or timezone.now()
-    reservation = _lock(reservation)
+    reservation = _lock_for_release(reservation)
     if not reservation.is_active_at(now):
         raise _transition_error(reservation, now=now, cancel=True)
     reservation.status = Reservation.Status.CANCELLED
@@ -797,7 +828,7 @@ def reservation_collect(
 ) -> Reservation:
     """The resident picked the items up: on-hand and held both drop by the reserved quantities."""
     now = now or timezone.now()
-    reservation = _lock(reservation)
+    reservation = _lock_for_release(reservation)
     if not reservation.is_active_at(now):
         raise _transition_error(reservation, now=now)
     reservation.status = Reservation.Status.COLLECTED
@@ -824,7 +855,7 @@ def reservation_mark_no_show(
 ) -> Reservation:
     """The resident did not come: releases the hold. Allowed for any active reservation, expired or not."""
     now = now or timezone.now()
-    reservation = _lock(reservation)
+    reservation = _lock_for_release(reservation)
     if reservation.status not in ACTIVE_STATUSES:
         raise _transition_error(reservation, now=now)
     reservation.status = Reservation.Status.NO_SHOW
@@ -857,6 +888,13 @@ def reservations_flag_stock_conflicts(*, product_ids: Iterable[int], now: dateti
     affected = list(active.filter(lines__product_id__in=ids).distinct().values_list("pk", flat=True))
     if not affected:
         return 0
+    # step 3 of the lock order: the reservation rows in primary-key order before any is updated
+    list(
+        Reservation.objects.select_for_update(of=("self",))
+        .filter(pk__in=affected)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     lines = list(
         ReservationLine.objects.filter(reservation_id__in=affected).values_list(
             "reservation_id", "product_id"

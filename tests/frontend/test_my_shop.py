@@ -68,7 +68,7 @@ def test_single_shop_member_is_sent_to_the_shop(world):
 def test_stock_plus_minus_with_htmx(world):
     # when
     response = world["client"].post(
-        "/mein-laden/mein-laden/produkte/TEE-1/bestand/", {"delta": "1"}, HTTP_HX_REQUEST="true"
+        "/mein-laden/mein-laden/produkte/TEE-1/bestand/", {"delta": "1", "seen": "3"}, HTTP_HX_REQUEST="true"
     )
     # then
     assert response.status_code == 200
@@ -85,7 +85,7 @@ def test_stock_cannot_go_below_zero(world):
     before = state()
     # when
     response = world["client"].post(
-        "/mein-laden/mein-laden/produkte/TEE-1/bestand/", {"delta": "-1"}, HTTP_HX_REQUEST="true"
+        "/mein-laden/mein-laden/produkte/TEE-1/bestand/", {"delta": "-1", "seen": "0"}, HTTP_HX_REQUEST="true"
     )
     # then
     assert response.status_code == 200
@@ -170,7 +170,7 @@ def _staff_member(world: dict[str, Any]) -> Client:
 REQUESTS = [
     ("get", "/mein-laden/mein-laden/", {}),
     ("get", "/mein-laden/mein-laden/produkte/?q=tee", {}),
-    ("post", "/mein-laden/mein-laden/produkte/TEE-1/bestand/", {"delta": "5"}),
+    ("post", "/mein-laden/mein-laden/produkte/TEE-1/bestand/", {"delta": "5", "seen": "3"}),
     ("post", "/mein-laden/mein-laden/reservierungen/{code}/collected/", {}),
     ("post", "/mein-laden/mein-laden/import/", {"apply": "1"}),
     ("post", "/mein-laden/mein-laden/schluessel/", {"name": "Fremd"}),
