@@ -31,7 +31,8 @@ from tests.factories import ApiKeyFactory, ProductFactory, ShopFactory
 
 RAW_KEY = "lk_test_stress_secretsecretsecretsecret"
 SECONDS = 4.0  # at least this long ...
-MIN_OPS = {"sync": 40, "hold": 40, "closed": 25}  # ... and until this much happened (a loaded machine is slow)
+# ... and until this much happened (a loaded machine is slow)
+MIN_OPS = {"sync": 40, "hold": 40, "closed": 25}
 HARD_STOP = 40.0  # but never longer (CI budget)
 TILL_CYCLE = [1, 0, 3]  # set mode: the till's figure goes 1 -> 0 -> 3 -> 1 ...
 
@@ -92,7 +93,9 @@ def test_till_syncs_against_reservation_actions_no_deadlock_no_500_counters_exac
     def running() -> bool:
         elapsed = time.monotonic() - started
         closed = ops["collect"] + ops["cancel"] + ops["no-show"]
-        enough = ops["sync"] >= MIN_OPS["sync"] and ops["hold"] >= MIN_OPS["hold"] and closed >= MIN_OPS["closed"]
+        enough = (
+            ops["sync"] >= MIN_OPS["sync"] and ops["hold"] >= MIN_OPS["hold"] and closed >= MIN_OPS["closed"]
+        )
         return elapsed < HARD_STOP and (elapsed < SECONDS or not enough)
 
     def record(kind: str, status: int, body: bytes = b"") -> None:
@@ -185,7 +188,8 @@ def test_till_syncs_against_reservation_actions_no_deadlock_no_500_counters_exac
     elapsed = time.monotonic() - started
     total = sum(ops.values())
     print(  # noqa: T201 - the figures of the run, for the record (pytest -s)
-        f"\nstress: {total} operations in {elapsed:.1f} s {dict(ops)}; statuses {dict(sorted(statuses.items()))}; "
+        f"\nstress: {total} operations in {elapsed:.1f} s {dict(ops)}; "
+        f"statuses {dict(sorted(statuses.items()))}; "
         f"5xx/deadlocks {len(errors)}; snapshots {mismatches[0]}, counter mismatches {mismatches[1]}; "
         f"expired left {expired_left}; final {final}"
     )
@@ -193,7 +197,8 @@ def test_till_syncs_against_reservation_actions_no_deadlock_no_500_counters_exac
     assert mismatches[1] == 0
     assert _bad(final) == 0
     assert expired_left == 0  # the sweeper (or a hold's inline tidy) released every expired hold
-    assert ops["sync"] >= MIN_OPS["sync"] and ops["hold"] >= MIN_OPS["hold"]
+    assert ops["sync"] >= MIN_OPS["sync"]
+    assert ops["hold"] >= MIN_OPS["hold"]
     assert ops["collect"] + ops["cancel"] + ops["no-show"] >= MIN_OPS["closed"]
 
 
@@ -241,4 +246,6 @@ def test_sweeper_locks_products_before_reservations() -> None:
         assert svc.reservations_sweep() == 1
     # then
     sql = [q["sql"] for q in queries.captured_queries]
-    assert _first(sql, r"FROM \"?marketplace_product\"? .*FOR UPDATE") < _first(sql, r"FOR UPDATE SKIP LOCKED")
+    assert _first(sql, r"FROM \"?marketplace_product\"? .*FOR UPDATE") < _first(
+        sql, r"FOR UPDATE SKIP LOCKED"
+    )
