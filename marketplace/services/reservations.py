@@ -757,7 +757,9 @@ def _lock_for_release(reservation: Reservation) -> Reservation:
     """Lock a reservation whose holds will be released: its product rows first (primary-key order), then
     the reservation row, as the module's lock order says. Lines never change after creation, so reading
     them before taking any lock is safe."""
-    _lock_products(ReservationLine.objects.filter(reservation_id=reservation.pk).values_list("product_id", flat=True))
+    _lock_products(
+        ReservationLine.objects.filter(reservation_id=reservation.pk).values_list("product_id", flat=True)
+    )
     return _lock(reservation)
 
 
