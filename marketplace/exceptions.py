@@ -121,3 +121,25 @@ class StockChanged(DomainError):
     code = "stock_changed"
     status = 409
     default_message = _("The stock was changed meanwhile. Nothing was saved.")
+
+
+class PersonProductLimit(LimitExceeded):
+    """One person (normalised e-mail) would hold more units of one product than allowed."""
+
+    code = "person_product_limit"
+    default_message = _("You already hold as many units of this item as one person may.")
+
+
+class PersonShopLimit(LimitExceeded):
+    """One person (normalised e-mail) would hold more units in one shop than allowed."""
+
+    code = "person_shop_limit"
+    default_message = _("You already hold as many units in this shop as one person may.")
+
+
+class ConfirmationNotPossible(DomainError):
+    """The confirmation link is wrong, or the hold was not waiting for a confirmation (any more)."""
+
+    code = "confirmation_not_possible"
+    status = 409
+    default_message = _("This reservation cannot be confirmed (any more).")

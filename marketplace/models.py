@@ -458,6 +458,14 @@ class Reservation(TimeStamped):
     closed_at = models.DateTimeField(null=True, blank=True, help_text="When it left the active states.")
     cancelled_by = models.CharField(max_length=20, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # Anti-hoarding (decision 0201): the normalised e-mail every per-person rule counts by, and for holds
+    # that must be confirmed from the e-mail link: the link's secret (hashed), the deadline and the expiry
+    # the hold gets once confirmed (until then `expires_at` is the deadline).
+    contact_key = models.CharField(max_length=254, blank=True, default="", editable=False)
+    confirm_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    confirm_by = models.DateTimeField(_("confirm by"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    hold_until = models.DateTimeField(null=True, blank=True, help_text="The expiry once confirmed.")
 
     class Meta:
         verbose_name = _("reservation")
@@ -468,7 +476,9 @@ class Reservation(TimeStamped):
                 condition=Q(expires_at__gt=F("created_at")), name="reservation_expires_after_created"
             ),
             models.CheckConstraint(
-                condition=Q(expires_at__gte=F("pickup_from")), name="reservation_window_order"
+                # a hold waiting for its e-mail confirmation may end before pickup starts (decision 0201)
+                condition=Q(expires_at__gte=F("pickup_from")) | Q(confirm_by__isnull=False),
+                name="reservation_window_order",
             ),
             models.CheckConstraint(
                 condition=Q(code__regex=r"^[2-9A-HJ-NP-Z]{3}-[2-9A-HJ-NP-Z]{3}$"),
@@ -483,6 +493,11 @@ class Reservation(TimeStamped):
                 condition=Q(status__in=["held", "ready"]),
             ),
             models.Index(Lower("customer_email"), "status", name="reservation_email_status_idx"),
+            models.Index(
+                fields=["contact_key", "expires_at"],
+                name="reservation_person_active_idx",
+                condition=Q(status__in=["held", "ready"]),
+            ),
         ]
 
     def __str__(self) -> str:

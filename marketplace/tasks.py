@@ -40,11 +40,15 @@ def shop_status_notify(*, shop_id: int, event: str, message: str = "") -> int:
 
 
 @shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def reservation_notify(reservation_id: int, event: str, token: str = "", by: str = "") -> int:
+def reservation_notify(
+    reservation_id: int, event: str, token: str = "", by: str = "", confirm_token: str = ""
+) -> int:
     """E-mail the resident (and for new or resident-cancelled ones the shop) about a reservation event."""
     from marketplace.services.reservation_emails import reservation_email_send
 
-    return reservation_email_send(reservation_id=reservation_id, event=event, token=token, by=by)
+    return reservation_email_send(
+        reservation_id=reservation_id, event=event, token=token, by=by, confirm_token=confirm_token
+    )
 
 
 @shared_task(ignore_result=True)

@@ -141,6 +141,16 @@ PickupOutput = type(
 )
 
 
+class ConfirmationOutput(serializers.Serializer):
+    required = serializers.BooleanField(
+        help_text=_(
+            "The hold must be confirmed from the link in the e-mail, or it is released at `confirm_by`."
+        )
+    )
+    confirm_by = serializers.DateTimeField(allow_null=True)
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+
+
 class ReservationOutput(serializers.Serializer):
     code = serializers.CharField()
     status = serializers.ChoiceField(choices=Reservation.Status.choices)
@@ -149,6 +159,7 @@ class ReservationOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
     pickup = PickupOutput()
+    confirmation = ConfirmationOutput()
 
 
 class ReservationCreatedOutput(ReservationOutput):
@@ -213,6 +224,11 @@ def reservation_data(
         "pickup": {
             "from": _iso(reservation.pickup_from, reservation.shop.time_zone),
             "until": _iso(reservation.expires_at, reservation.shop.time_zone),
+        },
+        "confirmation": {
+            "required": reservation.confirm_by is not None,
+            "confirm_by": _iso(reservation.confirm_by, reservation.shop.time_zone),
+            "confirmed_at": _iso(reservation.confirmed_at, reservation.shop.time_zone),
         },
     }
 

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST, require_safe
 from frontend.forms.reservations import CancelForm, ReserveForm
 from frontend.views.public import product_path, render_product, shop_url
 from marketplace.exceptions import (
+    ConfirmationNotPossible,
     InsufficientStock,
     LimitExceeded,
     NotFound,
@@ -45,7 +46,13 @@ from marketplace.services.rate_limits import (
     rate_limit_hit,
 )
 from marketplace.services.reservation_emails import reservation_ics, reservation_status_url
-from marketplace.services.reservations import Contact, LineRequest, reservation_cancel, reservation_create
+from marketplace.services.reservations import (
+    Contact,
+    LineRequest,
+    reservation_cancel,
+    reservation_confirm,
+    reservation_create,
+)
 
 SESSION_TOKENS = "lk_reservation_tokens"
 SESSION_FORM_KEYS = "lk_reservation_form_keys"
@@ -57,6 +64,32 @@ def _client(request: HttpRequest) -> str:
     """The rate-limit client, as the API counts it (a signed-in user by id, anyone else by address)."""
     user_id = request.user.pk if request.user.is_authenticated else None
     return rate_limit_client(address=client_address(request.META), user_id=user_id)
+
+
+def limit_explanation(code: str) -> str:
+    """The anti-hoarding rule behind a refusal, in plain words (decision 0201)."""
+    numbers = {
+        "active": settings.LADENKARTE_MAX_ACTIVE_RESERVATIONS_PER_EMAIL,
+        "product": settings.LADENKARTE_MAX_UNITS_PER_PERSON_PRODUCT,
+        "shop": settings.LADENKARTE_MAX_UNITS_PER_PERSON_SHOP,
+        "line": settings.LADENKARTE_MAX_UNITS_PER_LINE,
+    }
+    texts = {
+        "too_many_active_reservations": gettext(
+            "So that everyone gets a chance, one person can have at most %(active)d open reservations at "
+            "a time. Collect or cancel one, then you can reserve again."
+        ),
+        "person_product_limit": gettext(
+            "So that everyone gets a chance, one person can hold at most %(product)d pieces of one item at a "
+            "time, counting all your open reservations. Variants of your e-mail address count as you."
+        ),
+        "person_shop_limit": gettext(
+            "So that everyone gets a chance, one person can hold at most %(shop)d pieces in one shop at a "
+            "time, counting all your open reservations. Variants of your e-mail address count as you."
+        ),
+        "too_many_units": gettext("At most %(line)d pieces of one item fit in one reservation."),
+    }
+    return texts.get(code, "") % numbers
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -136,7 +169,7 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
         }
         status = 429
     except LimitExceeded as exc:
-        problem = {"kind": "limit", "message": exc.message}
+        problem = {"kind": "limit", "message": exc.message, "explanation": limit_explanation(exc.code)}
     except (ShopUnavailable, PickupUnavailable) as exc:
         problem = {"kind": "shop", "message": exc.message}
     except ValidationFailed as exc:
@@ -262,3 +295,23 @@ def calendar(request: HttpRequest, code: str) -> HttpResponse:
     response = HttpResponse(reservation_ics(reservation), content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="ladenkarte-{reservation.code}.ics"'
     return _private(response)
+
+
+@never_cache
+def confirm_hold(request: HttpRequest, code: str) -> HttpResponse:
+    """The link from the e-mail: GET shows a button (mail scanners open links), POST confirms the hold."""
+    secret = (request.POST.get("c") or request.GET.get("c") or "")[:200]
+    context: dict[str, Any] = {"code": code, "secret": secret}
+    status = 200
+    if request.method == "POST":
+        try:
+            reservation = reservation_confirm(code=code, confirm_token=secret)
+        except ConfirmationNotPossible as exc:
+            context["problem"] = exc.message
+            status = 409
+        else:
+            context["confirmed"] = reservation
+            context["shop"] = reservation.shop
+    elif request.method not in ("GET", "HEAD"):
+        return HttpResponse(status=405)
+    return _private(render(request, "frontend/public/reservation_confirm.html", context, status=status))

@@ -23,6 +23,13 @@ from marketplace.models import Reservation
 RESIDENT_EVENTS = ("created", "ready", "reminder", "cancelled", "expired")
 MERCHANT_EVENTS = ("created", "cancelled")
 STATUS_PATH = "/reservierung/{code}/"
+CONFIRM_PATH = "/reservierung/{code}/bestaetigen/"
+
+
+def reservation_confirm_url(*, code: str, confirm_token: str, language: str = "de") -> str:
+    """The link that confirms a hold which needs it (decision 0201); only ever sent by e-mail."""
+    prefix = "" if language == settings.LANGUAGE_CODE else f"/{language}"
+    return f"{settings.SITE_URL}{prefix}{CONFIRM_PATH.format(code=code)}?c={confirm_token}"
 
 
 def reservation_status_url(*, code: str, token: str, language: str = "de") -> str:
@@ -58,7 +65,7 @@ def reservation_ics(reservation: Reservation) -> bytes:
     event.add("uid", f"reservation-{reservation.code}@ladenkarte")
     event.add("dtstamp", timezone.now())
     event.add("dtstart", reservation.pickup_from)
-    event.add("dtend", reservation.expires_at)
+    event.add("dtend", reservation.hold_until or reservation.expires_at)  # the window once confirmed
     event.add(
         "summary",
         _("Pick up reservation %(code)s at %(shop)s") % {"code": reservation.code, "shop": shop.name},
@@ -69,9 +76,17 @@ def reservation_ics(reservation: Reservation) -> bytes:
     return bytes(calendar.to_ical())
 
 
-def _context(reservation: Reservation, *, event: str, token: str, by: str) -> dict[str, object]:
+def _context(
+    reservation: Reservation, *, event: str, token: str, by: str, confirm_token: str = ""
+) -> dict[str, object]:
     language = _language(reservation)
     return {
+        "confirm_url": reservation_confirm_url(
+            code=reservation.code, confirm_token=confirm_token, language=language
+        )
+        if confirm_token
+        else "",
+        "confirm_by": _local(reservation.confirm_by, reservation) if reservation.confirm_by else "",
         "reservation": reservation,
         "shop": reservation.shop,
         "lines": [(line.quantity, line.product.title) for line in reservation.lines.all()],
@@ -118,11 +133,11 @@ def _load(reservation_id: int) -> Reservation | None:
 
 
 def reservation_resident_email(
-    reservation: Reservation, *, event: str, token: str = "", by: str = ""
+    reservation: Reservation, *, event: str, token: str = "", by: str = "", confirm_token: str = ""
 ) -> EmailMessage:
     """The resident's e-mail for `event`, rendered in the reservation's language."""
     with translation.override(_language(reservation)):
-        context = _context(reservation, event=event, token=token, by=by)
+        context = _context(reservation, event=event, token=token, by=by, confirm_token=confirm_token)
         message = EmailMessage(
             subject=_resident_subject(event, reservation),
             body=render_to_string("marketplace/email/reservation_resident.txt", context),
@@ -150,14 +165,18 @@ def reservation_merchant_email(reservation: Reservation, *, event: str) -> Email
         )
 
 
-def reservation_email_send(*, reservation_id: int, event: str, token: str = "", by: str = "") -> int:
+def reservation_email_send(
+    *, reservation_id: int, event: str, token: str = "", by: str = "", confirm_token: str = ""
+) -> int:
     """Send the e-mails that belong to `event` (resident; the shop for new or resident-cancelled)."""
     reservation = _load(reservation_id)
     if reservation is None:
         return 0
     sent = 0
     if event in RESIDENT_EVENTS:
-        sent += reservation_resident_email(reservation, event=event, token=token, by=by).send()
+        sent += reservation_resident_email(
+            reservation, event=event, token=token, by=by, confirm_token=confirm_token
+        ).send()
     if event == "created" or (event == "cancelled" and by == "resident"):
         merchant = reservation_merchant_email(reservation, event=event)
         if merchant is not None:

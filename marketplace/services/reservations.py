@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from geo.opening_hours import Schedule
 from marketplace.exceptions import (
+    ConfirmationNotPossible,
     InsufficientStock,
     InvalidTransition,
     PickupUnavailable,
@@ -52,6 +53,12 @@ from marketplace.models import ApiKey, Product, Reservation, ReservationLine, Sh
 from marketplace.selectors.hours import pickup_lead, shop_schedule
 from marketplace.selectors.pickup import pickup_board
 from marketplace.selectors.stock import ACTIVE_STATUSES, availability_now, stock_is_fresh
+from marketplace.services.hoarding import (
+    email_identity,
+    needs_confirmation,
+    person_limits_check,
+    unconfirmed_units,
+)
 from marketplace.services.webhooks import webhook_event_emit
 
 # Readable aloud: no 0/O, no 1/I. 32 symbols, 6 of them: 2**30 codes.
@@ -93,6 +100,8 @@ class CreatedReservation:
     reservation: Reservation
     token: str
     lines: list[ReservationLine]
+    # set when the hold must be confirmed from the e-mail link (sent only by e-mail)
+    confirm_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,8 +146,9 @@ def _merge_lines(items: Iterable[LineRequest]) -> dict[int, int]:
     return dict(sorted(merged.items()))
 
 
-def _email_lock_key(email: str) -> int:
-    digest = hashlib.sha256(f"reservation-email:{email.lower()}".encode()).digest()
+def _email_lock_key(person: str) -> int:
+    """The advisory lock of one person (`hoarding.email_identity`): step 1 of the lock order."""
+    digest = hashlib.sha256(f"reservation-email:{person}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
@@ -271,7 +281,7 @@ _SHOP_FIELDS = _fields(
 )
 
 
-def _products_locking_email(product_ids: list[int], *, email: str) -> dict[int, Product]:
+def _products_locking_email(product_ids: list[int], *, person: str) -> dict[int, Product]:
     """The requested products with their shop, in one statement that also takes the e-mail address lock.
 
     The lock (`pg_advisory_xact_lock`) serialises reservations of one address until the transaction ends,
@@ -291,7 +301,7 @@ def _products_locking_email(product_ids: list[int], *, email: str) -> dict[int, 
             f"EXISTS (SELECT 1 FROM {webhook} w WHERE w.shop_id = p.shop_id AND w.active), "
             "pg_advisory_xact_lock(%s)::text "
             f"FROM {_PRODUCT} p JOIN {shop_table} s ON s.id = p.shop_id WHERE p.id = ANY(%s)",
-            [_email_lock_key(email), product_ids],
+            [_email_lock_key(person), product_ids],
         )
         rows = cursor.fetchall()
     products: dict[int, Product] = {}
@@ -331,7 +341,8 @@ def reservation_create(
             details={"max_units_per_line": max_units, "product_ids": over},
         )
     email = contact.email.strip()
-    products = _products_locking_email(list(lines), email=email)
+    person = email_identity(email)  # every per-person rule counts by this (decision 0201)
+    products = _products_locking_email(list(lines), person=person)
     unknown = [
         pk for pk in lines if pk not in products or not (products[pk].active and products[pk].shop_active)
     ]
@@ -354,12 +365,14 @@ def reservation_create(
     if any(not stock_is_fresh(p.stock_updated_at, now=now) for p in products.values()):
         raise _insufficient(lines, now=now)  # stale stock counts as 0 available (the availability rule)
     pickup_from, expires_at = reservation_window(shop=shop, now=now)
+    person_limits_check(person=person, shop_id=shop.pk, lines=lines, now=now)
 
     token = secrets.token_urlsafe(TOKEN_BYTES)
     reservation = _insert_reservation(
         shop=shop,
         contact=contact,
         email=email,
+        person=person,
         language=language,
         token=token,
         now=now,
@@ -382,6 +395,8 @@ def reservation_create(
                 raise _insufficient(lines, now=now)
             locked.add(product_id)
             held.append((product_id, quantity, row[0], row[1]))
+        # the product rows are ours now: the share of unconfirmed holds is exact
+        confirm_token = _confirmation_if_needed(reservation, held=held, now=now)
         line_ids = _insert_lines_and_movements(
             cursor, reservation=reservation, held=held, products=products, actor=actor, now=now
         )
@@ -397,8 +412,72 @@ def reservation_create(
         )
         for pk, quantity in lines.items()
     ]
-    transaction.on_commit(partial(_after_commit_created, reservation_id=reservation.pk, token=token))
-    return CreatedReservation(reservation=reservation, token=token, lines=created_lines)
+    transaction.on_commit(
+        partial(
+            _after_commit_created, reservation_id=reservation.pk, token=token, confirm_token=confirm_token
+        )
+    )
+    return CreatedReservation(
+        reservation=reservation, token=token, lines=created_lines, confirm_token=confirm_token
+    )
+
+
+def _confirmation_if_needed(
+    reservation: Reservation, *, held: list[tuple[int, int, int, int]], now: datetime
+) -> str:
+    """Turn a hold that is too large to keep unconfirmed into one that expires unless confirmed from the
+    e-mail link within `LADENKARTE_HOLD_CONFIRM_MINUTES`; returns the link's secret ("" if not needed)."""
+    before = unconfirmed_units([pk for pk, _q, _on_hand, _held in held], now=now)
+    if not any(
+        needs_confirmation(quantity=quantity, unconfirmed_after=before.get(pk, 0) + quantity, on_hand=on_hand)
+        for pk, quantity, on_hand, _held in held
+    ):
+        return ""
+    confirm_token = secrets.token_urlsafe(TOKEN_BYTES)
+    confirm_by = _ceil_minute(now + timedelta(minutes=settings.LADENKARTE_HOLD_CONFIRM_MINUTES))
+    reservation.confirm_token_hash = reservation_token_hash(confirm_token)
+    reservation.confirm_by = confirm_by
+    reservation.hold_until = reservation.expires_at
+    reservation.expires_at = min(reservation.expires_at, confirm_by)
+    Reservation.objects.filter(pk=reservation.pk).update(
+        confirm_token_hash=reservation.confirm_token_hash,
+        confirm_by=confirm_by,
+        hold_until=reservation.hold_until,
+        expires_at=reservation.expires_at,
+    )
+    return confirm_token
+
+
+@transaction.atomic
+def reservation_confirm(*, code: str, confirm_token: str, now: datetime | None = None) -> Reservation:
+    """Confirm a hold from the e-mail link: it then lasts its full time (until `hold_until`).
+
+    Raises `ConfirmationNotPossible` for a wrong secret, a hold that needed no confirmation, one already
+    confirmed (idempotent: returns it), or one past its deadline (then it has expired, the stock is free).
+    """
+    now = now or timezone.now()
+    reservation = (
+        Reservation.objects.select_for_update(of=("self",))  # step 3 only: no counter changes
+        .select_related("shop")
+        .filter(code=reservation_code_normalize(code))
+        .first()
+    )
+    if (
+        reservation is None
+        or not reservation.confirm_token_hash
+        or not secrets.compare_digest(reservation.confirm_token_hash, reservation_token_hash(confirm_token))
+    ):
+        raise ConfirmationNotPossible()
+    if reservation.confirmed_at is not None and reservation.status in ACTIVE_STATUSES:
+        return reservation
+    if not reservation.is_active_at(now) or reservation.hold_until is None:
+        raise ConfirmationNotPossible(
+            _("Too late: the reservation was not confirmed in time and the items are free again.")
+        )
+    reservation.confirmed_at = now
+    reservation.expires_at = reservation.hold_until
+    reservation.save(update_fields=["confirmed_at", "expires_at", "updated_at"])
+    return reservation
 
 
 def _saved(instance: _M) -> _M:
@@ -458,6 +537,7 @@ def _insert_reservation(
     shop: Shop,
     contact: Contact,
     email: str,
+    person: str,
     language: str,
     token: str,
     now: datetime,
@@ -473,7 +553,7 @@ def _insert_reservation(
     name, phone, updated = contact.name.strip(), contact.phone.strip(), timezone.now()
     token_hash = reservation_token_hash(token)
     values: dict[str, Any] = {
-        "email_lower": email.lower(),
+        "person": person,
         "active": list(ACTIVE_STATUSES),
         "now": now,
         "updated": updated,
@@ -495,14 +575,15 @@ def _insert_reservation(
                 f"""
                 WITH active AS (
                     SELECT count(*) AS n FROM {_RESERVATION}
-                    WHERE lower(customer_email) = %(email_lower)s AND status = ANY(%(active)s)
+                    WHERE contact_key = %(person)s AND status = ANY(%(active)s)
                         AND expires_at > %(now)s
                 ), inserted AS (
                     INSERT INTO {_RESERVATION} (created_at, updated_at, code, token_hash, shop_id,
                         customer_name, customer_email, customer_phone, language, status, pickup_from,
-                        expires_at, stock_conflict, cancelled_by)
+                        expires_at, stock_conflict, cancelled_by, contact_key, confirm_token_hash)
                     SELECT %(now)s, %(updated)s, %(code)s, %(token_hash)s, %(shop)s, %(name)s, %(email)s,
-                        %(phone)s, %(language)s, %(status)s, %(pickup_from)s, %(expires_at)s, false, ''
+                        %(phone)s, %(language)s, %(status)s, %(pickup_from)s, %(expires_at)s, false, '',
+                        %(person)s, ''
                     FROM active WHERE n < %(max_active)s
                     ON CONFLICT (code) DO NOTHING
                     RETURNING id
@@ -529,6 +610,7 @@ def _insert_reservation(
                     customer_name=name,
                     customer_email=email,
                     customer_phone=phone,
+                    contact_key=person,
                     language=language,
                     status=Reservation.Status.HELD,
                     pickup_from=pickup_from,
@@ -927,10 +1009,13 @@ def reservations_flag_stock_conflicts(*, product_ids: Iterable[int], now: dateti
 # --- after commit -------------------------------------------------------------------------------------------
 
 
-def _after_commit_created(*, reservation_id: int, token: str) -> None:
+def _after_commit_created(*, reservation_id: int, token: str, confirm_token: str = "") -> None:
     from marketplace import tasks  # tasks import this module
 
-    tasks.reservation_notify.delay(reservation_id, "created", token)
+    if confirm_token:
+        tasks.reservation_notify.delay(reservation_id, "created", token, confirm_token=confirm_token)
+    else:
+        tasks.reservation_notify.delay(reservation_id, "created", token)
 
 
 def _after_commit_event(*, reservation_id: int, event: str, by: str) -> None:

@@ -18,7 +18,8 @@ from tests.factories import ProductFactory, ShopFactory
 
 def _create(language: str, *, capture: Any) -> svc.CreatedReservation:
     shop = ShopFactory(name="Buchhandlung Am Sande", email="laden@example.org")
-    product = ProductFactory(shop=shop, title="Stadtplan Lüneburg", quantity_on_hand=3)
+    # enough stock that 2 units need no e-mail confirmation (decision 0201)
+    product = ProductFactory(shop=shop, title="Stadtplan Lüneburg", quantity_on_hand=10)
     with capture(execute=True):
         return svc.reservation_create(
             items=[svc.LineRequest(product_id=product.pk, quantity=2)],

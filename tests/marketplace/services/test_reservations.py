@@ -62,8 +62,8 @@ def snapshot(*products: Product) -> tuple:
 
 @pytest.mark.django_db
 def test_create_holds_stock_and_writes_a_movement() -> None:
-    # given
-    product = ProductFactory(quantity_on_hand=5)
+    # given: enough stock that 2 units need no e-mail confirmation (decision 0201)
+    product = ProductFactory(quantity_on_hand=10)
     now = timezone.now()
     # when
     created = svc.reservation_create(
@@ -79,10 +79,10 @@ def test_create_holds_stock_and_writes_a_movement() -> None:
     assert reservation.pickup_from >= now + timedelta(minutes=15)
     assert reservation.expires_at > reservation.pickup_from
     product.refresh_from_db()
-    assert (product.quantity_on_hand, product.quantity_held) == (5, 2)
-    assert available(product, now) == 3
+    assert (product.quantity_on_hand, product.quantity_held) == (10, 2)
+    assert available(product, now) == 8
     movement = StockMovement.objects.get(product=product)
-    assert (movement.held_delta, movement.on_hand_after, movement.held_after) == (2, 5, 2)
+    assert (movement.held_delta, movement.on_hand_after, movement.held_after) == (2, 10, 2)
     assert movement.reservation_id == reservation.pk
     assert movement.source == StockMovement.Source.RESERVATION
 
@@ -92,8 +92,8 @@ def test_create_runs_a_small_fixed_number_of_statements(django_assert_num_querie
     # given: two products of a shop without webhooks; the per-process pickup board already built
     shop = ShopFactory()
     first, second = (
-        ProductFactory(shop=shop, quantity_on_hand=5),
-        ProductFactory(shop=shop, quantity_on_hand=5),
+        ProductFactory(shop=shop, quantity_on_hand=10),
+        ProductFactory(shop=shop, quantity_on_hand=10),
     )
     now = timezone.now()
     pickup_board(now=now)
@@ -101,14 +101,14 @@ def test_create_runs_a_small_fixed_number_of_statements(django_assert_num_querie
         svc.LineRequest(product_id=first.pk, quantity=1),
         svc.LineRequest(product_id=second.pk, quantity=2),
     ]
-    # when: savepoint, products + e-mail lock, limit check + insert, one UPDATE per line, lines + movements,
-    # release
-    with django_assert_num_queries(7):
+    # when: savepoint, products + person lock, per-person caps, limit check + insert, one UPDATE per line,
+    # unconfirmed share, lines + movements, release
+    with django_assert_num_queries(9):
         created = svc.reservation_create(items=items, contact=contact(), now=now)
     # then
     assert [(line.product_id, line.quantity) for line in created.lines] == [(first.pk, 1), (second.pk, 2)]
     assert all(line.pk for line in created.lines)
-    assert snapshot(first, second) == (((5, 1), (5, 2)), 1, 2)
+    assert snapshot(first, second) == (((10, 1), (10, 2)), 1, 2)
     movements = StockMovement.objects.filter(reservation=created.reservation).order_by("product_id")
     assert [(m.product_id, m.held_delta, m.held_after) for m in movements] == [
         (first.pk, 1, 1),

@@ -1,0 +1,106 @@
+"""Holds that cannot be hoarded (decision 0201): who a person is, and how much one person may hold.
+
+- `email_identity`: the normalised e-mail address every per-person rule counts by (case, `+tag`,
+  Gmail's dots and its `googlemail.com` alias), so `A.B+1@GoogleMail.com` and `ab@gmail.com` are one person.
+- Per person (active, unexpired reservations): at most `LADENKARTE_MAX_ACTIVE_RESERVATIONS_PER_EMAIL`
+  reservations, `LADENKARTE_MAX_UNITS_PER_PERSON_PRODUCT` units of one product and
+  `LADENKARTE_MAX_UNITS_PER_PERSON_SHOP` units in one shop.
+- Unconfirmed holds: a line of more than `LADENKARTE_HOLD_CONFIRM_ABOVE_UNITS` units, or one that brings the
+  units of unconfirmed holds on a product above `LADENKARTE_UNCONFIRMED_SHARE_PERCENT` % of its stock (at
+  least one unit always passes), must be confirmed from the e-mail link within
+  `LADENKARTE_HOLD_CONFIRM_MINUTES` minutes, or it expires and the stock is free again.
+
+All of it is checked by `marketplace.services.reservations.reservation_create` inside its transaction,
+under the advisory lock of the person (and, for the share, with the product rows locked).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from marketplace.exceptions import PersonProductLimit, PersonShopLimit
+from marketplace.models import ReservationLine
+from marketplace.selectors.stock import ACTIVE_STATUSES
+
+GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def email_identity(email: str) -> str:
+    """The person behind an e-mail address: lower case, without `+tag`; Gmail without dots, one domain."""
+    address = email.strip().lower()
+    local, at, domain = address.rpartition("@")
+    if not at or not local:
+        return address
+    domain = domain.rstrip(".")
+    local = local.split("+", 1)[0] or local
+    if domain in GMAIL_DOMAINS:
+        local = local.replace(".", "")
+        domain = "gmail.com"
+    return f"{local}@{domain}"
+
+
+def person_limits_check(*, person: str, shop_id: int, lines: dict[int, int], now: datetime) -> None:
+    """Raise `PersonProductLimit` / `PersonShopLimit` if these lines would take one person past a cap."""
+    held: dict[int, int] = defaultdict(int)
+    rows = ReservationLine.objects.filter(
+        reservation__contact_key=person,
+        reservation__shop_id=shop_id,
+        reservation__status__in=ACTIVE_STATUSES,
+        reservation__expires_at__gt=now,
+    ).values_list("product_id", "quantity")
+    for product_id, quantity in rows:
+        held[product_id] += quantity
+    per_product = settings.LADENKARTE_MAX_UNITS_PER_PERSON_PRODUCT
+    over = sorted(pk for pk, quantity in lines.items() if held[pk] + quantity > per_product)
+    if over:
+        raise PersonProductLimit(
+            _("You can hold at most %(max)d units of one item at a time.") % {"max": per_product},
+            details={
+                "max_units_per_person_product": per_product,
+                "product_ids": over,
+                "already_held": {str(pk): held[pk] for pk in over},
+            },
+        )
+    per_shop = settings.LADENKARTE_MAX_UNITS_PER_PERSON_SHOP
+    in_shop = sum(held.values())
+    if in_shop + sum(lines.values()) > per_shop:
+        raise PersonShopLimit(
+            _("You can hold at most %(max)d units in one shop at a time.") % {"max": per_shop},
+            details={"max_units_per_person_shop": per_shop, "already_held": in_shop},
+        )
+
+
+def unconfirmed_units(product_ids: list[int], *, now: datetime) -> dict[int, int]:
+    """Units of active, unexpired holds nobody has confirmed yet, per product."""
+    rows = (
+        ReservationLine.objects.filter(
+            product_id__in=product_ids,
+            reservation__status__in=ACTIVE_STATUSES,
+            reservation__expires_at__gt=now,
+            reservation__confirmed_at__isnull=True,
+        )
+        .order_by()
+        .values("product_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("product_id", "total")
+    )
+    return {pk: int(total or 0) for pk, total in rows}
+
+
+def unconfirmed_allowance(on_hand: int) -> int:
+    """Units of one product that unconfirmed holds may take together: the configured share, at least 1."""
+    return max(1, math.floor(on_hand * settings.LADENKARTE_UNCONFIRMED_SHARE_PERCENT / 100))
+
+
+def needs_confirmation(*, quantity: int, unconfirmed_after: int, on_hand: int) -> bool:
+    """Whether a hold of `quantity` must be confirmed from the e-mail link (see the module docstring)."""
+    return (
+        quantity > settings.LADENKARTE_HOLD_CONFIRM_ABOVE_UNITS
+        or unconfirmed_after > unconfirmed_allowance(on_hand)
+    )
