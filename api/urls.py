@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("api.routes.reservations")),  # residents' reservations
     path("", include("api.routes.city")),  # collections, featured shops
     path("merchant/", include("api.routes.merchant")),  # merchant API (API key or shop member session)
+    path("", include("api.routes.voice")),  # posts and job postings (public and merchant)
 ]

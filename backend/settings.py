@@ -167,6 +167,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Data health: the town's totals once a day, the "is your stock still true?" e-mail once a week.
     "data-health-snapshot": {"task": "marketplace.tasks.data_health_snapshot", "schedule": 86400.0},
     "stale-stock-remind": {"task": "marketplace.tasks.stale_stock_remind", "schedule": 7 * 86400.0},
+    "jobs-expiry-remind": {"task": "marketplace.tasks.jobs_remind_expiring", "schedule": 3600.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -227,6 +228,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PostKindEnum": "marketplace.models.Post.Kind",
+        "JobKindEnum": "marketplace.models.JobPosting.Kind",
+    },
 }
 
 # Region: the town the portal serves.
@@ -296,6 +301,17 @@ LADENKARTE_SEARCH_EVENT_MAX_AGE = env_float("LADENKARTE_SEARCH_EVENT_MAX_AGE", 5
 LADENKARTE_INSIGHTS_MIN_COUNT = env_int("LADENKARTE_INSIGHTS_MIN_COUNT", 1)
 LADENKARTE_DEFAULT_PRICE_CURRENCY = "EUR"
 LADENKARTE_MAX_PRICE = Decimal("100000.00")
+# The shop's own voice (decision 1800): posts, job postings, share cards.
+LADENKARTE_POSTS_PER_DAY = env_int("LADENKARTE_POSTS_PER_DAY", 3)  # per shop and local day
+LADENKARTE_POST_MAX_DAYS = env_int("LADENKARTE_POST_MAX_DAYS", 30)  # longest a post may be shown
+LADENKARTE_POST_MAX_PRODUCTS = 5
+LADENKARTE_JOBS_PER_DAY = env_int("LADENKARTE_JOBS_PER_DAY", 5)
+LADENKARTE_JOBS_OPEN_MAX = env_int("LADENKARTE_JOBS_OPEN_MAX", 10)  # valid postings per shop at once
+LADENKARTE_JOB_MAX_DAYS = env_int("LADENKARTE_JOB_MAX_DAYS", 180)
+LADENKARTE_JOB_REMINDER_DAYS = 3  # the shop is e-mailed this many days before a posting ends
+LADENKARTE_UPLOAD_MAX_BYTES = env_int("LADENKARTE_UPLOAD_MAX_BYTES", 8 * 1024 * 1024)
+LADENKARTE_UPLOAD_MAX_PIXELS = 40_000_000  # decompression bombs are refused before decoding
+LADENKARTE_PHOTO_MAX_SIDE = 1600
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

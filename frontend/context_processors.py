@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import translate_url
+from django.utils.translation import gettext
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
@@ -18,6 +19,14 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "site_town": settings.LADENKARTE_TOWN,
         "site_operator": settings.LADENKARTE_OPERATOR,
         "basemap_self_hosted": bool(settings.LADENKARTE_BASEMAP_URL),
+        # Open Graph defaults of pages without a share card of their own (includes/og_tags.html).
+        "site_og_title": f"Ladenkarte {settings.LADENKARTE_TOWN}",
+        "site_og_description": gettext(
+            "What the independent shops of %(town)s have in stock, on one map: find it, reserve it, "
+            "pick it up today."
+        )
+        % {"town": settings.LADENKARTE_TOWN},
+        "site_page_url": f"{settings.SITE_URL}{request.path}",
         "map_config": {
             # a vector basemap from our own PMTiles file, else raster tiles from tileUrl
             "pmtilesUrl": settings.LADENKARTE_BASEMAP_URL,

@@ -1,4 +1,4 @@
-"""sitemap.xml: the home page, every active shop and listed product, live collections; German and English."""
+"""sitemap.xml: home, active shops, listed products, live collections, open jobs; German and English."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace.models import Collection, Product, Shop
+from marketplace.models import Collection, JobPosting, Product, Shop
 
 
 class _Localized(Sitemap):  # type: ignore[type-arg]
@@ -23,7 +23,15 @@ class StaticSitemap(_Localized):
     changefreq = "daily"
 
     def items(self) -> list[str]:
-        return ["public:home", "public:collections", "public:featured", "public:imprint", "public:privacy"]
+        return [
+            "public:home",
+            "public:collections",
+            "public:featured",
+            "public:news",
+            "public:jobs",
+            "public:imprint",
+            "public:privacy",
+        ]
 
     def location(self, item: str) -> str:
         return reverse(item)
@@ -74,9 +82,34 @@ class CollectionSitemap(_Localized):
         return item.updated_at
 
 
+class JobSitemap(_Localized):
+    """Open job postings: search engines list jobs from their pages' JobPosting data."""
+
+    changefreq = "daily"
+    priority = 0.7
+
+    def items(self) -> Any:
+        from marketplace.selectors.jobs import jobs_live
+        from marketplace.services.jobs import town_today
+
+        return (
+            jobs_live(today=town_today(timezone.now()))
+            .select_related(None)
+            .only("pk", "updated_at")
+            .order_by("pk")
+        )
+
+    def location(self, item: JobPosting) -> str:
+        return reverse("public:job", kwargs={"pk": item.pk})
+
+    def lastmod(self, item: JobPosting) -> datetime:
+        return item.updated_at
+
+
 SITEMAPS = {
     "pages": StaticSitemap,
     "shops": ShopSitemap,
     "products": ProductSitemap,
     "collections": CollectionSitemap,
+    "jobs": JobSitemap,
 }

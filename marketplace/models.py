@@ -6,7 +6,7 @@ reads that are more than a `.get()` in `marketplace.selectors`.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.conf import settings
@@ -1004,3 +1004,127 @@ class HealthSnapshot(models.Model):
 
     def __str__(self) -> str:
         return str(self.date)
+
+
+# --- the shop's own voice: posts and job postings (decision 1800) -----------------------------------------
+
+
+class PostQuerySet(models.QuerySet["Post"]):
+    def live(self, *, at: datetime) -> PostQuerySet:
+        """Posts residents see at `at`: started, not ended, not hidden by the city, of an active shop."""
+        return self.filter(
+            starts_at__lte=at, ends_at__gt=at, hidden_at__isnull=True, shop__status=Shop.Status.ACTIVE
+        )
+
+
+class Post(TimeStamped):
+    """A shop's short news ("fresh asparagus until Saturday"): shown until `ends_at`, then gone by itself.
+
+    The city can hide a post with a reason (`hidden_at`, `hidden_reason`); the shop sees the reason.
+    """
+
+    class Kind(models.TextChoices):
+        NEWS = "news", _("news")
+        OFFER = "offer", _("today's offer")
+        EVENT = "event", _("event")
+        CLOSURE = "closure", _("closure")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="posts")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.NEWS)
+    title = models.CharField(_("title"), max_length=120)
+    text = models.TextField(_("text"), max_length=1000, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="posts/", blank=True)
+    starts_at = models.DateTimeField(_("shown from"), default=timezone.now)
+    ends_at = models.DateTimeField(_("shown until"))
+    products = models.ManyToManyField(Product, verbose_name=_("products"), blank=True, related_name="posts")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_at = models.DateTimeField(_("hidden by the city"), null=True, blank=True, editable=False)
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True, editable=False)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        ordering = ["-starts_at", "-pk"]
+        permissions = [("hide_post", _("Can hide and show posts of any shop"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="post_ends_after_start"),
+            models.CheckConstraint(condition=~Q(title=""), name="post_title_not_empty"),
+            models.CheckConstraint(
+                condition=Q(hidden_at__isnull=True) | ~Q(hidden_reason=""), name="post_hidden_has_reason"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "-created_at"], name="post_shop_created_idx"),
+            models.Index(fields=["-starts_at"], name="post_visible_idx", condition=Q(hidden_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class JobPostingQuerySet(models.QuerySet["JobPosting"]):
+    def live(self, *, today: date) -> JobPostingQuerySet:
+        """Job postings residents see on `today` (the town's local date): valid, of an active shop."""
+        return self.filter(valid_through__gte=today, shop__status=Shop.Status.ACTIVE)
+
+
+class JobPosting(TimeStamped):
+    """A job at a shop; applications go straight to the shop (no CV is uploaded to or stored by us)."""
+
+    class Kind(models.TextChoices):
+        FULL_TIME = "full_time", _("full time")
+        PART_TIME = "part_time", _("part time")
+        MINI_JOB = "mini_job", _("mini job")
+        APPRENTICESHIP = "apprenticeship", _("apprenticeship")
+        INTERNSHIP = "internship", _("internship")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="job_postings")
+    title = models.CharField(_("job title"), max_length=120)
+    kind = models.CharField(_("kind of job"), max_length=20, choices=Kind.choices)
+    hours_per_week = models.PositiveSmallIntegerField(
+        _("hours per week"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    starts_on = models.DateField(
+        _("start"), null=True, blank=True, help_text=_("Empty: as soon as possible.")
+    )
+    description = models.TextField(_("description"), max_length=3000)
+    apply_email = models.EmailField(_("apply by e-mail"), blank=True)
+    apply_phone = models.CharField(_("apply by phone"), max_length=40, blank=True)
+    apply_note = models.CharField(
+        _("how to apply"), max_length=300, blank=True, help_text=_("e.g. drop in with a short letter")
+    )
+    valid_through = models.DateField(_("valid until"))
+    featured = models.BooleanField(_("featured by the city"), default=False)
+    expiry_reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = JobPostingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("job posting")
+        verbose_name_plural = _("job postings")
+        ordering = ["-featured", "-created_at", "-pk"]
+        permissions = [("feature_jobposting", _("Can feature job postings"))]
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="job_title_not_empty"),
+            models.CheckConstraint(condition=~Q(description=""), name="job_description_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(apply_email="") | ~Q(apply_phone="") | ~Q(apply_note=""),
+                name="job_has_a_way_to_apply",
+            ),
+        ]
+        indexes = [models.Index(fields=["valid_through"], name="job_valid_through_idx")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -112,3 +112,19 @@ def stale_stock_remind() -> int:
     from marketplace.services.data_health import stale_stock_reminders_send
 
     return stale_stock_reminders_send()
+
+
+@shared_task(ignore_result=True)
+def jobs_remind_expiring() -> int:
+    """Celery beat: e-mail shops whose job postings end within the next days (each posting once)."""
+    from marketplace.services.jobs import jobs_remind_expiring as remind
+
+    return len(remind())
+
+
+@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def job_expiry_notify(job_id: int) -> int:
+    """E-mail one shop that its job posting ends soon."""
+    from marketplace.services.jobs import job_expiry_email_send
+
+    return job_expiry_email_send(job_id=job_id)

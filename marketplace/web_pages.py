@@ -39,3 +39,11 @@ def shop_page_url(*, slug: str, base: str) -> str:
 
 def collection_page_url(*, slug: str, base: str) -> str:
     return f"{base}/sammlungen/{slug}/"
+
+
+def post_page_url(*, pk: int, base: str) -> str:
+    return f"{base}/neu/{pk}/"
+
+
+def job_page_url(*, pk: int, base: str) -> str:
+    return f"{base}/jobs/{pk}/"

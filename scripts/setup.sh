@@ -60,7 +60,8 @@ pg_ver="$(pg_major)"
 [[ -n "$pg_ver" ]] || die "could not detect the PostgreSQL version (pg_lsclusters / psql -V)"
 
 missing=()
-# WeasyPrint (claim letters) renders with Pango/HarfBuzz; DejaVu is the letters' font; pdftoppm
+# WeasyPrint (claim letters) renders with Pango/HarfBuzz; DejaVu is the letters' font (and the share cards'
+# and shop-window posters', drawn with Pillow and ReportLab); pdftoppm
 # (poppler-utils) turns a letter into the PNG in docs/screenshots/.
 for pkg in "postgresql-$pg_ver-postgis-3" gdal-bin gettext libpango-1.0-0 libpangoft2-1.0-0 \
   libharfbuzz-subset0 fonts-dejavu-core poppler-utils; do

@@ -3,6 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from frontend.views import my_shop as views
+from frontend.views import my_shop_voice as voice
 
 app_name = "my_shop"
 
@@ -14,6 +15,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<slug:slug>/produkte/<str:sku>/bestand/", views.stock_adjust, name="stock"),
     path("<slug:slug>/reservierungen/<str:code>/<str:action>/", views.reservation_action, name="reservation"),
     path("<slug:slug>/import/", views.csv_upload, name="import"),
+    path("<slug:slug>/neu/", voice.post_create, name="post_create"),
+    path("<slug:slug>/neu/<int:post_id>/beenden/", voice.post_end, name="post_end"),
+    path("<slug:slug>/jobs/", voice.job_create, name="job_create"),
+    path("<slug:slug>/jobs/<int:job_id>/beenden/", voice.job_end, name="job_end"),
     path("<slug:slug>/schluessel/", views.api_key_create, name="key_create"),
     path("<slug:slug>/schluessel/<int:key_id>/widerrufen/", views.api_key_revoke, name="key_revoke"),
 ]

@@ -4,8 +4,9 @@ from django.contrib.sitemaps.views import index as sitemap_index
 from django.contrib.sitemaps.views import sitemap
 from django.urls import URLPattern, URLResolver, path
 
+from frontend import feeds
 from frontend.sitemaps import SITEMAPS
-from frontend.views import public, reservations, search, seo
+from frontend.views import public, reservations, search, seo, share, voice
 
 app_name = "public"
 
@@ -24,6 +25,19 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("sammlungen/", public.collections, name="collections"),
     path("sammlungen/<slug:slug>/", public.collection_detail, name="collection"),
     path("im-fokus/", public.featured, name="featured"),
+    # the shops' own voice: posts, jobs, share cards, poster, feeds (decision 1800)
+    path("neu/", voice.news, name="news"),
+    path("neu/<int:pk>/", voice.post_detail, name="post"),
+    path("neu/rss/", feeds.NewsFeed(), name="news-rss"),
+    path("neu/atom/", feeds.NewsAtomFeed(), name="news-atom"),
+    path("jobs/", voice.jobs, name="jobs"),
+    path("jobs/<int:pk>/", voice.job_detail, name="job"),
+    path("jobs/rss/", feeds.JobsFeed(), name="jobs-rss"),
+    path("jobs/atom/", feeds.JobsAtomFeed(), name="jobs-atom"),
+    path("laden/<slug:slug>/neu/rss/", feeds.ShopNewsFeed(), name="shop-news-rss"),
+    path("laden/<slug:slug>/neu/atom/", feeds.ShopNewsAtomFeed(), name="shop-news-atom"),
+    path("laden/<slug:slug>/aushang.pdf", share.shop_poster, name="shop-poster"),
+    path("teilen/<str:kind>/<int:pk>/<str:digest>-<str:fmt>.png", share.share_image, name="share-image"),
     path("impressum/", public.imprint, name="imprint"),
     path("datenschutz/", public.privacy, name="privacy"),
     path("robots.txt", seo.robots, name="robots"),

@@ -80,7 +80,16 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
+    from frontend.views.my_shop_voice import voice_context
+
     shop = _shop(request, slug)
+    return render_shop_page(request, shop, extra=voice_context(shop))
+
+
+def render_shop_page(
+    request: HttpRequest, shop: Shop, *, extra: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """The whole my-shop page (also re-rendered with a form's errors by the posts and jobs views)."""
     q = request.GET.get("q", "").strip()[:100]
     context = {
         "shop": shop,
@@ -91,8 +100,9 @@ def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
         "api_keys": list(selectors.api_keys_of_shop(shop=shop).filter(revoked_at__isnull=True)),
         "can_manage_keys": selectors.shop_member_is_owner(user=request.user, shop=shop),
         "recent_imports": list(shop.import_jobs.order_by("-created_at")[:3]),
+        **extra,
     }
-    return render(request, "frontend/my_shop/shop.html", context)
+    return render(request, "frontend/my_shop/shop.html", context, status=status)
 
 
 @require_safe

@@ -51,9 +51,9 @@ def localized(obj: Any, field: str) -> str:
     return str(getattr(obj, field))
 
 
-def shop_marker(shop: Shop) -> dict[str, Any]:
-    """A shop as a map marker (read by static/frontend/js/map.js)."""
-    return {
+def shop_marker(shop: Shop, *, news: str = "") -> dict[str, Any]:
+    """A shop as a map marker (read by static/frontend/js/map.js); `news`: title of its newest post."""
+    marker: dict[str, Any] = {
         "id": shop.pk,
         "lat": shop.location.y,
         "lng": shop.location.x,
@@ -62,6 +62,17 @@ def shop_marker(shop: Shop) -> dict[str, Any]:
         + (" · " + gettext("not on Ladenkarte yet") if shop.status == Shop.Status.LISTED else ""),
         "url": shop_url(shop),
     }
+    if news:
+        marker["news"] = news
+        marker["newsLabel"] = gettext("New")
+    return marker
+
+
+def news_by_shop(*, now: Any) -> dict[int, str]:
+    """Shop id -> title of its newest live post (the badge on the map marker)."""
+    from marketplace.selectors.posts import newest_post_titles
+
+    return newest_post_titles(now=now)
 
 
 @require_safe
@@ -74,13 +85,14 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     featured = list(curation.featured_shops_live(now=now)[:6])
     live = list(curation.collections_live(now=now)[:6])
+    news = news_by_shop(now=now)
     return render(
         request,
         "frontend/public/home.html",
         {
             "form": SearchForm(),
             "shops": [{"item": shop, "url": shop_url(shop)} for shop in all_shops],
-            "markers": [shop_marker(shop) for shop in all_shops],
+            "markers": [shop_marker(shop, news=news.get(shop.pk, "")) for shop in all_shops],
             "featured": [{"item": f, "url": shop_url(f.shop)} for f in featured],
             "collections": [
                 {"item": c, "title": localized(c, "title"), "text": localized(c, "text")} for c in live
@@ -138,6 +150,7 @@ def render_product(
         "markers": [shop_marker(shop)],
         "json_ld": structured_data.product(product, url=url, shop_url=shop_url(shop), available=available),
         "canonical": structured_data.absolute(url),
+        **voice_for_product(product, url=url, now=now),
     }
     return render(request, "frontend/public/product.html", context, status=status)
 
@@ -169,13 +182,48 @@ def shop_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "products": [{"item": p, "url": product_url(p)} for p in page.object_list],
         "social": structured_data.safe_links(shop.social_links),
         "categories": [localized(c, "name") for c in shop.categories.all()],
-        "markers": [shop_marker(shop)],
+        "markers": [shop_marker(shop, news=news_by_shop(now=now).get(shop.pk, ""))],
+        **voice_for_shop(shop, url=url, now=now),
         "json_ld": structured_data.local_business(
             shop, url=url, weekly=weekly, special_ahead=hours.special_ahead
         ),
         "canonical": structured_data.absolute(url),
     }
     return render(request, "frontend/public/shop.html", context)
+
+
+def voice_for_shop(shop: Shop, *, url: str, now: Any) -> dict[str, Any]:
+    """The shop's posts and open jobs (includes/shop_voice.html) and its share card."""
+    from frontend import sharing
+    from frontend.views.voice import job_url, post_entry
+    from marketplace.selectors import jobs, posts
+    from marketplace.services.jobs import town_today
+
+    return {
+        "voice": {
+            "posts": [post_entry(p) for p in posts.posts_feed(now=now, shop=shop)[:5]],
+            "jobs": [
+                {"item": job, "url": job_url(job)}
+                for job in jobs.jobs_live(today=town_today(now), shop=shop)[:5]
+            ],
+        },
+        "share": sharing.for_shop(shop, url=url),
+    }
+
+
+def voice_for_product(product: Product, *, url: str, now: Any) -> dict[str, Any]:
+    """ "In the news" (live posts pointing to the product) and the product's share card."""
+    from frontend import sharing
+    from frontend.views.voice import post_url
+    from marketplace.selectors import posts
+
+    return {
+        "news": [
+            {"item": post, "url": post_url(post)}
+            for post in posts.posts_about_product(product=product, now=now)
+        ],
+        "share": sharing.for_product(product, url=url),
+    }
 
 
 @require_safe

@@ -32,8 +32,10 @@ from marketplace.models import (
     Collection,
     CollectionItem,
     FeaturedShop,
+    JobPosting,
     OpeningHours,
     OsmImportTag,
+    Post,
     Product,
     Shop,
     ShopMembership,
@@ -1776,6 +1778,8 @@ class DemoSummary:
     users: int
     listings: int = 0
     osm_import_seconds: float = 0.0
+    posts: int = 0
+    jobs: int = 0
 
     def __str__(self) -> str:
         return (
@@ -1785,7 +1789,8 @@ class DemoSummary:
             f"{self.city_days} city days, "
             f"{self.collections} collections ({self.collection_items} items), "
             f"{self.featured_shops} featured shops, {self.users} users, "
-            f"{self.listings} listings from OpenStreetMap (import {self.osm_import_seconds:.2f} s)"
+            f"{self.listings} listings from OpenStreetMap (import {self.osm_import_seconds:.2f} s), "
+            f"{self.posts} posts, {self.jobs} job postings"
         )
 
 
@@ -2380,6 +2385,149 @@ def _write_curation(
     return len(COLLECTIONS), item_count, len(FEATURED)
 
 
+# Posts: shop name, kind, title, text, shown for days from now, product child category to point to (or "").
+DEMO_POSTS = (
+    (
+        "Bäckerei Harms",
+        Post.Kind.OFFER,
+        "Heute: Butterkuchen frisch vom Blech",
+        "Ab 14 Uhr warm aus dem Ofen, solange der Vorrat reicht. Gern auch vorab reservieren.",
+        1,
+        "kuchen-torten",
+    ),
+    (
+        "Buchhandlung am Sande",
+        Post.Kind.EVENT,
+        "Lesung am Donnerstag, 19 Uhr",
+        "Krimiabend in der Leseecke: Eintritt frei, Anmeldung im Laden oder per Telefon.",
+        6,
+        "romane-krimis",
+    ),
+    (
+        "Fahrradhaus Brockmann",
+        Post.Kind.NEWS,
+        "Wintercheck fürs Rad: 29 € statt 39 €",
+        "Licht, Bremsen, Kette: wir machen dein Rad winterfest. Termin am selben Tag, solange frei.",
+        10,
+        "fahrradzubehoer",
+    ),
+    (
+        "Feinkost Heiderose",
+        Post.Kind.OFFER,
+        "Neuer Heidehonig ist da",
+        "Frisch geschleudert von Imkern aus der Lüneburger Heide. Probieren ausdrücklich erlaubt.",
+        14,
+        "regionale-erzeugnisse",
+    ),
+    (
+        "Spielwaren Wichtel",
+        Post.Kind.CLOSURE,
+        "Montag wegen Inventur geschlossen",
+        "Ab Dienstag sind wir wie gewohnt für dich da.",
+        5,
+        "",
+    ),
+)
+
+# Jobs: shop name, title, kind, hours per week, text, valid for days from today, featured by the city.
+DEMO_JOBS = (
+    (
+        "Bäckerei Harms",
+        "Ausbildung Bäcker/in (m/w/d)",
+        JobPosting.Kind.APPRENTICESHIP,
+        None,
+        "Du backst gern und stehst früh auf? Lerne bei uns das Bäckerhandwerk von Grund auf, "
+        "mit Sauerteig, Handarbeit und einem Team, das dich mitnimmt.\n\nStart zum 1. August.",
+        60,
+        True,
+    ),
+    (
+        "Bäckerei Harms",
+        "Verkäufer/in am Wochenende (Minijob)",
+        JobPosting.Kind.MINI_JOB,
+        8,
+        "Samstag und Sonntag früh im Verkauf: freundlich, zuverlässig, gern auch Studierende.",
+        30,
+        False,
+    ),
+    (
+        "Buchhandlung am Sande",
+        "Buchhändler/in in Teilzeit",
+        JobPosting.Kind.PART_TIME,
+        25,
+        "Beratung, Bestellungen, Lesungen: Sie lieben Bücher und Menschen? Wir freuen uns auf Sie.",
+        45,
+        False,
+    ),
+    (
+        "Fahrradhaus Brockmann",
+        "Zweiradmechatroniker/in in Vollzeit",
+        JobPosting.Kind.FULL_TIME,
+        40,
+        "Reparaturen und Wartung aller Räder, auch E-Bikes. Feste Arbeitszeiten, Dienstrad inklusive.",
+        40,
+        False,
+    ),
+    (
+        "Spielwaren Wichtel",
+        "Schülerpraktikum im Spielwarenladen",
+        JobPosting.Kind.INTERNSHIP,
+        None,
+        "Zwei Wochen Einzelhandel kennenlernen: Ware auszeichnen, beraten, Schaufenster gestalten.",
+        21,
+        False,
+    ),
+)
+
+
+def _write_voice(
+    plans: list[ShopPlan], shops: dict[str, Shop], product_ids: dict[tuple[str, str], int], base: datetime
+) -> tuple[int, int]:
+    """A few posts and job postings so a visitor of the demo sees the shops' own voice (idempotent)."""
+    plans_by_slug = {plan.slug: plan for plan in plans}
+    for index, (name, kind, title, text, days, child) in enumerate(DEMO_POSTS):
+        slug = german_slug(name)
+        shop = shops[slug]
+        post, _ = Post.objects.update_or_create(
+            shop=shop,
+            title=title,
+            defaults={
+                "kind": kind,
+                "text": text,
+                "starts_at": base - timedelta(hours=2 + 3 * index),
+                "ends_at": base + timedelta(days=days),
+                "created_at": base - timedelta(hours=2 + 3 * index),
+                "hidden_at": None,
+                "hidden_reason": "",
+            },
+        )
+        picked = [
+            product_ids[(slug, item.sku)]
+            for item in plans_by_slug[slug].products
+            if child and item.child == child and item.active and item.on_hand > 0
+        ][:2]
+        post.products.set(picked)
+    today = timezone.localdate(base)
+    for index, (name, title, job_kind, hours, text, days, featured) in enumerate(DEMO_JOBS):
+        shop = shops[german_slug(name)]
+        JobPosting.objects.update_or_create(
+            shop=shop,
+            title=title,
+            defaults={
+                "kind": job_kind,
+                "hours_per_week": hours,
+                "description": text,
+                "apply_email": shop.email or f"jobs@{shop.slug}.example",
+                "apply_phone": shop.phone,
+                "valid_through": today + timedelta(days=days),
+                "featured": featured,
+                "created_at": base - timedelta(days=1 + index),
+                "expiry_reminder_sent_at": None,
+            },
+        )
+    return len(DEMO_POSTS), len(DEMO_JOBS)
+
+
 def _write_users(shops: dict[str, Shop]) -> int:
     """The city editor and two shop owners; the staff groups get their permissions if they are missing."""
     if Group.objects.filter(name__in=[CITY_EDITORS_GROUP, MERCHANTS_GROUP]).count() < 2:
@@ -2441,6 +2589,7 @@ def demo_town_seed(*, seed: int = 1, now: datetime | None = None) -> DemoSummary
     users = _write_users(shops)
     listings, osm_seconds = _write_osm_listings(base)
     data_health_snapshot_write(now=base)  # the board's chart has today's bar
+    posts, jobs = _write_voice(plans, shops, product_ids, base)
     search_words_refresh(concurrently=False)
     return DemoSummary(
         seed=seed,
@@ -2458,4 +2607,6 @@ def demo_town_seed(*, seed: int = 1, now: datetime | None = None) -> DemoSummary
         users=users,
         listings=listings,
         osm_import_seconds=osm_seconds,
+        posts=posts,
+        jobs=jobs,
     )

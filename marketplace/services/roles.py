@@ -28,6 +28,8 @@ MERCHANT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "webhookdelivery": ("view",),
     "importjob": ("view", "add"),
     "shopmembership": ("view",),
+    "post": ("view", "change"),  # written in my-shop / API; the admin lists, edits and ends them
+    "jobposting": ("view", "change"),
 }
 
 # The city: curation, the calendar, the approval queue and the insights; never products or reservations.
@@ -48,6 +50,8 @@ CITY_EDITOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "claimcode": ("view",),
     "vacantunit": ("view", "view_empty_shops"),
     "healthsnapshot": ("view",),  # the data-health board
+    "post": ("view", "hide_post"),  # moderation: hide with a reason, show again
+    "jobposting": ("view", "change", "feature_jobposting"),  # feature jobs (e.g. apprenticeships in autumn)
 }
 
 

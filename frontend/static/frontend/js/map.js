@@ -2,6 +2,7 @@
  *
  * <div class="map" data-map data-markers="CSS selector of JSON blocks" data-here="id-of-json"></div>
  * Marker JSON: [{"id": 3, "lat": 53.2, "lng": 10.4, "title": "...", "subtitle": "...", "url": "/laden/x/"}]
+ * Optional "news" (title of the shop's newest post) and "newsLabel": a badge on the pin and in the popup.
  * List items with data-marker-ref="3" are kept in sync with marker 3 (hover, focus, tap).
  * The map is an enhancement: every marker's information is also in the page as a list.
  */
@@ -24,10 +25,10 @@
     return all;
   }
 
-  function pinIcon(active) {
+  function pinIcon(active, news) {
     return L.divIcon({
       className: "map-pin-wrap",
-      html: '<div class="map-pin' + (active ? " map-pin--active" : "") + '"></div>',
+      html: '<div class="map-pin' + (active ? " map-pin--active" : "") + (news ? " map-pin--news" : "") + '"></div>',
       iconSize: [28, 28],
       iconAnchor: [14, 28],
       popupAnchor: [0, -26]
@@ -44,6 +45,15 @@
       var sub = document.createElement("div");
       sub.textContent = item.subtitle;
       box.appendChild(sub);
+    }
+    if (item.news) {
+      var news = document.createElement("div");
+      news.className = "map-popup__news";
+      var badge = document.createElement("strong");
+      badge.textContent = (item.newsLabel || "New") + ": ";
+      news.appendChild(badge);
+      news.appendChild(document.createTextNode(item.news));
+      box.appendChild(news);
     }
     return box;
   }
@@ -73,7 +83,9 @@
     this.active = null;
     var bounds = [];
     items.forEach(function (item) {
-      var marker = L.marker([item.lat, item.lng], { icon: pinIcon(false), title: item.title, alt: item.title, riseOnHover: true });
+      var label = item.news ? item.title + " – " + (item.newsLabel || "New") + ": " + item.news : item.title;
+      var marker = L.marker([item.lat, item.lng], { icon: pinIcon(false, !!item.news), title: label, alt: label, riseOnHover: true });
+      marker.news = !!item.news;
       marker.bindPopup(popupContent(item));
       marker.on("click", function () { self.highlight(item.id, { fromMap: true }); });
       self.cluster.addLayer(marker);
@@ -110,11 +122,11 @@
   LadenMap.prototype.highlight = function (id, opts) {
     id = String(id);
     if (this.active === id && !opts.fromMap && !opts.reveal) return;
-    if (this.active && this.markers[this.active]) this.markers[this.active].setIcon(pinIcon(false));
+    if (this.active && this.markers[this.active]) this.markers[this.active].setIcon(pinIcon(false, this.markers[this.active].news));
     this.active = id;
     var marker = this.markers[id];
     if (marker) {
-      marker.setIcon(pinIcon(true));
+      marker.setIcon(pinIcon(true, marker.news));
       marker.setZIndexOffset(1000);
       if (opts.reveal) this.cluster.zoomToShowLayer(marker, function () {});
     }
