@@ -168,7 +168,20 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "data-health-snapshot": {"task": "marketplace.tasks.data_health_snapshot", "schedule": 86400.0},
     "stale-stock-remind": {"task": "marketplace.tasks.stale_stock_remind", "schedule": 7 * 86400.0},
     "jobs-expiry-remind": {"task": "marketplace.tasks.jobs_remind_expiring", "schedule": 3600.0},
+    "outbox-dispatch": {
+        "task": "marketplace.tasks.outbox_dispatch",
+        "schedule": float(env_int("LADENKARTE_OUTBOX_INTERVAL", 5)),
+        # a tick that waited longer than the interval is dropped: the next one does the same work
+        "options": {"expires": float(env_int("LADENKARTE_OUTBOX_INTERVAL", 5))},
+    },
+    "outbox-purge": {"task": "marketplace.tasks.outbox_purge", "schedule": 86400.0},
 }
+# Without a worker (tasks run eagerly: laptop demo, tests) outbox rows are delivered right after the commit
+# in the writing process; with one, the beat task `outbox-dispatch` delivers them.
+LADENKARTE_OUTBOX_DELIVER_ON_COMMIT = env_bool(
+    "LADENKARTE_OUTBOX_DELIVER_ON_COMMIT", CELERY_TASK_ALWAYS_EAGER
+)
+LADENKARTE_OUTBOX_KEEP_DAYS = env_int("LADENKARTE_OUTBOX_KEEP_DAYS", 14)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

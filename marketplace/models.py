@@ -1128,3 +1128,65 @@ class JobPosting(TimeStamped):
 
     def __str__(self) -> str:
         return self.title
+
+
+class OutboxMessage(models.Model):
+    """One side effect of a committed write (an e-mail, a webhook event, a job), written in the same
+    transaction as the write and delivered by the outbox dispatcher (`marketplace.services.outbox`)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        RETRYING = "retrying", _("retrying")
+        DELIVERED = "delivered", _("delivered")
+        DEAD = "dead", _("dead")
+
+    kind = models.CharField(_("kind"), max_length=50)
+    payload = models.JSONField(_("payload"), default=dict)
+    # A secret the handler needs (e.g. the reservation token for the confirmation link), encrypted with a key
+    # derived from SECRET_KEY; wiped once the row is delivered or dead.
+    sealed = models.TextField(blank=True, editable=False)
+    # Rows with the same (kind, dedupe_key) collapse while one of them waits (e.g. one word-list refresh).
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    shop = models.ForeignKey(
+        Shop, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox_messages"
+    )
+    webhook = models.ForeignKey(
+        Webhook, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox_messages"
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    max_attempts = models.PositiveSmallIntegerField(_("max. attempts"), default=8)
+    due_at = models.DateTimeField(_("due"), default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["due_at", "id"],
+                name="outbox_due_idx",
+                condition=Q(state__in=["pending", "retrying"]),
+            ),
+            models.Index(fields=["state", "-created_at"], name="outbox_state_idx"),
+            models.Index(fields=["webhook", "-created_at"], name="outbox_webhook_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "dedupe_key"],
+                # a claimed (running) row does not count: a change committed meanwhile needs its own run
+                condition=Q(state__in=["pending", "retrying"], claim__isnull=True) & ~Q(dedupe_key=""),
+                name="outbox_one_waiting_per_dedupe_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(attempts__lte=F("max_attempts")), name="outbox_attempts_bounded"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.state})"

@@ -1,61 +1,28 @@
-"""Celery tasks: thin wrappers that call services (scheduled with `transaction.on_commit`)."""
+"""Celery tasks: thin wrappers that call services, all started by Celery beat.
+
+No request enqueues a task: side effects of writes are outbox rows (`marketplace.services.outbox`) that
+the `outbox_dispatch` beat task delivers.
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 from celery import shared_task
 
 
 @shared_task(ignore_result=True)
-def webhook_deliver(
-    webhook_id: int, event: str, event_id: str, envelope: dict[str, Any], attempt: int = 1
-) -> None:
-    """Deliver one webhook event; on failure schedule the next attempt with exponential back-off."""
-    from marketplace.services.webhooks import webhook_attempt
+def outbox_dispatch() -> int:
+    """Celery beat (every few seconds): deliver due outbox rows (e-mails, webhook events, jobs)."""
+    from marketplace.services.outbox import outbox_dispatch as dispatch
 
-    outcome = webhook_attempt(
-        webhook_id=webhook_id, event=event, event_id=event_id, envelope=envelope, attempt=attempt
-    )
-    if outcome.retry_in is not None:
-        webhook_deliver.apply_async(
-            args=(webhook_id, event, event_id, envelope, attempt + 1), countdown=outcome.retry_in
-        )
+    return dispatch().total
 
 
 @shared_task(ignore_result=True)
-def csv_import_run(job_id: int) -> None:
-    """Run a large CSV import in the background; progress and report are kept on the `ImportJob`."""
-    from marketplace.services.csv_import import import_job_run
+def outbox_purge() -> int:
+    """Celery beat (daily): delete delivered outbox rows past their keeping time."""
+    from marketplace.services.outbox import outbox_purge as purge
 
-    import_job_run(job_id=job_id)
-
-
-@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def shop_status_notify(*, shop_id: int, event: str, message: str = "") -> int:
-    """E-mail a shop's owners about an onboarding step (registered, approved, rejected, ...)."""
-    from marketplace.services.shops import shop_status_email_send
-
-    return shop_status_email_send(shop_id=shop_id, event=event, message=message)
-
-
-@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def reservation_notify(
-    reservation_id: int, event: str, token: str = "", by: str = "", confirm_token: str = ""
-) -> int:
-    """E-mail the resident (and for new or resident-cancelled ones the shop) about a reservation event."""
-    from marketplace.services.reservation_emails import reservation_email_send
-
-    return reservation_email_send(
-        reservation_id=reservation_id, event=event, token=token, by=by, confirm_token=confirm_token
-    )
-
-
-@shared_task(ignore_result=True)
-def reservations_notify_expired(reservation_ids: list[int]) -> None:
-    """One e-mail task per reservation the sweeper expired."""
-    for reservation_id in reservation_ids:
-        reservation_notify.delay(reservation_id, "expired")
+    return purge()
 
 
 @shared_task(ignore_result=True)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketplace.exceptions import DomainError
-from marketplace.models import Category, ImportJob, Shop
+from marketplace.models import Category, ImportJob, OutboxMessage, Shop
 from marketplace.services.inventory import (
     MODE_SET,
     RowError,
@@ -34,6 +34,7 @@ from marketplace.services.inventory import (
     max_rows,
     row_from_item,
 )
+from marketplace.services.outbox import outbox_put
 from marketplace.services.products import Actor, category_names_for
 
 logger = logging.getLogger(__name__)
@@ -348,10 +349,13 @@ def import_job_create(
     )
     job.file.save(f"{shop.slug}.csv", ContentFile(data), save=False)
     job.save()
-    from marketplace.tasks import csv_import_run
-
-    transaction.on_commit(lambda: csv_import_run.delay(job.pk))
+    outbox_put(kind="csv_import.run", payload={"job_id": job.pk}, shop=shop)
     return job
+
+
+def import_job_deliver(message: OutboxMessage, secret: str) -> None:
+    """Outbox handler: run the queued import (a job that already ran is left alone)."""
+    import_job_run(job_id=int(message.payload["job_id"]))
 
 
 def import_job_run(*, job_id: int) -> ImportJob:

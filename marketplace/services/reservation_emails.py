@@ -1,4 +1,7 @@
-"""E-mails about reservations, in the resident's language (German or English), sent from Celery after commit.
+"""E-mails about reservations, in the resident's language (German or English), sent through the outbox.
+
+`reservation_emails_queue` writes one outbox row per e-mail in the reservation's transaction; the
+dispatcher sends them (`resident_email_deliver`, `merchant_email_deliver`) after the commit.
 
 The resident's confirmation carries the code, a QR code of it (PNG) for the shop to scan, the pickup window,
 the status link with the secret token (the only time it is sent) and an .ics calendar file.
@@ -7,6 +10,7 @@ the status link with the secret token (the only time it is sent) and an .ics cal
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -18,7 +22,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from marketplace.models import Reservation
+from marketplace.models import OutboxMessage, Reservation
+from marketplace.services.outbox import Outgoing, outbox_message_id, outbox_put_all
 
 RESIDENT_EVENTS = ("created", "ready", "reminder", "cancelled", "expired")
 MERCHANT_EVENTS = ("created", "cancelled")
@@ -165,20 +170,62 @@ def reservation_merchant_email(reservation: Reservation, *, event: str) -> Email
         )
 
 
-def reservation_email_send(
-    *, reservation_id: int, event: str, token: str = "", by: str = "", confirm_token: str = ""
-) -> int:
-    """Send the e-mails that belong to `event` (resident; the shop for new or resident-cancelled)."""
-    reservation = _load(reservation_id)
-    if reservation is None:
-        return 0
-    sent = 0
+def _merchant_gets(event: str, by: str) -> bool:
+    return event == "created" or (event == "cancelled" and by == "resident")
+
+
+def reservation_emails_queue(
+    *, reservation: Reservation, event: str, token: str = "", by: str = "", confirm_token: str = ""
+) -> None:
+    """Write the e-mails of `event` into the outbox (resident; the shop for new or resident-cancelled ones):
+    one row per e-mail, one INSERT. Call inside the transaction of the change; the token (only for
+    "created") is stored encrypted until the e-mail is sent."""
+    payload = {"reservation_id": reservation.pk, "event": event, "by": by}
+    secret = json.dumps({"token": token, "confirm_token": confirm_token}) if token or confirm_token else ""
+    messages = []
     if event in RESIDENT_EVENTS:
-        sent += reservation_resident_email(
-            reservation, event=event, token=token, by=by, confirm_token=confirm_token
-        ).send()
-    if event == "created" or (event == "cancelled" and by == "resident"):
-        merchant = reservation_merchant_email(reservation, event=event)
-        if merchant is not None:
-            sent += merchant.send()
-    return sent
+        messages.append(
+            Outgoing("email.reservation_resident", payload, secret=secret, shop=reservation.shop_id)
+        )
+    if _merchant_gets(event, by):  # the handler skips a shop without an e-mail address
+        messages.append(Outgoing("email.reservation_merchant", payload, shop=reservation.shop_id))
+    outbox_put_all(messages)
+
+
+def reservation_emails_queue_many(*, reservation_ids: list[int], event: str) -> None:
+    """The resident e-mails of one `event` (expired, reminder) for many reservations: one INSERT."""
+    outbox_put_all(
+        [
+            Outgoing("email.reservation_resident", {"reservation_id": pk, "event": event, "by": ""})
+            for pk in sorted(reservation_ids)
+        ]
+    )
+
+
+def resident_email_deliver(message: OutboxMessage, secret: str) -> None:
+    """Outbox handler: send one resident e-mail (nothing when the reservation is gone)."""
+    reservation = _load(int(message.payload["reservation_id"]))
+    if reservation is None:
+        return
+    secrets = json.loads(secret) if secret else {}
+    email = reservation_resident_email(
+        reservation,
+        event=str(message.payload["event"]),
+        token=secrets.get("token", ""),
+        by=str(message.payload.get("by", "")),
+        confirm_token=secrets.get("confirm_token", ""),
+    )
+    email.extra_headers["Message-ID"] = outbox_message_id(message)
+    email.send()
+
+
+def merchant_email_deliver(message: OutboxMessage, secret: str) -> None:
+    """Outbox handler: send one e-mail to the shop (nothing when the reservation or its address is gone)."""
+    reservation = _load(int(message.payload["reservation_id"]))
+    if reservation is None:
+        return
+    email = reservation_merchant_email(reservation, event=str(message.payload["event"]))
+    if email is None:
+        return
+    email.extra_headers["Message-ID"] = outbox_message_id(message)
+    email.send()

@@ -27,7 +27,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any, Literal, TypeVar
 
 from django.conf import settings
@@ -59,6 +58,7 @@ from marketplace.services.hoarding import (
     person_limits_check,
     unconfirmed_units,
 )
+from marketplace.services.reservation_emails import reservation_emails_queue, reservation_emails_queue_many
 from marketplace.services.webhooks import webhook_event_emit
 
 # Readable aloud: no 0/O, no 1/I. 32 symbols, 6 of them: 2**30 codes.
@@ -412,10 +412,8 @@ def reservation_create(
         )
         for pk, quantity in lines.items()
     ]
-    transaction.on_commit(
-        partial(
-            _after_commit_created, reservation_id=reservation.pk, token=token, confirm_token=confirm_token
-        )
+    reservation_emails_queue(
+        reservation=reservation, event="created", token=token, confirm_token=confirm_token
     )
     return CreatedReservation(
         reservation=reservation, token=token, lines=created_lines, confirm_token=confirm_token
@@ -760,7 +758,7 @@ def _release_expired(
         "shop"
     ):
         _emit(reservation, "expired")
-    transaction.on_commit(partial(_after_commit_expired, reservation_ids=list(reservation_ids)))
+    reservation_emails_queue_many(reservation_ids=list(reservation_ids), event="expired")
 
 
 def reservations_sweep(
@@ -885,9 +883,7 @@ def reservation_cancel(
         actor=actor,
     )
     _emit(reservation, "cancelled")
-    transaction.on_commit(
-        partial(_after_commit_event, reservation_id=reservation.pk, event="cancelled", by=by)
-    )
+    reservation_emails_queue(reservation=reservation, event="cancelled", by=by)
     return reservation
 
 
@@ -902,7 +898,7 @@ def reservation_mark_ready(*, reservation: Reservation, now: datetime | None = N
     reservation.ready_at = now
     reservation.save(update_fields=["status", "ready_at", "updated_at"])
     _emit(reservation, "ready")
-    transaction.on_commit(partial(_after_commit_event, reservation_id=reservation.pk, event="ready", by=""))
+    reservation_emails_queue(reservation=reservation, event="ready")
     return reservation
 
 
@@ -927,9 +923,7 @@ def reservation_collect(
         actor=actor,
     )
     _emit(reservation, "collected")
-    transaction.on_commit(
-        partial(_after_commit_event, reservation_id=reservation.pk, event="collected", by="")
-    )
+    reservation_emails_queue(reservation=reservation, event="collected")
     return reservation
 
 
@@ -953,7 +947,7 @@ def reservation_mark_no_show(
         actor=actor,
     )
     _emit(reservation, "no_show")
-    transaction.on_commit(partial(_after_commit_event, reservation_id=reservation.pk, event="no_show", by=""))
+    reservation_emails_queue(reservation=reservation, event="no_show")
     return reservation
 
 
@@ -1006,30 +1000,6 @@ def reservations_flag_stock_conflicts(*, product_ids: Iterable[int], now: dateti
     return len(flagged)
 
 
-# --- after commit -------------------------------------------------------------------------------------------
-
-
-def _after_commit_created(*, reservation_id: int, token: str, confirm_token: str = "") -> None:
-    from marketplace import tasks  # tasks import this module
-
-    if confirm_token:
-        tasks.reservation_notify.delay(reservation_id, "created", token, confirm_token=confirm_token)
-    else:
-        tasks.reservation_notify.delay(reservation_id, "created", token)
-
-
-def _after_commit_event(*, reservation_id: int, event: str, by: str) -> None:
-    from marketplace import tasks
-
-    tasks.reservation_notify.delay(reservation_id, event, "", by)
-
-
-def _after_commit_expired(*, reservation_ids: list[int]) -> None:
-    from marketplace import tasks
-
-    tasks.reservations_notify_expired.delay(reservation_ids)
-
-
 # Residents get a reminder this long before expiry, for holds that last at least REMINDER_MIN_HOLD.
 REMINDER_BEFORE = timedelta(hours=2)
 REMINDER_MIN_HOLD = timedelta(hours=4)
@@ -1048,8 +1018,5 @@ def reservations_remind(*, now: datetime | None = None) -> list[int]:
     )
     ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True))
     Reservation.objects.filter(pk__in=ids).update(reminder_sent_at=now)
-    for reservation_id in ids:
-        transaction.on_commit(
-            partial(_after_commit_event, reservation_id=reservation_id, event="reminder", by="")
-        )
+    reservation_emails_queue_many(reservation_ids=ids, event="reminder")
     return ids

@@ -26,6 +26,7 @@ MERCHANT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "apikey": ("view", "add", "change"),
     "webhook": _ALL,
     "webhookdelivery": ("view",),
+    "outboxmessage": ("view",),  # their webhooks' queue (scoped to their shops in the admin)
     "importjob": ("view", "add"),
     "shopmembership": ("view",),
     "post": ("view", "change"),  # written in my-shop / API; the admin lists, edits and ends them
@@ -52,6 +53,7 @@ CITY_EDITOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "healthsnapshot": ("view",),  # the data-health board
     "post": ("view", "hide_post"),  # moderation: hide with a reason, show again
     "jobposting": ("view", "change", "feature_jobposting"),  # feature jobs (e.g. apprenticeships in autumn)
+    "outboxmessage": ("view", "change"),  # e-mails and webhook events waiting or dead; "retry" needs change
 }
 
 

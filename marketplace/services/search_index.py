@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 
+from marketplace.models import OutboxMessage
 from marketplace.selectors.search import SEARCH_WORD_TABLE
+from marketplace.services.outbox import outbox_put
 
 # Catalogue changes within this many seconds share one refresh (a burst of syncs rebuilds the list once).
 REFRESH_DELAY_SECONDS = 60
-_PENDING_KEY = "search-words-refresh-pending"
 
 
 def search_words_refresh(*, concurrently: bool = True) -> int:
@@ -18,7 +18,6 @@ def search_words_refresh(*, concurrently: bool = True) -> int:
     `concurrently` keeps the list readable while it is rebuilt (the search keeps working). Returns the
     number of words.
     """
-    cache.delete(_PENDING_KEY)  # a change committed from now on schedules the next refresh
     mode = "CONCURRENTLY " if concurrently else ""
     with connection.cursor() as cursor:
         cursor.execute(f"REFRESH MATERIALIZED VIEW {mode}{SEARCH_WORD_TABLE}")
@@ -28,16 +27,15 @@ def search_words_refresh(*, concurrently: bool = True) -> int:
 
 
 def search_words_refresh_schedule() -> None:
-    """After commit, rebuild the word list soon (new titles, brands or categories bring new words).
+    """Rebuild the word list soon (new titles, brands or categories bring new words): an outbox row.
 
-    Call inside the transaction that changed the catalogue. Commits within `REFRESH_DELAY_SECONDS` share
-    one rebuild (the first one schedules it); the hourly beat entry catches anything else.
+    Call inside the transaction that changed the catalogue. Changes within `REFRESH_DELAY_SECONDS` share
+    one rebuild (one waiting row per key; a change committed while a rebuild runs gets its own); the hourly
+    beat entry catches anything else.
     """
-    transaction.on_commit(_schedule)
+    outbox_put(kind="search.words_refresh", payload={}, dedupe_key="all", delay=REFRESH_DELAY_SECONDS)
 
 
-def _schedule() -> None:
-    if cache.add(_PENDING_KEY, 1, timeout=REFRESH_DELAY_SECONDS * 5):
-        from marketplace.tasks import search_words_refresh as task
-
-        task.apply_async(countdown=REFRESH_DELAY_SECONDS)
+def search_words_refresh_deliver(message: OutboxMessage, secret: str) -> None:
+    """Outbox handler: rebuild the word list."""
+    search_words_refresh()

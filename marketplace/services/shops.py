@@ -3,7 +3,7 @@
 A registered shop starts `pending` with an owner account that can sign in to the admin (scoped to its own
 shops) to see the status and the city's message and to correct its data; residents see a shop only while it
 is `active`. Every status change copies `shop_active` onto the products (set-based, through
-`marketplace.services.products`) and e-mails the owners after commit.
+`marketplace.services.products`) and e-mails the owners through the outbox.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from typing import Any, cast
 
 from django.conf import settings
@@ -30,8 +29,9 @@ from django.utils.translation import gettext as _
 
 from geo.opening_hours import Interval
 from marketplace.exceptions import InvalidTransition, ValidationFailed
-from marketplace.models import Category, OpeningHours, Shop, ShopMembership
+from marketplace.models import Category, OpeningHours, OutboxMessage, Shop, ShopMembership
 from marketplace.services.geocoding import GeocodingFailed, address_geocode
+from marketplace.services.outbox import outbox_message_id, outbox_put
 from marketplace.services.products import shop_location_changed, shop_status_changed
 from marketplace.services.roles import MERCHANTS_GROUP
 
@@ -212,14 +212,17 @@ def _shop_create_pending(
     ShopMembership.objects.create(
         user=cast(Any, owner), shop=shop, role=ShopMembership.Role.OWNER, created_at=now
     )
-    _notify_after_commit(shop=shop, event="registered")
+    _notify(shop=shop, event="registered")
     return shop
 
 
-def _notify_after_commit(*, shop: Shop, event: str, message: str = "") -> None:
-    from marketplace.tasks import shop_status_notify
-
-    transaction.on_commit(partial(shop_status_notify.delay, shop_id=shop.pk, event=event, message=message))
+def _notify(*, shop: Shop, event: str, message: str = "") -> None:
+    """Write the e-mails of an onboarding step into the outbox (sent after the commit): the owners, and the
+    city for a new registration."""
+    payload = {"shop_id": shop.pk, "event": event, "message": message}
+    outbox_put(kind="email.shop_status", payload=payload, shop=shop)
+    if event == "registered" and settings.LADENKARTE_OPERATOR.get("email"):
+        outbox_put(kind="email.shop_registered_city", payload=payload, shop=shop)
 
 
 # Which status each decision may start from.
@@ -261,7 +264,7 @@ def _decide(*, shop: Shop, event: str, message: str, require_message: bool, now:
         fields.append("approved_at")
     locked.save(update_fields=fields)
     shop_status_changed(shop=locked)
-    _notify_after_commit(shop=locked, event=event, message=message)
+    _notify(shop=locked, event=event, message=message)
     return locked
 
 
@@ -307,14 +310,22 @@ def shop_move(*, shop: Shop, lat: float, lng: float) -> Shop:
     return locked
 
 
-def shop_status_email_send(*, shop_id: int, event: str, message: str = "") -> int:
-    """Write the e-mail for one onboarding step to the shop's owners (and the city for new registrations).
+def _status_context(shop: Shop, payload: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "shop": shop,
+        "event": payload["event"],
+        "message": payload.get("message", ""),
+        "site_url": settings.SITE_URL,
+        "operator": settings.LADENKARTE_OPERATOR,
+        "town": settings.LADENKARTE_TOWN,
+    }
 
-    Runs in the Celery worker after commit; returns the number of e-mails sent.
-    """
-    shop = Shop.objects.filter(pk=shop_id).first()
+
+def shop_status_email_deliver(message: OutboxMessage, secret: str) -> None:
+    """Outbox handler: e-mail a shop's owners (and the shop's address) about one onboarding step."""
+    shop = Shop.objects.filter(pk=message.payload["shop_id"]).first()
     if shop is None:
-        return 0
+        return
     owners = list(
         get_user_model()
         .objects.filter(shop_memberships__shop=shop, shop_memberships__role=ShopMembership.Role.OWNER)
@@ -322,23 +333,28 @@ def shop_status_email_send(*, shop_id: int, event: str, message: str = "") -> in
         .values_list("email", flat=True)
     )
     recipients = sorted({*owners, *([shop.email] if shop.email else [])})
-    sent = 0
+    if not recipients:
+        return
     with translation.override(settings.LANGUAGE_CODE):
-        context = {
-            "shop": shop,
-            "event": event,
-            "message": message,
-            "site_url": settings.SITE_URL,
-            "operator": settings.LADENKARTE_OPERATOR,
-            "town": settings.LADENKARTE_TOWN,
-        }
-        if recipients:
-            subject = render_to_string("marketplace/email/shop_status_subject.txt", context).strip()
-            body = render_to_string("marketplace/email/shop_status.txt", context)
-            sent += EmailMessage(subject=subject, body=body, to=recipients).send()
-        city_email = settings.LADENKARTE_OPERATOR.get("email")
-        if event == "registered" and city_email:
-            subject = _("New shop registration: %(name)s") % {"name": shop.name}
-            body = render_to_string("marketplace/email/shop_registered_city.txt", context)
-            sent += EmailMessage(subject=subject, body=body, to=[city_email]).send()
-    return sent
+        context = _status_context(shop, message.payload)
+        subject = render_to_string("marketplace/email/shop_status_subject.txt", context).strip()
+        body = render_to_string("marketplace/email/shop_status.txt", context)
+    EmailMessage(
+        subject=subject, body=body, to=recipients, headers={"Message-ID": outbox_message_id(message)}
+    ).send()
+
+
+def shop_registered_city_email_deliver(message: OutboxMessage, secret: str) -> None:
+    """Outbox handler: tell the city's team about a new registration."""
+    shop = Shop.objects.filter(pk=message.payload["shop_id"]).first()
+    city_email = settings.LADENKARTE_OPERATOR.get("email")
+    if shop is None or not city_email:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("New shop registration: %(name)s") % {"name": shop.name}
+        body = render_to_string(
+            "marketplace/email/shop_registered_city.txt", _status_context(shop, message.payload)
+        )
+    EmailMessage(
+        subject=subject, body=body, to=[city_email], headers={"Message-ID": outbox_message_id(message)}
+    ).send()

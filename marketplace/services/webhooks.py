@@ -1,8 +1,9 @@
 """Webhooks: a shop's URLs receive reservation and stock events as signed JSON, retried with back-off.
 
 The per-webhook secret is never stored: it is HMAC(SECRET_KEY, salt) and shown once on creation. Each POST
-carries `X-Ladenkarte-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret>`. Deliveries run
-in Celery after commit; every attempt is logged (`WebhookDelivery`); a webhook failing
+carries `X-Ladenkarte-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret>`. Events are
+outbox rows written with the change and delivered by the outbox dispatcher; every attempt is logged
+(`WebhookDelivery`); a webhook failing
 `LADENKARTE_WEBHOOK_DISABLE_AFTER` times in a row is disabled.
 """
 
@@ -20,7 +21,6 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,7 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import LimitExceeded, ValidationFailed
-from marketplace.models import Shop, Webhook, WebhookDelivery
+from marketplace.models import OutboxMessage, Shop, Webhook, WebhookDelivery
+from marketplace.services.outbox import OutboxGiveUp, OutboxRetry, outbox_put
 
 EVENTS = (
     "reservation.created",
@@ -137,9 +138,10 @@ def webhook_enable(*, webhook: Webhook) -> Webhook:
 def webhook_event_emit(
     *, shop: Shop, event: str, payload: dict[str, Any], now: datetime | None = None
 ) -> int:
-    """Schedule `event` for every active webhook of `shop` that wants it; sent after the commit.
+    """Queue `event` for every active webhook of `shop` that wants it: one outbox row per webhook, sent
+    after the commit and retried with back-off (`webhook_event_deliver`).
 
-    Returns how many deliveries were scheduled. Call inside the transaction that made the change.
+    Returns how many deliveries were queued. Call inside the transaction that made the change.
     """
     if event not in EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
@@ -157,14 +159,38 @@ def webhook_event_emit(
             cls=DjangoJSONEncoder,
         )
     )
-    from marketplace.tasks import webhook_deliver
-
     for webhook_id in targets:
         event_id = str(uuid.uuid4())
-        transaction.on_commit(
-            partial(webhook_deliver.delay, webhook_id, event, event_id, {**envelope, "id": event_id}, 1)
+        outbox_put(
+            kind="webhook.event",
+            payload={"event": event, "event_id": event_id, "envelope": {**envelope, "id": event_id}},
+            shop=shop,
+            webhook=webhook_id,
+            now=now,
         )
     return len(targets)
+
+
+def webhook_event_deliver(message: OutboxMessage, secret: str) -> None:
+    """Outbox handler: one attempt at one event for one webhook (the row's attempt number); a failure is
+    retried on the webhook schedule, a disabled or deleted webhook ends it."""
+    payload = message.payload
+    outcome = webhook_attempt(
+        webhook_id=int(message.webhook_id or 0),
+        event=str(payload["event"]),
+        event_id=str(payload["event_id"]),
+        envelope=payload["envelope"],
+        attempt=message.attempts,
+    )
+    if outcome.delivery is None:
+        raise OutboxGiveUp("the webhook was deleted or disabled")
+    status_code = outcome.delivery.status_code
+    if status_code is not None and 200 <= status_code < 300:
+        return
+    reason = outcome.delivery.error or f"HTTP {status_code}"
+    if outcome.retry_in is None:
+        raise OutboxGiveUp(reason)
+    raise OutboxRetry(reason, delay=outcome.retry_in)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

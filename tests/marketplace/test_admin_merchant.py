@@ -11,6 +11,7 @@ from django.test import Client
 from marketplace.models import (
     ApiKey,
     ImportJob,
+    OutboxMessage,
     Product,
     Reservation,
     Shop,
@@ -39,6 +40,7 @@ MODELS = [
     "webhook",
     "importjob",
     "shopmembership",
+    "outboxmessage",
 ]
 
 
@@ -65,6 +67,9 @@ def world() -> dict[str, Any]:
             ),
             "shopmembership": MembershipFactory(shop=shop),
         }
+        objects[label]["outboxmessage"] = OutboxMessage.objects.create(
+            kind="webhook.event", shop=shop, webhook=objects[label]["webhook"], payload={"event": "x"}
+        )
     merchant = objects["mine"]["shopmembership"].user
     merchant.is_staff = True
     merchant.save()

@@ -21,11 +21,10 @@ from marketplace.exceptions import (
     TooManyUnits,
     ValidationFailed,
 )
-from marketplace.models import Product, Reservation, Shop, StockMovement, Webhook
+from marketplace.models import OutboxMessage, Product, Reservation, Shop, StockMovement, Webhook
 from marketplace.selectors.pickup import pickup_board
 from marketplace.selectors.stock import products_with_availability
 from marketplace.services import reservations as svc
-from marketplace.tasks import webhook_deliver
 from tests.factories import ProductFactory, ShopFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -102,8 +101,8 @@ def test_create_runs_a_small_fixed_number_of_statements(django_assert_num_querie
         svc.LineRequest(product_id=second.pk, quantity=2),
     ]
     # when: savepoint, products + person lock, per-person caps, limit check + insert, one UPDATE per line,
-    # unconfirmed share, lines + movements, release
-    with django_assert_num_queries(9):
+    # unconfirmed share, lines + movements, the outbox rows of the e-mails, release
+    with django_assert_num_queries(10):
         created = svc.reservation_create(items=items, contact=contact(), now=now)
     # then
     assert [(line.product_id, line.quantity) for line in created.lines] == [(first.pk, 1), (second.pk, 2)]
@@ -122,13 +121,15 @@ def test_shop_with_a_webhook_gets_the_created_event(django_capture_on_commit_cal
     product = ProductFactory(quantity_on_hand=5)
     Webhook.objects.create(shop=product.shop, url="https://example.org/hook", secret_salt="s", events=[])
     # when
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks():
         reserve(product)
-    # then: a delivery of reservation.created and the resident's e-mail, both after the commit
-    deliveries = [cb for cb in callbacks if getattr(cb, "func", None) == webhook_deliver.delay]
-    assert len(deliveries) == 1
-    assert deliveries[0].args[1] == "reservation.created"
-    assert len(callbacks) == 2
+        # then: the webhook event and the e-mails are outbox rows of the reservation's own transaction
+        queued = list(OutboxMessage.objects.order_by("kind").values_list("kind", "payload__event", "state"))
+    assert queued == [
+        ("email.reservation_merchant", "created", "pending"),
+        ("email.reservation_resident", "created", "pending"),
+        ("webhook.event", "reservation.created", "pending"),
+    ]
 
 
 @pytest.mark.django_db

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 
 from marketplace import tasks
-from marketplace.models import StockMovement
+from marketplace.models import OutboxMessage, StockMovement
 from marketplace.selectors.search import SEARCH_WORD_TABLE
 from marketplace.services.csv_import import csv_import
 from marketplace.services.inventory import MODE_SET, inventory_sync, row_from_item
 from marketplace.services.products import Actor
-from marketplace.services.search_index import _PENDING_KEY
+from marketplace.services.search_index import search_words_refresh_schedule
 from tests.factories import ProductFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,13 +25,6 @@ def words() -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT word FROM {SEARCH_WORD_TABLE}")  # noqa: S608 - fixed name
         return {row[0] for row in cursor.fetchall()}
-
-
-@pytest.fixture(autouse=True)
-def _no_pending_refresh():
-    cache.delete(_PENDING_KEY)
-    yield
-    cache.delete(_PENDING_KEY)
 
 
 def test_beat_refreshes_the_word_list_hourly():
@@ -65,6 +59,25 @@ def test_a_csv_import_creating_products_refreshes_the_word_list_after_commit(
     assert report["created"] == 1
     assert len(callbacks) >= 1
     assert "kuschelkrokodil" in words()
+    assert OutboxMessage.objects.get(kind="search.words_refresh").state == "delivered"
+
+
+def test_a_burst_of_catalogue_changes_queues_one_refresh_and_a_running_one_does_not_swallow_the_next(
+    django_capture_on_commit_callbacks,
+):
+    # given: three changes commit while no refresh runs (no delivery on commit)
+    with django_capture_on_commit_callbacks(execute=False):
+        for _ in range(3):
+            with transaction.atomic():
+                search_words_refresh_schedule()
+    waiting = OutboxMessage.objects.filter(kind="search.words_refresh")
+    assert waiting.count() == 1
+    # when: the refresh is claimed (running) and another change commits meanwhile
+    OutboxMessage.objects.filter(pk=waiting.get().pk).update(claim=uuid.uuid4())
+    with django_capture_on_commit_callbacks(execute=False), transaction.atomic():
+        search_words_refresh_schedule()
+    # then: the new change waits for its own rebuild
+    assert waiting.count() == 2
 
 
 def test_a_stock_only_sync_does_not_rebuild_the_word_list(django_capture_on_commit_callbacks):

@@ -7,13 +7,16 @@ import hmac
 import json
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
-from marketplace.models import StockMovement, Webhook, WebhookDelivery
+from marketplace.models import OutboxMessage, StockMovement, Webhook, WebhookDelivery
 from marketplace.services.inventory import inventory_sync, rows_from_payload
+from marketplace.services.outbox import outbox_dispatch
 from marketplace.services.products import Actor
 from marketplace.services.webhooks import (
     SIGNATURE_HEADER,
@@ -124,23 +127,51 @@ def test_failed_delivery_is_retried_with_back_off_and_logged(receiver):
     assert webhook.consecutive_failures == 0
 
 
-def test_celery_task_retries_until_delivered(receiver, django_capture_on_commit_callbacks):
-    # given: eager Celery (no broker configured in tests); the receiver fails twice
+def test_the_outbox_retries_an_event_on_the_webhook_schedule_until_delivered(
+    receiver, django_capture_on_commit_callbacks
+):
+    # given: no worker in tests (rows are delivered right after the commit); the receiver fails twice
     shop = ShopFactory()
     webhook, _ = webhook_create(shop=shop, url=receiver.url, events=["stock.changed"])
     receiver.statuses = [500, 503]
-    # when: an event is emitted inside a transaction and sent after commit
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    # when: an event is emitted inside a transaction; attempt 1 runs after the commit
+    with django_capture_on_commit_callbacks(execute=True):
         scheduled = webhook_event_emit(shop=shop, event="stock.changed", payload={"items": []})
+    message = OutboxMessage.objects.get(webhook=webhook)
+    after_first = (message.state, message.attempts, message.due_at)
+    # and the dispatcher runs before attempt 2 is due, then when it is due, then when attempt 3 is due
+    early = outbox_dispatch(now=timezone.now() + timedelta(seconds=retry_delay(1) - 5))
+    second = outbox_dispatch(now=timezone.now() + timedelta(seconds=retry_delay(1) + 1))
+    third = outbox_dispatch(now=timezone.now() + timedelta(seconds=retry_delay(1) + retry_delay(2) + 1))
     # then
-    assert (scheduled, len(callbacks)) == (1, 1)
+    assert scheduled == 1
+    assert after_first[:2] == ("retrying", 1)
+    assert (early.total, second.retrying, third.delivered) == (0, 1, 1)
     assert list(WebhookDelivery.objects.order_by("attempt").values_list("attempt", "status_code")) == [
         (1, 500),
         (2, 503),
         (3, 200),
     ]
     assert len({d.event_id for d in WebhookDelivery.objects.all()}) == 1
+    message.refresh_from_db()
+    assert (message.state, message.attempts) == ("delivered", 3)
     assert Webhook.objects.get(pk=webhook.pk).active is True
+
+
+def test_an_event_for_a_disabled_webhook_goes_dead_without_a_request(
+    receiver, django_capture_on_commit_callbacks
+):
+    # given: an event waits (no delivery on commit), then the webhook is switched off
+    shop = ShopFactory()
+    webhook, _ = webhook_create(shop=shop, url=receiver.url, events=[])
+    with django_capture_on_commit_callbacks(execute=False):
+        webhook_event_emit(shop=shop, event="stock.changed", payload={"items": []})
+    Webhook.objects.filter(pk=webhook.pk).update(active=False)
+    # when
+    report = outbox_dispatch()
+    # then
+    assert (report.dead, receiver.requests) == (1, [])
+    assert OutboxMessage.objects.get().last_error == "the webhook was deleted or disabled"
 
 
 def test_webhook_is_disabled_after_repeated_failures(receiver, settings):
