@@ -57,7 +57,8 @@ def database_from_url(url: str) -> dict[str, object]:
         "PORT": str(parsed.port or ""),
         "CONN_MAX_AGE": env_int("CONN_MAX_AGE", 600),
         "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": {"application_name": "ladenkarte"},
+        # tells operators (pg_stat_activity) which process holds a connection: web, worker, ...
+        "OPTIONS": {"application_name": env_str("DATABASE_APPLICATION_NAME", "ladenkarte")},
     }
 
 
@@ -110,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "frontend.middleware.SecurityHeadersMiddleware",
+    "backend.middleware.DatabaseUnavailableMiddleware",  # a lost database connection: 503, never a 500
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -143,9 +145,15 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down: reads miss, writes are skipped (backend/cache.py); a hung Redis costs at most the
+            # timeout per call.
+            "BACKEND": "backend.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "ladenkarte",
+            "OPTIONS": {
+                "socket_connect_timeout": env_float("REDIS_SOCKET_TIMEOUT", 0.5),
+                "socket_timeout": env_float("REDIS_SOCKET_TIMEOUT", 0.5),
+            },
         }
     }
 else:
@@ -213,6 +221,8 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))  # for the file-based backend
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)  # an SMTP server that hangs must not hold a dispatcher forever
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")

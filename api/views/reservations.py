@@ -30,15 +30,14 @@ _TOKEN_PARAMETERS = [
     OpenApiParameter(
         TOKEN_HEADER, str, OpenApiParameter.HEADER, required=False, description="The secret token."
     ),
-    OpenApiParameter(
-        "token", str, OpenApiParameter.QUERY, required=False, description="The token (from e-mail)."
-    ),
 ]
 _ERROR = OpenApiResponse(description='{"error": {"code", "message", "details"}}')
 
 
 def _token(request: Request) -> str:
-    return request.headers.get(TOKEN_HEADER) or request.query_params.get("token") or ""
+    """Only from the header: a token in an API URL ends up in proxy and server logs (`?token=` is for the
+    website's e-mailed link)."""
+    return request.headers.get(TOKEN_HEADER) or ""
 
 
 def _user(request: Request) -> Any:

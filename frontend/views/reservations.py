@@ -93,8 +93,10 @@ def limit_explanation(code: str) -> str:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """Pages behind a secret token: never cached, never indexed."""
+    """Pages behind a secret token: never cached, never indexed, and their address (with `?token=`) is never
+    sent on as a Referer, not even to our own pages."""
     response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

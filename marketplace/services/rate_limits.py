@@ -1,5 +1,7 @@
 """Fixed-window rate limits in the shared cache (Redis in production): one atomic `incr` per request.
 
+With Redis down the limiter counts per process (logged once a minute) instead of failing the request.
+
 Used by the API and the website alike, so a client has one budget per bucket whichever way it comes in
 (e.g. `RESERVATION_CREATE`: reservations through the website and through the API count together).
 """
@@ -9,6 +11,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import ipaddress
+import logging
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,8 +21,11 @@ from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from marketplace.exceptions import RateLimited
+
+logger = logging.getLogger("ladenkarte.degraded")
 
 RESERVATION_CREATE = "reservation-create"  # the bucket of new reservations (website and API)
 
@@ -132,6 +139,39 @@ def _redis_incr(backend: RedisCache, key: str, *, timeout: int) -> int:
     return int(count)
 
 
+class _LocalWindows:
+    """The fallback while Redis is down: fixed windows counted in this process only.
+
+    A client may then get up to (limit x web processes) per window: weaker than the shared count, but the
+    site keeps answering and still stops a flood at one process. Old windows are dropped as time moves on.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+        self._last_warning = 0.0
+
+    def incr(self, key: str, *, now: float) -> int:
+        with self._lock:
+            if len(self._counts) > 100_000:
+                self._counts.clear()  # windows are short; a flood of clients must not grow memory unbounded
+            self._counts[key] = self._counts.get(key, 0) + 1
+            return self._counts[key]
+
+    def warn(self, exc: BaseException) -> None:
+        now = time.monotonic()
+        if now - self._last_warning >= 60:
+            self._last_warning = now
+            logger.warning(
+                "rate limits: Redis unavailable (%s: %s), counting per process until it is back",
+                type(exc).__name__,
+                exc,
+            )
+
+
+_local_windows = _LocalWindows()
+
+
 def rate_limit_hit(*, bucket: str, client: str, rate: str, now: float | None = None) -> None:
     """Count one request of `client` in `bucket`; raise `RateLimited` (with `retry_after`) past the limit.
 
@@ -142,7 +182,13 @@ def rate_limit_hit(*, bucket: str, client: str, rate: str, now: float | None = N
     window = int(now // period)
     key = f"ratelimit:{bucket}:{client}:{window}"
     backend = caches[DEFAULT_CACHE_ALIAS]
-    count = _redis_incr(backend, key, timeout=period + 60) if isinstance(backend, RedisCache) else None
+    count: int | None = None
+    if isinstance(backend, RedisCache):
+        try:
+            count = _redis_incr(backend, key, timeout=period + 60)
+        except (RedisError, OSError) as exc:  # Redis down: never a 500, count in this process meanwhile
+            _local_windows.warn(exc)
+            count = _local_windows.incr(key, now=now)
     if count is None:
         cache.add(key, 0, timeout=period + 60)
         try:

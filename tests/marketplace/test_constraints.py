@@ -31,6 +31,7 @@ from marketplace.models import (
     ImportJob,
     OpeningHours,
     OsmImportTag,
+    OutboxMessage,
     Product,
     Reservation,
     ReservationLine,
@@ -126,6 +127,8 @@ TESTED = {
     "osm_import_tag_unique",
     "osm_record_unique_element",
     "vacant_unit_unique_element",
+    "outbox_attempts_bounded",
+    "outbox_one_waiting_per_dedupe_key",
 }
 
 
@@ -623,4 +626,32 @@ def test_one_vacant_unit_per_osm_element() -> None:
     assert_refused(
         lambda: VacantUnit.objects.create(osm_type="n", osm_id=7, location=Point(10.41, 53.25, srid=4326)),
         "vacant_unit_unique_element",
+
+
+# --- outbox ------------------------------------------------------------------------------------------------
+
+
+def test_outbox_attempts_never_exceed_the_maximum() -> None:
+    # given
+    message = OutboxMessage.objects.create(kind="search.words_refresh", max_attempts=3, attempts=3)
+    # when / then
+    assert_refused(
+        lambda: OutboxMessage.objects.filter(pk=message.pk).update(attempts=F("attempts") + 1),
+        "outbox_attempts_bounded",
+    )
+
+
+def test_one_waiting_row_per_dedupe_key_while_none_is_running() -> None:
+    # given: a waiting row, a delivered one and a running (claimed) one of the same key are fine together
+    OutboxMessage.objects.create(kind="search.words_refresh", dedupe_key="all")
+    OutboxMessage.objects.create(kind="search.words_refresh", dedupe_key="all", state="delivered")
+    OutboxMessage.objects.create(
+        kind="search.words_refresh", dedupe_key="all", claim="00000000-0000-0000-0000-000000000001"
+    )
+    OutboxMessage.objects.create(kind="search.words_refresh", dedupe_key="")
+    OutboxMessage.objects.create(kind="search.words_refresh", dedupe_key="")
+    # when / then: a second waiting one is refused
+    assert_refused(
+        lambda: OutboxMessage.objects.create(kind="search.words_refresh", dedupe_key="all", state="retrying"),
+        "outbox_one_waiting_per_dedupe_key",
     )
