@@ -626,6 +626,7 @@ def test_one_vacant_unit_per_osm_element() -> None:
     assert_refused(
         lambda: VacantUnit.objects.create(osm_type="n", osm_id=7, location=Point(10.41, 53.25, srid=4326)),
         "vacant_unit_unique_element",
+    )
 
 
 # --- outbox ------------------------------------------------------------------------------------------------
