@@ -75,7 +75,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "marketplace.admin_site.LadenkarteAdminConfig",  # Django's admin with the city workspace
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -95,13 +95,60 @@ def run(base_url: str, out: Path, query: str) -> None:
         browser.close()
 
 
+def run_city(base_url: str, out: Path, *, username: str = "stadt", password: str = "stadt-demo") -> None:  # noqa: S107 - the documented demo login
+    """The city workspace's start page (desktop) and page 1 of last month's council report (pdftoppm)."""
+    import subprocess
+    import tempfile
+
+    out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="de-DE", device_scale_factor=1)
+        page = context.new_page()
+        page.goto(f"{base_url}/admin/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("input[type=submit]")
+        page.wait_for_url("**/admin/stadt/")
+        shoot(page, out, "desktop-city-workspace", full_page=True)
+        report = context.request.get(f"{base_url}/admin/stadt/bericht.pdf").body()
+        browser.close()
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = Path(tmp) / "report.pdf"
+        pdf.write_bytes(report)
+        target = out / "city-report-page1"
+        subprocess.run(  # noqa: S603 - fixed arguments, our own file
+            [
+                "/usr/bin/pdftoppm",
+                "-png",
+                "-r",
+                "80",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                str(pdf),
+                str(target),
+            ],
+            check=True,
+        )
+    print(f"screenshots: {target}.png")  # noqa: T201 - a command-line tool
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--query", default="Kaffee")
+    parser.add_argument(
+        "--city", action="store_true", help="the city workspace and the monthly report instead"
+    )
     args = parser.parse_args(argv)
-    run(args.base_url.rstrip("/"), args.out, args.query)
+    if args.city:
+        run_city(args.base_url.rstrip("/"), args.out)
+    else:
+        run(args.base_url.rstrip("/"), args.out, args.query)
     return 0
 
 

@@ -1190,3 +1190,116 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.state})"
+
+
+class MerchantMessage(models.Model):
+    """A message of the city to merchants: e-mail plus a banner on the "my shop" page, optionally a question.
+
+    The audience is resolved into `MerchantMessageRecipient` rows when it is sent (all active shops, one
+    category, or a hand-picked list), so later shops do not receive old news and answers have a place.
+    """
+
+    class Audience(models.TextChoices):
+        ALL = "all", _("all shops")
+        CATEGORY = "category", _("shops of one category")
+        SHOPS = "shops", _("selected shops")
+
+    class Question(models.TextChoices):
+        NONE = "", _("no question")
+        OPEN_DAY = "open_day", _("will you open on this day?")
+
+    subject = models.CharField(_("subject"), max_length=150)
+    body = models.TextField(_("message"))
+    audience = models.CharField(_("to"), max_length=10, choices=Audience.choices, default=Audience.ALL)
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("category"),
+    )
+    question = models.CharField(_("question"), max_length=20, choices=Question.choices, blank=True)
+    question_date = models.DateField(_("day asked about"), null=True, blank=True)
+    question_intervals = models.JSONField(
+        _("opening hours asked about"),
+        default=list,
+        blank=True,
+        help_text='[{"opens": "13:00", "closes": "18:00"}]',
+    )
+    essential = models.BooleanField(
+        _("essential"),
+        default=False,
+        help_text=_(
+            "Essential messages (terms, outages) are sent even to shops that unsubscribed from news."
+        ),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("message to merchants")
+        verbose_name_plural = _("messages to merchants")
+        ordering = ["-created_at"]
+        permissions = [("view_city_workspace", _("Can use the city's workspace"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(question="") | Q(question_date__isnull=False),
+                name="merchant_message_question_day",
+            ),
+            models.CheckConstraint(
+                condition=~Q(audience="category") | Q(category__isnull=False),
+                name="merchant_message_category_set",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class MerchantMessageRecipient(models.Model):
+    """One shop's copy of a city message: when it was e-mailed, read or dismissed, and its answer."""
+
+    class Answer(models.TextChoices):
+        NONE = "", _("no answer yet")
+        OPEN = "open", _("we open")
+        CLOSED = "closed", _("we stay closed")
+
+    message = models.ForeignKey(MerchantMessage, on_delete=models.CASCADE, related_name="recipients")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="city_messages")
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    email_skipped = models.BooleanField(_("e-mail skipped (unsubscribed)"), default=False)
+    dismissed_at = models.DateTimeField(_("dismissed"), null=True, blank=True)
+    answer = models.CharField(_("answer"), max_length=10, choices=Answer.choices, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("recipient")
+        verbose_name_plural = _("recipients")
+        ordering = ["shop__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "shop"], name="merchant_message_once_per_shop")
+        ]
+        indexes = [models.Index(fields=["shop", "dismissed_at"], name="merchant_msg_banner_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.message} → {self.shop}"
+
+
+class MerchantNewsOptOut(models.Model):
+    """A shop that unsubscribed from the city's non-essential e-mails (the banner on "my shop" stays)."""
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="news_opt_out")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("unsubscribed shop")
+        verbose_name_plural = _("unsubscribed shops")
+
+    def __str__(self) -> str:
+        return str(self.shop)

@@ -67,6 +67,10 @@ for pkg in "postgresql-$pg_ver-postgis-3" gdal-bin gettext libpango-1.0-0 libpan
   libharfbuzz-subset0 fonts-dejavu-core poppler-utils; do
   is_installed "$pkg" || missing+=("$pkg")
 done
+# WeasyPrint (the council's monthly report as PDF) needs Pango and a font; pdftoppm renders its screenshot.
+for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils; do
+  is_installed "$pkg" || missing+=("$pkg")
+done
 is_installed chromium || command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)

@@ -10,6 +10,7 @@ app_name = "my_shop"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.index, name="index"),
     path("bestaetigen/<str:token>/", views.stock_confirm, name="stock-confirm"),
+    path("nachrichten/abbestellen/<str:token>/", views.news_unsubscribe, name="unsubscribe"),
     path("<slug:slug>/", views.shop_page, name="shop"),
     path("<slug:slug>/produkte/", views.product_list, name="products"),
     path("<slug:slug>/produkte/<str:sku>/bestand/", views.stock_adjust, name="stock"),
@@ -19,6 +20,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<slug:slug>/neu/<int:post_id>/beenden/", voice.post_end, name="post_end"),
     path("<slug:slug>/jobs/", voice.job_create, name="job_create"),
     path("<slug:slug>/jobs/<int:job_id>/beenden/", voice.job_end, name="job_end"),
+    path(
+        "<slug:slug>/nachrichten/<int:recipient_id>/antwort/<str:answer>/",
+        views.city_message_answer,
+        name="message_answer",
+    ),
+    path(
+        "<slug:slug>/nachrichten/<int:recipient_id>/ausblenden/",
+        views.city_message_dismiss,
+        name="message_dismiss",
+    ),
     path("<slug:slug>/schluessel/", views.api_key_create, name="key_create"),
     path("<slug:slug>/schluessel/<int:key_id>/widerrufen/", views.api_key_revoke, name="key_revoke"),
 ]

@@ -9,19 +9,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from marketplace.exceptions import DomainError, NotFound, StockChanged, ValidationFailed
 from marketplace.models import ApiKey, Product, Reservation, Shop, StockMovement
 from marketplace.selectors import merchant as selectors
 from marketplace.selectors.hours import shop_schedule
+from marketplace.selectors.merchant_messages import merchant_message_banners
 from marketplace.selectors.stock import products_with_availability
-from marketplace.services import api_keys, csv_import, products
+from marketplace.services import api_keys, csv_import, merchant_messages, products
 from marketplace.services.data_health import stock_confirm_shop, stock_confirm_still_true
 from marketplace.services.inventory import SyncRejected
 
@@ -101,6 +105,7 @@ def render_shop_page(
         "can_manage_keys": selectors.shop_member_is_owner(user=request.user, shop=shop),
         "recent_imports": list(shop.import_jobs.order_by("-created_at")[:3]),
         **extra,
+        "city_messages": list(merchant_message_banners(shop=shop)),
     }
     return render(request, "frontend/my_shop/shop.html", context, status=status)
 
@@ -275,3 +280,58 @@ def stock_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         confirmed = stock_confirm_still_true(token=token)
     return render(request, "frontend/my_shop/stock_confirm.html", {"shop": shop, "confirmed": confirmed})
+
+
+# --- messages of the city ----------------------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def city_message_answer(request: HttpRequest, slug: str, recipient_id: int, answer: str) -> HttpResponse:
+    """One tap: "we open" / "we stay closed" on the day the city asked about (written as a special day)."""
+    shop = _shop(request, slug)
+    try:
+        special = merchant_messages.merchant_message_answer(
+            shop=shop, recipient_id=recipient_id, answer=answer, user=request.user
+        )
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        day = date_format(special.date, "l, j. F")
+        if special.closed:
+            text = _("Saved: your shop stays closed on %(day)s.") % {"day": day}
+        else:
+            hours = ", ".join(f"{i['opens']}-{i['closes']}" for i in special.intervals)
+            text = _("Saved: your shop opens on %(day)s, %(hours)s.") % {"day": day, "hours": hours}
+        messages.success(request, text)
+    return redirect("my_shop:shop", slug=shop.slug)
+
+
+@require_POST
+@login_required
+def city_message_dismiss(request: HttpRequest, slug: str, recipient_id: int) -> HttpResponse:
+    shop = _shop(request, slug)
+    try:
+        merchant_messages.merchant_message_dismiss(shop=shop, recipient_id=recipient_id)
+    except NotFound:
+        raise Http404 from None
+    return redirect("my_shop:shop", slug=shop.slug)
+
+
+@csrf_exempt  # mail clients POST the one-click unsubscribe without a session; the signed token authorises
+@require_http_methods(["GET", "POST"])
+def news_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The unsubscribe link of the city's e-mails: GET asks, POST (also RFC 8058 one-click) unsubscribes."""
+    shop = merchant_messages.merchant_news_shop_for_token(token)
+    if shop is None:
+        raise Http404
+    done = False
+    if request.method == "POST":
+        if request.POST.get("resubscribe"):
+            merchant_messages.merchant_news_resubscribe(shop=shop)
+        else:
+            merchant_messages.merchant_news_unsubscribe(shop=shop)
+            done = True
+    return render(request, "frontend/my_shop/unsubscribe.html", {"shop": shop, "done": done, "token": token})

@@ -6,7 +6,7 @@ happens: a window ends after it starts; a collection item is a shop or a product
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -111,3 +111,60 @@ def collection_item_add(
             _("This is in the collection already."),
             details={"item": [_("This is in the collection already.")]},
         ) from None
+
+
+COLLECTION_FROM_SEARCH_ITEMS = 12
+
+
+@transaction.atomic
+def collection_start_from_search(
+    *, query: str, now: datetime | None = None, limit: int = COLLECTION_FROM_SEARCH_ITEMS
+) -> Collection:
+    """Start a collection from what residents searched for: titled after the search, holding up to `limit`
+    listed products of active shops that match it (at most two per shop, the freshest stock first).
+
+    It starts scheduled for tomorrow 00:00 (local), so the editor reviews it before residents see it.
+    """
+    from django.contrib.postgres.search import SearchQuery
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from marketplace.models import SEARCH_CONFIG
+
+    now = now or timezone.now()
+    text = " ".join(query.split())[:100]
+    if not text:
+        raise ValidationFailed(details={"query": [_("This field is required.")]})
+    matches = (
+        Product.objects.listed()
+        .filter(
+            Q(search_vector=SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch"))
+            | Q(title__unaccent__icontains=text)
+        )
+        .order_by("-stock_updated_at", "pk")
+        .only("pk", "shop_id")[: limit * 10]
+    )
+    chosen: list[Product] = []
+    per_shop: dict[int, int] = {}
+    for product in matches:
+        if per_shop.get(product.shop_id, 0) < 2:
+            per_shop[product.shop_id] = per_shop.get(product.shop_id, 0) + 1
+            chosen.append(product)
+        if len(chosen) >= limit:
+            break
+    tomorrow = timezone.localdate(now) + timedelta(days=1)
+    title = text[:1].upper() + text[1:]
+    base = shop_slug_for(title)
+    slug, counter = base, 2
+    while Collection.objects.filter(slug=slug).exists():
+        slug, counter = f"{base}-{counter}", counter + 1
+    collection = collection_create(
+        title=title,
+        slug=slug,
+        publish_from=datetime.combine(tomorrow, time(0), tzinfo=timezone.get_current_timezone()),
+    )
+    CollectionItem.objects.bulk_create(
+        CollectionItem(collection=collection, product=product, position=index)
+        for index, product in enumerate(chosen, start=1)
+    )
+    return collection

@@ -54,8 +54,8 @@ CENTER = (53.2489, 10.4077)  # Am Markt (lat, lng)
 BBOX = (10.385, 53.235, 10.430, 53.262)  # (min lng, min lat, max lng, max lat): every demo shop lies inside
 TARGET_PRODUCTS = 5_100
 DEMO_USERS: tuple[tuple[str, str, bool, str | None], ...] = (  # username, password, superuser, owned shop
-    # The city editor is a superuser until the admin's city views are done; the groups hold the real roles.
-    ("stadt", "stadt-demo", True, None),
+    # The city editor is no superuser: the group "City editors" and the city workspace (/admin/stadt/).
+    ("stadt", "stadt-demo", False, None),
     ("haendler1", "haendler-demo", False, "Fahrradhaus Brockmann"),
     ("haendler2", "haendler-demo", False, "Bäckerei Harms"),
 )

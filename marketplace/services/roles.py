@@ -54,6 +54,8 @@ CITY_EDITOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "post": ("view", "hide_post"),  # moderation: hide with a reason, show again
     "jobposting": ("view", "change", "feature_jobposting"),  # feature jobs (e.g. apprenticeships in autumn)
     "outboxmessage": ("view", "change"),  # e-mails and webhook events waiting or dead; "retry" needs change
+    # the workspace (/admin/stadt/) and messages to merchants; never API keys, webhooks, stock or imports
+    "merchantmessage": ("view", "add", "view_city_workspace"),
 }
 
 

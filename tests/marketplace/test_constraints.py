@@ -29,6 +29,8 @@ from marketplace.models import (
     FeaturedShop,
     IdempotencyRecord,
     ImportJob,
+    MerchantMessage,
+    MerchantMessageRecipient,
     OpeningHours,
     OsmImportTag,
     OutboxMessage,
@@ -129,6 +131,9 @@ TESTED = {
     "vacant_unit_unique_element",
     "outbox_attempts_bounded",
     "outbox_one_waiting_per_dedupe_key",
+    "merchant_message_question_day",
+    "merchant_message_category_set",
+    "merchant_message_once_per_shop",
 }
 
 
@@ -656,3 +661,43 @@ def test_one_waiting_row_per_dedupe_key_while_none_is_running() -> None:
         lambda: OutboxMessage.objects.create(kind="search.words_refresh", dedupe_key="all", state="retrying"),
         "outbox_one_waiting_per_dedupe_key",
     )
+
+
+# --- messages to merchants -------------------------------------------------------------------------------
+
+
+def test_a_question_needs_its_day() -> None:
+    # given: news without a question, and a question with a day, are accepted
+    MerchantMessage.objects.create(subject="News", body="x")
+    MerchantMessage.objects.create(
+        subject="Sonntag", body="x", question="open_day", question_date=date(2026, 12, 13)
+    )
+    # when / then
+    assert_refused(
+        lambda: MerchantMessage.objects.create(subject="?", body="x", question="open_day"),
+        "merchant_message_question_day",
+    )
+
+
+def test_a_message_to_a_category_names_it() -> None:
+    # given
+    MerchantMessage.objects.create(
+        subject="Bücher", body="x", audience="category", category=CategoryFactory()
+    )
+    # when / then
+    assert_refused(
+        lambda: MerchantMessage.objects.create(subject="?", body="x", audience="category"),
+        "merchant_message_category_set",
+    )
+
+
+def test_a_shop_gets_a_message_once(shop: Shop) -> None:
+    # given
+    message = MerchantMessage.objects.create(subject="News", body="x")
+    MerchantMessageRecipient.objects.create(message=message, shop=shop)
+    # when / then
+    assert_refused(
+        lambda: MerchantMessageRecipient.objects.create(message=message, shop=shop),
+        "merchant_message_once_per_shop",
+    )
+    assert message.recipients.count() == 1

@@ -260,7 +260,7 @@ def test_demo_logins(town: DemoSummary) -> None:
     # then
     assert city.check_password("stadt-demo")
     assert city.is_staff
-    assert city.is_superuser
+    assert not city.is_superuser  # a city editor: the group's permissions and the workspace
     assert city.groups.filter(name="City editors").exists()
     assert merchant1.check_password("haendler-demo")
     assert merchant1.is_staff

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from marketplace.services.demo import demo_town_seed
+from marketplace.services.demo_activity import demo_activity_seed
 
 
 class Command(BaseCommand):
@@ -22,4 +23,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         summary = demo_town_seed(seed=options["seed"])
-        self.stdout.write(self.style.SUCCESS(f"{summary} in {time.monotonic() - started:.1f} s"))
+        activity = demo_activity_seed(seed=options["seed"])
+        self.stdout.write(self.style.SUCCESS(f"{summary}; {activity} in {time.monotonic() - started:.1f} s"))
