@@ -94,9 +94,11 @@ def limit_explanation(code: str) -> str:
 
 def _private(response: HttpResponse) -> HttpResponse:
     """Pages behind a secret token: never cached, never indexed, and their address (with `?token=`) is never
-    sent on as a Referer, not even to our own pages."""
+    sent on as a Referer to another site. `same-origin`, not `no-referrer`: with `no-referrer` browsers send
+    `Origin: null` on the page's own cancel form, which Django's CSRF check refuses; our own logs blank the
+    token (ops/logs.py)."""
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

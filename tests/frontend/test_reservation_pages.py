@@ -228,7 +228,7 @@ def test_status_page_needs_the_token_and_cancel_releases_the_stock(client: Clien
     # then
     assert page.status_code == 200
     assert "Reservierung stornieren" in page.content.decode()
-    assert page["Referrer-Policy"] == "no-referrer"  # the token in this address is not passed on
+    assert page["Referrer-Policy"] == "same-origin"  # the token in this address goes to no other site
     assert wrong.status_code == missing.status_code == wrong_cancel.status_code == 404
     assert status_before == Reservation.Status.HELD
     html = cancelled.content.decode()

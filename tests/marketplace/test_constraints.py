@@ -29,11 +29,13 @@ from marketplace.models import (
     FeaturedShop,
     IdempotencyRecord,
     ImportJob,
+    JobPosting,
     MerchantMessage,
     MerchantMessageRecipient,
     OpeningHours,
     OsmImportTag,
     OutboxMessage,
+    Post,
     Product,
     Reservation,
     ReservationLine,
@@ -134,6 +136,12 @@ TESTED = {
     "merchant_message_question_day",
     "merchant_message_category_set",
     "merchant_message_once_per_shop",
+    "post_ends_after_start",
+    "post_title_not_empty",
+    "post_hidden_has_reason",
+    "job_title_not_empty",
+    "job_description_not_empty",
+    "job_has_a_way_to_apply",
 }
 
 
@@ -701,3 +709,53 @@ def test_a_shop_gets_a_message_once(shop: Shop) -> None:
         "merchant_message_once_per_shop",
     )
     assert message.recipients.count() == 1
+
+
+# --- posts and job postings --------------------------------------------------------------------------------
+
+
+def test_post_needs_a_title_and_ends_after_it_starts(shop: Shop) -> None:
+    # given: a good post is accepted
+    now = timezone.now()
+    Post.objects.create(shop=shop, title="Spargel", starts_at=now, ends_at=now + timedelta(days=1))
+    # when / then
+    assert_refused(
+        lambda: Post.objects.create(shop=shop, title="", starts_at=now, ends_at=now + timedelta(days=1)),
+        "post_title_not_empty",
+    )
+    assert_refused(
+        lambda: Post.objects.create(shop=shop, title="Lesung", starts_at=now, ends_at=now),
+        "post_ends_after_start",
+    )
+
+
+def test_a_hidden_post_names_its_reason(shop: Shop) -> None:
+    # given
+    now = timezone.now()
+    post = Post.objects.create(shop=shop, title="Spargel", starts_at=now, ends_at=now + timedelta(days=1))
+    Post.objects.filter(pk=post.pk).update(hidden_at=now, hidden_reason="Werbung für Dritte")
+    # when / then
+    assert_refused(lambda: Post.objects.filter(pk=post.pk).update(hidden_reason=""), "post_hidden_has_reason")
+
+
+@pytest.mark.parametrize(
+    ("changes", "constraint"),
+    [
+        ({"title": ""}, "job_title_not_empty"),
+        ({"description": ""}, "job_description_not_empty"),
+        ({"apply_email": "", "apply_phone": "", "apply_note": ""}, "job_has_a_way_to_apply"),
+    ],
+)
+def test_job_posting_refuses_bad_values(shop: Shop, changes: dict[str, str], constraint: str) -> None:
+    # given: a good posting (a phone number alone is a way to apply)
+    good = {
+        "shop": shop,
+        "title": "Ausbildung",
+        "kind": "apprenticeship",
+        "description": "Wir bilden aus.",
+        "apply_phone": "04131 123",
+        "valid_through": date(2027, 1, 31),
+    }
+    JobPosting.objects.create(**good)
+    # when / then
+    assert_refused(lambda: JobPosting.objects.create(**{**good, **changes}), constraint)

@@ -76,7 +76,7 @@ def test_a_full_reserve_flow_logs_no_email_token_or_key(captured_logs: dict[str,
         "json",
     )
     code, token = created.json()["code"], created.json()["token"]
-    status_api = APIClient().get(f"/api/v1/reservations/{code}/?token={token}")
+    status_api = APIClient().get(f"/api/v1/reservations/{code}/", HTTP_X_RESERVATION_TOKEN=token)
     status_page = Client().get(f"/reservierung/{code}/?token={token}", follow=True)
     wrong_token = Client().get(f"/reservierung/{code}/?token=not-{token}")
     ready = till.post(f"{merchant_url}/reservations/{code}/ready/", {}, "json", HTTP_IDEMPOTENCY_KEY="r1")

@@ -79,7 +79,7 @@ def answers(*, code: str, token: str) -> dict[str, Any]:
     for clear in (pickup_board_clear, category_tree_clear, search_events_discard, cache.clear):
         clear()
     search = APIClient().get("/api/v1/search/?lat=53.2489&lng=10.4077&q=fahrradschlauch&radius=5000")
-    status = APIClient().get(f"/api/v1/reservations/{code}/?token={token}")
+    status = APIClient().get(f"/api/v1/reservations/{code}/", HTTP_X_RESERVATION_TOKEN=token)
     page = Client().get(f"/reservierung/{code}/?token={token}", follow=True)
     assert (search.status_code, status.status_code, page.status_code) == (200, 200, 200)
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page.content.decode())
