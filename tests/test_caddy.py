@@ -221,8 +221,11 @@ def test_the_access_log_has_no_token_or_credentials(proxy: dict[str, Any]) -> No
     # when
     request(proxy, "GET", "/reservierung/ABC-234/?token=very-secret-token-123", Cookie="sessionid=s3ss10n")
     request(proxy, "GET", "/api/v1/merchant/shops/x/", Authorization="Api-Key lk_abcdefghj_keykeykeykey")
+    request(proxy, "GET", "/laden-anmelden/code/?code=SHRB-EF69-MQZ4")  # the claim letter's QR code
     time.sleep(0.5)  # the log is written after the response
     log = proxy["log"].read_text()
+    assert "/laden-anmelden/code/" in log
+    assert "SHRB-EF69" not in log
     # then
     assert "/reservierung/ABC-234/" in log
     for secret in ("very-secret-token-123", "s3ss10n", "lk_abcdefghj_keykeykeykey"):
