@@ -165,6 +165,8 @@ def test_admin_board_and_csv_for_the_city(town: dict[str, Shop], client: Client,
     response = client.get("/admin/marketplace/healthsnapshot/?export=csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:4] == ["shop", "slug", "status", "score"]
+    assert len(set(rows[0])) == len(rows[0]), "every column has its own name"
+    assert "points_claimed" in rows[0]
     assert [row[0] for row in rows[1:]] == ["Nur aus OSM", "Eingeschlafen", "Gut gepflegt"]
 
 
