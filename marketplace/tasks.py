@@ -57,14 +57,6 @@ def search_words_refresh() -> int:
     return refresh()
 
 
-@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def claim_code_email_send(*, shop_id: int, code: str, url: str) -> int:
-    """E-mail a listing its claim code (the code travels in the task message, never in the database)."""
-    from marketplace.services.claim_letters import claim_code_email_write
-
-    return claim_code_email_write(shop_id=shop_id, code=code, url=url)
-
-
 @shared_task(ignore_result=True)
 def data_health_snapshot() -> int:
     """Celery beat (daily): store the town's data-health totals for the chart over time."""

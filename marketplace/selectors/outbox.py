@@ -29,8 +29,8 @@ class OutboxDepth:
 def outbox_depth(*, now: datetime | None = None) -> OutboxDepth:
     """How many rows wait (pending, retrying), how many are dead, and how long the oldest due one waits.
 
-    Two index-backed queries; for /readyz, the admin and a metrics exporter (e.g. gauges
-    `outbox_waiting`, `outbox_dead`, `outbox_oldest_age_seconds`).
+    Two index-backed queries; for /readyz, the admin and /metrics (`ladenkarte_outbox_messages{state}`,
+    `ladenkarte_outbox_oldest_age_seconds`).
     """
     now = now or timezone.now()
     counts = dict(
