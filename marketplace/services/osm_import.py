@@ -2,7 +2,7 @@
 
 Reads the extract outside any transaction, then writes everything in one transaction under an advisory
 lock (two imports never interleave; a failed import changes nothing). Idempotent by OSM element: a shop
-already imported is updated, never duplicated. Field-level provenance (decision 0900): a field is
+already imported is updated, never duplicated. Field-level provenance (decision 1500): a field is
 rewritten only while it still holds the value the import last wrote; a value the merchant or the city
 changed is kept, and the report counts it.
 """
