@@ -252,6 +252,23 @@ def test_my_shop_plus_over_a_changed_figure_is_refused(merchant_admin: dict[str,
     assert _state(product) == before
 
 
+def test_my_shop_plus_without_javascript_over_a_changed_figure_says_so(
+    merchant_admin: dict[str, Any],
+) -> None:
+    # given: the page showed 5, the till set 0
+    client, product, shop = merchant_admin["client"], merchant_admin["product"], merchant_admin["shop"]
+    _till_sets(product, 0)
+    before = _state(product)
+    # when: the form is sent without HTMX (the page reloads)
+    response = client.post(
+        f"/mein-laden/{shop.slug}/produkte/A-100/bestand/", {"delta": "1", "seen": "5"}, follow=True
+    )
+    # then: the reloaded page names the current figure, nothing written
+    assert response.status_code == 200
+    assert re.search(r"inzwischen.{0,40}\b0\b", response.content.decode())
+    assert _state(product) == before
+
+
 def test_my_shop_plus_without_the_seen_figure_changes_nothing(merchant_admin: dict[str, Any]) -> None:
     # given
     client, product, shop = merchant_admin["client"], merchant_admin["product"], merchant_admin["shop"]
@@ -364,3 +381,44 @@ def test_admin_write_over_a_figure_changed_after_the_form_check_is_refused(page:
     assert re.search(r"inzwischen.{0,40}\b0\b", response.content.decode())
     assert Product.objects.get(pk=product.pk).quantity_on_hand == 0
     assert not StockMovement.objects.filter(product=product, source=StockMovement.Source.ADMIN).exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"quantity_on_hand": -1, "expected_quantity_on_hand": 5},
+        {"quantity_on_hand": "abc", "expected_quantity_on_hand": 5},
+        {"quantity_on_hand": 1_000_000_001, "expected_quantity_on_hand": 5},
+        {"quantity_on_hand": 6, "expected_quantity_on_hand": -5},
+    ],
+)
+def test_api_patch_bad_values_are_a_400_and_change_nothing(body: dict[str, Any]) -> None:
+    # given
+    key = ApiKeyFactory(raw_key="lk_test_stockedit_secretsecretsecret")
+    product = ProductFactory(shop=key.shop, sku="A-100", quantity_on_hand=5)
+    before = _state(product)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Api-Key lk_test_stockedit_secretsecretsecret")
+    # when
+    response = client.patch(f"/api/v1/merchant/shops/{key.shop.slug}/products/A-100/", body, format="json")
+    # then
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+    assert _state(product) == before
+
+
+def test_api_patch_with_the_current_expected_figure_writes() -> None:
+    # given
+    key = ApiKeyFactory(raw_key="lk_test_stockedit_secretsecretsecret")
+    product = ProductFactory(shop=key.shop, sku="A-100", quantity_on_hand=5)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Api-Key lk_test_stockedit_secretsecretsecret")
+    # when
+    response = client.patch(
+        f"/api/v1/merchant/shops/{key.shop.slug}/products/A-100/",
+        {"quantity_on_hand": 6, "expected_quantity_on_hand": 5},
+        format="json",
+    )
+    # then
+    assert response.status_code == 200
+    assert Product.objects.get(pk=product.pk).quantity_on_hand == 6
