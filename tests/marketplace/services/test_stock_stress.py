@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -264,3 +264,57 @@ def test_sweeper_locks_products_before_reservations() -> None:
     assert _first(sql, r"FROM \"?marketplace_product\"? .*FOR UPDATE") < _first(
         sql, r"FOR UPDATE SKIP LOCKED"
     )
+
+
+def _blocked_by_me(cursor: Any) -> int:
+    cursor.execute("SELECT pg_stat_clear_snapshot()")
+    cursor.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+    )
+    return int(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("city_action", ["suspend", "move"])
+def test_city_changing_a_shop_while_a_merchant_cancels_does_not_deadlock(city_action: str) -> None:
+    """The shop row is no step of the lock order: a city change locks it without blocking the foreign-key
+    checks (`FOR NO KEY UPDATE`), so a cancel holding a product row can still write its outbox e-mail."""
+    from marketplace.services import shops as shop_services
+
+    # given: an active reservation on a product of the shop
+    shop = ShopFactory()
+    product = ProductFactory(shop=shop, quantity_on_hand=5)
+    created = svc.reservation_create(
+        items=[svc.LineRequest(product_id=product.pk, quantity=1)],
+        contact=svc.Contact(name="Erika", email="erika@example.org"),
+    )
+    failures: list[str] = []
+
+    def city() -> None:
+        try:
+            if city_action == "suspend":
+                shop_services.shop_suspend(shop=shop, message="Bitte Bestand prüfen.")
+            else:
+                shop_services.shop_move(shop=shop, lat=53.25, lng=10.41)
+        except Exception as exc:
+            failures.append(f"city: {exc!r}")
+        finally:
+            connections.close_all()
+
+    # when: the merchant's cancel holds the product row (step 2) when the city's change starts; the city
+    # waits for that row, then the cancel goes on to the reservation and its e-mails (outbox rows of the shop)
+    thread = threading.Thread(target=city)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            list(Product.objects.select_for_update().filter(pk=product.pk))
+            thread.start()
+            deadline = time.monotonic() + 10
+            while not _blocked_by_me(cursor) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            svc.reservation_cancel(reservation=created.reservation, by="merchant")
+    except Exception as exc:
+        failures.append(f"cancel: {exc!r}")
+    thread.join()
+    # then: both went through
+    assert failures == []
+    assert Reservation.objects.get(pk=created.reservation.pk).status == Reservation.Status.CANCELLED
