@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from marketplace.exceptions import ValidationFailed
 from marketplace.models import HealthSnapshot, OutboxMessage, Product, Shop, ShopMembership
 from marketplace.selectors.data_health import data_health_shops, data_health_totals
-from marketplace.selectors.stock import stock_fresh_since
+from marketplace.selectors.stock import stock_fresh_q
 from marketplace.services.outbox import Outgoing, outbox_message_id, outbox_put_all
 
 CONFIRM_SALT = "ladenkarte.stock-still-true"
@@ -94,12 +94,11 @@ class StaleShop:
 def stale_stock_shops(*, now: datetime, shop_id: int | None = None) -> list[StaleShop]:
     """Active shops (or the one shop) with listed products whose stock is no longer fresh (they show as
     unavailable)."""
-    fresh_since = stock_fresh_since(now=now)
     shops = Shop.objects.active() if shop_id is None else Shop.objects.active().filter(pk=shop_id)
     shops = (
         shops.annotate(
             stale=Count(
-                "products", filter=Q(products__active=True, products__stock_updated_at__lt=fresh_since)
+                "products", filter=Q(products__active=True) & ~stock_fresh_q(now=now, prefix="products__")
             ),
             last=Max("products__stock_updated_at", filter=Q(products__active=True)),
         )
