@@ -103,6 +103,30 @@ def test_merchant_posts_on_the_phone_and_residents_find_it_on_the_map_and_in_the
     assert s.csp_errors == []
 
 
+def test_a_cluster_with_a_shop_with_news_carries_the_badge(browser: Any, live_server: Any) -> None:  # noqa: F811
+    # given: two neighbours (they cluster at the town zoom), one with a live post, and a shop without
+    from marketplace.services.posts import PostInput, post_create
+
+    harms = ShopFactory(name="Bäckerei Harms", slug="harms", location=Point(10.40900, 53.24950, srid=4326))
+    ShopFactory(name="Blumen Kraft", slug="kraft", location=Point(10.40905, 53.24952, srid=4326))
+    ShopFactory(name="Sport Lange", slug="lange", location=Point(10.4250, 53.2400, srid=4326))
+    post_create(
+        shop=harms,
+        data=PostInput(title="Butterkuchen", kind="offer", ends_at=timezone.now() + timedelta(days=1)),
+    )
+    s = Session(browser, live_server.url, viewport={"width": 1280, "height": 800})
+    try:
+        # when
+        s.goto("/")
+        s.page.wait_for_selector("#shops-map .marker-cluster")
+        # then: the cluster shows the badge, the lone shop without news does not
+        assert s.page.locator("#shops-map .marker-cluster--news").count() == 1
+        assert s.page.locator("#shops-map .map-pin--news").count() == 0
+        assert s.csp_errors == []
+    finally:
+        s.context.close()
+
+
 def test_share_button_copies_the_link_without_web_share(browser: Any, live_server: Any, bakery: Any) -> None:  # noqa: F811
     # given: a desktop browser without the Web Share API (removed before any page script runs, so the
     # fallback is tested whatever this Chromium build offers), clipboard allowed
