@@ -122,7 +122,7 @@ def test_sending_again_mails_nobody_twice(town, django_capture_on_commit_callbac
 
     # then: one outbox row (one e-mail) per shop, each delivered once, with its own Message-ID
     assert sent == 3
-    assert [row.state for row in rows] == ["delivered"] * 3
+    assert [row.state for row in rows] == ["delivered"] * message.recipients.count()
     assert len(mail.outbox) == 3
     assert len({m.extra_headers["Message-ID"] for m in mail.outbox}) == 3
 
