@@ -40,8 +40,9 @@ from marketplace.selectors.categories import category_subtree_ids
 from marketplace.selectors.pickup import PickupBoard, pickup_board
 from marketplace.selectors.stock import (
     availability_label,
-    available_positive_sql,
+    available_counted_positive_sql,
     available_sql,
+    expired_holds_cte_sql,
     stock_fresh_since,
 )
 
@@ -313,7 +314,7 @@ def search_query(
                 where.append("NOT (p.shop_id = ANY(%(excluded_shops)s))")
         else:
             shop_filter = collectable
-        where.append(available_positive_sql("p"))
+        where.append(available_counted_positive_sql("p"))
     if params.open_now:
         open_ids = board.open_ids(now_ts)
         shop_filter = open_ids if shop_filter is None else sorted(set(shop_filter) & set(open_ids))
@@ -356,6 +357,7 @@ def search_query(
         outer_limit = "OFFSET %(outer_offset)s LIMIT %(outer_limit)s"
     product, shop, category = Product._meta.db_table, Shop._meta.db_table, Category._meta.db_table
     sql = f"""
+WITH {expired_holds_cte_sql()}
 SELECT k.id, k.sku, k.gtin, k.title, k.brand, k.price, k.image, c.slug, c.name,
        s.id, s.slug, s.name, s.street, s.postcode, s.city,
        ST_Y(s.location::geometry), ST_X(s.location::geometry),
