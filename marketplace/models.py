@@ -413,12 +413,10 @@ class Product(TimeStamped):
             ),
         ]
         indexes = [
-            # KNN search over what can be found at all; stock is filtered on the ordered rows.
-            GistIndex(
-                fields=["location"],
-                name="product_listed_location_gist",
-                condition=Q(active=True, shop_active=True, quantity_on_hand__gt=0),
-            ),
+            # KNN search over products. No condition: Django's PostGIS schema editor never wrote the
+            # `quantity_on_hand > 0` predicate this index was declared with, and an index whose predicate
+            # uses a stock column would make every stock change a non-HOT update (decision 1400).
+            GistIndex(fields=["location"], name="product_listed_location_gist"),
             GinIndex(fields=["search_vector"], name="product_search_gin"),
             models.Index(fields=["shop", "title"], name="product_shop_title_idx"),
             models.Index(fields=["gtin"], name="product_gtin_idx", condition=~Q(gtin="")),
