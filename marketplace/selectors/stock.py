@@ -182,4 +182,5 @@ def held_counted_sql(alias: str = "p") -> str:
 
 def available_counted_positive_sql(alias: str = "p") -> str:
     """SQL condition: the rule's `available` of row `alias` is above 0, from the held counter (see above)."""
-    return f"{alias}.stock_updated_at >= %(fresh_since)s AND {alias}.quantity_on_hand > {held_counted_sql(alias)}"
+    fresh = f"{alias}.stock_updated_at >= %(fresh_since)s"
+    return f"{fresh} AND {alias}.quantity_on_hand > {held_counted_sql(alias)}"

@@ -13,7 +13,7 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 
 from marketplace.exceptions import ValidationFailed
-from marketplace.models import CityDay, Product, Reservation, ReservationLine, Shop, SpecialDay
+from marketplace.models import CityDay, Product, ReservationLine, Shop, SpecialDay
 from marketplace.selectors import search as search_selector
 from marketplace.selectors.pickup import pickup_board, pickup_board_clear
 from marketplace.selectors.search import (
