@@ -58,7 +58,12 @@ def database_from_url(url: str) -> dict[str, object]:
         "CONN_MAX_AGE": env_int("CONN_MAX_AGE", 600),
         "CONN_HEALTH_CHECKS": True,
         # tells operators (pg_stat_activity) which process holds a connection: web, worker, ...
-        "OPTIONS": {"application_name": env_str("DATABASE_APPLICATION_NAME", "ladenkarte")},
+        # jit off: the search's short statements never gain from JIT, and a cost misestimate once made every
+        # text search compile for ~470 ms (issue 14); set per connection so no server default can flip it.
+        "OPTIONS": {
+            "application_name": env_str("DATABASE_APPLICATION_NAME", "ladenkarte"),
+            "options": "-c jit=off",
+        },
     }
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["search", "reservations", "sync"]
+BENCHMARKS = ["search", "states", "reservations", "sync"]
 BENCH_SECRET_KEY = "bench-only-not-secret-" + "x" * 40  # loopback benchmark server only
 
 

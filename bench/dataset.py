@@ -479,6 +479,7 @@ def generate(spec: Spec, url: str, *, log: bool = True) -> float:
                         "t",
                         "f",
                         "f",
+                        "",
                     ]
                 )
             )
@@ -490,7 +491,7 @@ def generate(spec: Spec, url: str, *, log: bool = True) -> float:
             "id, created_at, updated_at, name, slug, description, street, postcode, city, district,"
             " location, phone, email, website, social_links, photo, status, status_message, approved_at,"
             " time_zone, pickup_lead_minutes, hold_minutes, step_free_entrance, card_payment,"
-            " bicycle_parking, gift_wrapping",
+            " bicycle_parking, gift_wrapping, step_free",
             iter(shop_rows),
         )
         _copy(cur, "marketplace_openinghours", "shop_id, weekday, opens, closes", iter(hour_rows))

@@ -94,11 +94,12 @@ def _sql_times(queries: list[dict[str, Any]]) -> tuple[list[float], float, int]:
 
     from marketplace.selectors.pickup import pickup_board
     from marketplace.selectors.search import (
+        SHOP_BATCH,
         SearchParams,
         query_words,
         search_query,
         tsquery_text,
-        word_corrections,
+        word_lookup,
     )
 
     now = timezone.now()
@@ -112,8 +113,11 @@ def _sql_times(queries: list[dict[str, Any]]) -> tuple[list[float], float, int]:
         params = SearchParams(**query)
         started = time.perf_counter()
         words = query_words(params.q)
-        tsquery = tsquery_text(words, word_corrections(words)) if words else ""
-        sql = search_query(params, now=now, board=board, tsquery=tsquery)
+        lookup = word_lookup(words) if words else None
+        tsquery = tsquery_text(words, lookup.corrections) if lookup else ""
+        sql = search_query(
+            params, now=now, board=board, tsquery=tsquery, lookup=lookup, shop_limit=SHOP_BATCH
+        )
         with connection.cursor() as cursor:
             cursor.execute(sql.sql, sql.params)
             rows = cursor.fetchall()

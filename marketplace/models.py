@@ -356,7 +356,8 @@ class Product(TimeStamped):
     has not tidied yet: availability reads subtract only unexpired holds.
     """
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="products")
+    # indexed by `product_shop_listed_idx` (shop, id), which also serves the foreign key
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="products", db_index=False)
     sku = models.CharField(_("SKU"), max_length=64)
     gtin = models.CharField(_("GTIN"), max_length=14, blank=True, validators=[gtin_validator])
     title = models.CharField(_("title"), max_length=200)
@@ -381,8 +382,7 @@ class Product(TimeStamped):
     quantity_on_hand = models.IntegerField(_("on hand"), default=0)
     quantity_held = models.IntegerField(_("held"), default=0, editable=False)
     stock_updated_at = models.DateTimeField(_("stock confirmed"), default=timezone.now)
-    # No full spatial index: the partial `product_listed_location_gist` is the one the search uses (the
-    # planner otherwise picks the full one and every sale updates two GiST indexes).
+    # No spatial index: the search walks the shops' points and reads products by shop (decision 1400).
     location = gis_models.PointField(geography=True, srid=4326, editable=False, spatial_index=False)
     shop_active = models.BooleanField(default=False, editable=False)
     search_vector = models.GeneratedField(
@@ -413,12 +413,9 @@ class Product(TimeStamped):
             ),
         ]
         indexes = [
-            # KNN search over what can be found at all; stock is filtered on the ordered rows.
-            GistIndex(
-                fields=["location"],
-                name="product_listed_location_gist",
-                condition=Q(active=True, shop_active=True, quantity_on_hand__gt=0),
-            ),
+            # The search's per-shop walk (nearest shops first, then each shop's products by id). No index
+            # may use a stock column in its key or predicate: stock changes must stay HOT (decision 1400).
+            models.Index(fields=["shop", "id"], name="product_shop_listed_idx"),
             GinIndex(fields=["search_vector"], name="product_search_gin"),
             models.Index(fields=["shop", "title"], name="product_shop_title_idx"),
             models.Index(fields=["gtin"], name="product_gtin_idx", condition=~Q(gtin="")),

@@ -1,12 +1,19 @@
 """The nearby search: what can I pick up near me today? (API.md `GET /api/v1/search/`, PERFORMANCE.md).
 
-One SQL statement per search (two with text: the typo correction of the query words comes first):
+One SQL statement per search (two with text: the word-list lookup of the query words comes first), in one
+of two shapes (decision 1400):
 
-- The inner query walks the partial GiST index `product_listed_location_gist` in distance order
-  (`ORDER BY location <-> point LIMIT n`, a KNN index scan), with `location && _ST_Expand(point, radius)`
-  as an index condition so a sparse filter can never walk the whole town. The exact radius is cut on the
-  ordered rows. Stock, freshness, text, category, price and shop filters are row filters of that scan.
-  Availability is the rule of `marketplace.selectors.stock` in its SQL form (`available_sql`).
+- **Nearest shops first**: a KNN scan over the shop points (`ORDER BY location <-> point`, the box as index
+  condition, the radius, "live", "collectable today", "open now" and the shop filter applied at the shop,
+  at most `SHOP_BATCH` shops), then for each shop its matching available products by the b-tree
+  `product_shop_listed_idx` (shop, id); an incremental sort keeps the (distance, id) order and the limit
+  stops the walk. A closed shop costs nothing, however big its catalogue. Fewer candidates than asked for
+  in a town with more shops than the cap: the statement runs again without the cap.
+- **Text index first** (text whose words are rare, by their frequency in the word list): every match from
+  the GIN index in a materialized CTE, joined to their shops with the same shop conditions, nearest first.
+- Availability in the scan is the rule's counter form (`available_counted_positive_sql`: the held counter
+  minus expired holds, no sub-query per row); the figure shown is the rule itself (`available_sql`) on the
+  page's rows only.
 - "Collectable today" comes from the per-minute pickup board (`marketplace.selectors.pickup`): the SQL gets
   the list of shop ids (or the shorter list of excluded ones), Python adds `pickup_today_until` and
   `next_pickup_from` to the page.
@@ -19,6 +26,7 @@ One SQL statement per search (two with text: the typo correction of the query wo
 
 from __future__ import annotations
 
+import math
 import re
 import time
 import unicodedata
@@ -40,8 +48,9 @@ from marketplace.selectors.categories import category_subtree_ids
 from marketplace.selectors.pickup import PickupBoard, pickup_board
 from marketplace.selectors.stock import (
     availability_label,
-    available_positive_sql,
+    available_counted_positive_sql,
     available_sql,
+    expired_holds_cte_sql,
     stock_fresh_since,
 )
 
@@ -60,6 +69,9 @@ CORRECTION_MIN_SIMILARITY = 0.4
 PREFIX_MIN_LENGTH = 4
 
 SEARCH_WORD_TABLE = "marketplace_search_word"
+# Shops first: look at the nearest SHOP_BATCH shops; a short result in a bigger town runs again uncapped.
+SHOP_BATCH = 400
+SHOP_CAP_MARGIN = 50
 
 
 @dataclass(frozen=True)
@@ -200,33 +212,68 @@ def spelling_variants(word: str) -> list[str]:
     return [word] if folded == word else [word, folded]
 
 
-def word_corrections(words: Sequence[str]) -> dict[str, str]:
-    """Closest known word (pg_trgm) for each query word not in the word list; one query."""
-    candidates = [word for word in words if len(word) >= CORRECTION_MIN_LENGTH and not word.isdigit()]
-    if not candidates:
-        return {}
-    variants = [spelling_variants(word)[-1] for word in candidates]
+@dataclass(frozen=True)
+class WordLookup:
+    """What the word list says about a query's words: typo corrections and how many products match."""
+
+    corrections: dict[str, str]
+    # estimated product documents matching every word (the smallest per-word figure), None if unknown
+    matches: int | None
+    listed: int  # estimated rows of the product table (planner statistics)
+
+
+def word_lookup(words: Sequence[str]) -> WordLookup:
+    """Closest known word (pg_trgm) for each query word not in the word list, and each word's frequency in
+    the word list (`ndoc` of the words it matches as typed, folded or corrected, prefixes for long words);
+    one query."""
+    if not words:
+        return WordLookup(corrections={}, matches=None, listed=0)
+    folded = [spelling_variants(word)[-1] for word in words]
+    correct = [len(word) >= CORRECTION_MIN_LENGTH and not word.isdigit() for word in words]
+    prefix = [len(word) >= PREFIX_MIN_LENGTH for word in words]
+    product = Product._meta.db_table
     sql = f"""
-        SELECT t.term, best.word, best.sim
-        FROM unnest(%s::text[], %s::text[]) AS t(term, folded)
+        SELECT t.term, best.word, best.sim, freq.n, corrected.n,
+               (SELECT reltuples::bigint FROM pg_class WHERE oid = '{product}'::regclass)
+        FROM unnest(%s::text[], %s::text[], %s::bool[], %s::bool[]) AS t(term, folded, correct, prefix)
         LEFT JOIN LATERAL (
             SELECT w.word, similarity(w.word, t.folded) AS sim
             FROM {SEARCH_WORD_TABLE} w
             WHERE w.word %% t.folded
             ORDER BY w.word <-> t.folded, w.ndoc DESC
             LIMIT 1
-        ) best ON NOT EXISTS (
+        ) best ON t.correct AND NOT EXISTS (
             SELECT 1 FROM {SEARCH_WORD_TABLE} k WHERE k.word = t.term OR k.word = t.folded
         )
-    """  # noqa: S608 - fixed table name, values are parameters
+        LEFT JOIN LATERAL (
+            SELECT COALESCE(SUM(w.ndoc), 0)::bigint AS n FROM {SEARCH_WORD_TABLE} w
+            WHERE (t.prefix AND (w.word LIKE t.term || '%%' OR w.word LIKE t.folded || '%%'))
+               OR (NOT t.prefix AND w.word IN (t.term, t.folded))
+        ) freq ON true
+        LEFT JOIN LATERAL (
+            SELECT COALESCE(SUM(w.ndoc), 0)::bigint AS n FROM {SEARCH_WORD_TABLE} w
+            WHERE best.word IS NOT NULL AND w.word LIKE best.word || '%%'
+        ) corrected ON true
+    """  # noqa: S608 - fixed table names, values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [candidates, variants])
+        cursor.execute(sql, [list(words), folded, correct, prefix])
         rows = cursor.fetchall()
-    return {
-        term: best
-        for term, best, sim in rows
-        if best is not None and sim is not None and sim >= CORRECTION_MIN_SIMILARITY and best != term
-    }
+    corrections: dict[str, str] = {}
+    per_word: list[int] = []
+    listed = 0
+    for term, best, sim, freq, corrected_freq, reltuples in rows:
+        listed = max(int(reltuples or 0), 0)
+        use_correction = best is not None and sim is not None and sim >= CORRECTION_MIN_SIMILARITY
+        if use_correction and best != term:
+            corrections[term] = best
+        if not term.isdigit():  # digits are not in the word list: their frequency is unknown
+            per_word.append(int(freq or 0) + (int(corrected_freq or 0) if use_correction else 0))
+    return WordLookup(corrections=corrections, matches=min(per_word) if per_word else None, listed=listed)
+
+
+def word_corrections(words: Sequence[str]) -> dict[str, str]:
+    """Closest known word (pg_trgm) for each query word not in the word list; one query."""
+    return word_lookup(words).corrections
 
 
 def tsquery_text(words: Sequence[str], corrections: dict[str, str]) -> str:
@@ -250,28 +297,28 @@ def tsquery_text(words: Sequence[str], corrections: dict[str, str]) -> str:
 _POINT = "ST_SetSRID(ST_MakePoint(%(lng)s, %(lat)s), 4326)::geography"
 
 
-def _box_condition(params: SearchParams, *, tsquery: str) -> str:
-    """The radius as a box around the point.
-
-    An index condition of the KNN scan, except when text is re-ranked (`relevance`, `price`, `-price` with
-    `q`): there the text's GIN index finds the candidates and the box is a row filter. Written so that it
-    cannot be an index condition (`IS TRUE`), because the planner otherwise likes a BitmapAnd of the GIN
-    index with the GiST index, whose bitmap for a 5 km box holds most of the town (700,000 entries, 150 ms
-    on the benchmark town against 30-80 ms for the whole query without it).
-    """
-    box = f"p.location && _ST_Expand({_POINT}, %(radius_m)s)"
-    if tsquery and params.effective_ordering != "distance":
-        return f"({box}) IS TRUE"
-    return box
-
-
 @dataclass(frozen=True)
 class SearchQuery:
-    """The SQL of one search and its parameters (also used by the benchmark and the plan test)."""
+    """The SQL of one search and its parameters (also used by the benchmark and the plan tests)."""
 
     sql: str
     params: dict[str, Any]
     empty: bool  # nothing can match (e.g. no shop collectable at this hour): skip the database
+    plan: str = "shops-first"  # or "text-first"
+    # the nearest-shops scan stops after this many shops (None: no cap); fewer rows than `inner_limit` from
+    # a capped statement may mean more shops were needed, and the search runs again without the cap
+    shop_limit: int | None = None
+    inner_limit: int = 0
+
+
+def text_first(lookup: WordLookup | None, *, inner_limit: int) -> bool:
+    """Text index first when the words are rare enough: it reads every match in the town (~`matches` rows),
+    while the nearest shops first reads about `inner_limit * listed / matches` products until it has enough;
+    the two cost the same at `matches = sqrt(inner_limit * listed)`."""
+    if lookup is None or lookup.matches is None:
+        return False
+    listed = max(lookup.listed, lookup.matches, 1)
+    return lookup.matches <= math.sqrt(inner_limit * listed)
 
 
 def search_query(
@@ -282,8 +329,10 @@ def search_query(
     tsquery: str = "",
     category_ids: list[int] | None = None,
     shop_id: int | None = None,
+    lookup: WordLookup | None = None,
+    shop_limit: int | None = SHOP_BATCH,
 ) -> SearchQuery:
-    """Build the one statement of a search (see the module docstring for its shape)."""
+    """Build the one statement of a search (see the module docstring for its two shapes)."""
     now_ts = now.timestamp()
     radius_m = params.radius_km * 1000.0
     values: dict[str, Any] = {
@@ -293,13 +342,16 @@ def search_query(
         "now": now,
         "config": SEARCH_CONFIG,
         "fresh_since": stock_fresh_since(now=now),
+        "shop_active": Shop.Status.ACTIVE.value,
     }
-    where = [
-        "p.active",
-        "p.shop_active",
-        "p.quantity_on_hand > 0",
-        _box_condition(params, tsquery=tsquery),
+    # at the shop: live, inside the radius, and (when asked) collectable today / open now / the one shop
+    at_shop = [
+        "ns.status = %(shop_active)s",
+        f"ns.location && _ST_Expand({_POINT}, %(radius_m)s)",
+        f"(ns.location <-> {_POINT}) <= %(radius_m)s",
     ]
+    # at the product: listed, on hand, available by the rule (counter form), text, category, price
+    at_product = ["p.active", "p.shop_active", "p.quantity_on_hand > 0"]
     empty = False
     shop_filter: list[int] | None = None
     if params.available_today:
@@ -310,10 +362,10 @@ def search_query(
         elif len(excluded) < len(collectable):
             if excluded:
                 values["excluded_shops"] = excluded
-                where.append("NOT (p.shop_id = ANY(%(excluded_shops)s))")
+                at_shop.append("NOT (ns.id = ANY(%(excluded_shops)s))")
         else:
             shop_filter = collectable
-        where.append(available_positive_sql("p"))
+        at_product.append(available_counted_positive_sql("p"))
     if params.open_now:
         open_ids = board.open_ids(now_ts)
         shop_filter = open_ids if shop_filter is None else sorted(set(shop_filter) & set(open_ids))
@@ -321,61 +373,122 @@ def search_query(
         if not shop_filter:
             empty = True
         values["shops"] = shop_filter
-        where.append("p.shop_id = ANY(%(shops)s)")
+        at_shop.append("ns.id = ANY(%(shops)s)")
     if shop_id is not None:
         values["shop_id"] = shop_id
-        where.append("p.shop_id = %(shop_id)s")
+        at_shop.append("ns.id = %(shop_id)s")
     if category_ids is not None:
         values["categories"] = category_ids
-        where.append("p.category_id = ANY(%(categories)s)")
+        at_product.append("p.category_id = ANY(%(categories)s)")
     if params.max_price is not None:
         values["max_price"] = params.max_price
-        where.append("p.price <= %(max_price)s")
+        at_product.append("p.price <= %(max_price)s")
+    tsq = "to_tsquery(%(config)s::regconfig, %(tsquery)s)"
     rank = "NULL::float4"
+
     if tsquery:
         values["tsquery"] = tsquery
-        tsq = "to_tsquery(%(config)s::regconfig, %(tsquery)s)"
-        where.append(f"p.search_vector @@ {tsq}")
+        at_product.append(f"p.search_vector @@ {tsq}")
         rank = f"ts_rank(p.search_vector, {tsq})"
 
     ordering = params.effective_ordering
     if ordering == "distance":
-        values["inner_limit"] = params.offset + params.page_size + 1
+        inner_limit = params.offset + params.page_size + 1
         outer_order = "k.dist, k.id"
         outer_limit = ""
     else:
-        values["inner_limit"] = RERANK_CANDIDATES
+        inner_limit = RERANK_CANDIDATES
         values["outer_offset"] = params.offset
         values["outer_limit"] = params.page_size + 1
         outer_order = {
-            "price": "k.price, k.dist, k.id",
-            "-price": "k.price DESC, k.dist, k.id",
+            "price": "p.price, k.dist, k.id",
+            "-price": "p.price DESC, k.dist, k.id",
             # text match weighted with distance: a match 1 km away counts half as much as one at the door
-            "relevance": "COALESCE(k.rank, 0) / (1.0 + k.dist / 1000.0) DESC, k.dist, k.id",
+            "relevance": "COALESCE(RANK, 0) / (1.0 + k.dist / 1000.0) DESC, k.dist, k.id",
         }[ordering]
         outer_limit = "OFFSET %(outer_offset)s LIMIT %(outer_limit)s"
+    values["inner_limit"] = inner_limit
     product, shop, category = Product._meta.db_table, Shop._meta.db_table, Category._meta.db_table
+    plan = "text-first" if tsquery and text_first(lookup, inner_limit=inner_limit) else "shops-first"
+    ctes = [expired_holds_cte_sql()]
+    if plan == "text-first":
+        # every match of the words in the town from the text index (a fence: the GIN index, nothing else),
+        # then the shop conditions on the product's copies of its shop's point and status (no shop join:
+        # `p.shop_active` is already a product condition), nearest first
+        shop_limit = None
+        ctes.append(
+            f"matches AS MATERIALIZED (SELECT p.id, p.shop_id AS ns_id, p.location AS ns_location "  # noqa: S608
+            f"FROM {product} p WHERE {' AND '.join(at_product)})"
+        )
+        match_conditions = [
+            re.sub(r"\bns\.(id|location)\b", r"m.ns_\1", condition)
+            for condition in at_shop
+            if condition != "ns.status = %(shop_active)s"
+        ]
+        inner = f"""
+    SELECT m.id, m.ns_location <-> {_POINT} AS dist
+    FROM matches m
+    WHERE {" AND ".join(match_conditions)}
+    ORDER BY dist, m.id
+    LIMIT %(inner_limit)s"""  # noqa: S608 - identifiers are ours, values are parameters
+    else:
+        # the nearest shops that pass the shop conditions (KNN over the shop points), then each shop's
+        # matching products by the b-tree `product_shop_listed_idx` (shop, id); an incremental sort keeps
+        # the (distance, id) order and the limit stops the walk
+        if shop_limit is not None:
+            values["shop_limit"] = shop_limit
+        lateral_conditions = re.sub(r"\bp\.", "lp.", " AND ".join(at_product))
+        inner = f"""
+    SELECT k.id, ns.dist
+    FROM (
+        SELECT ns.id, ns.location <-> {_POINT} AS dist
+        FROM {shop} ns
+        WHERE {" AND ".join(at_shop)}
+        ORDER BY ns.location <-> {_POINT}
+        {"LIMIT %(shop_limit)s" if shop_limit is not None else "OFFSET 0"}
+    ) ns
+    CROSS JOIN LATERAL (
+        SELECT lp.id FROM {product} lp
+        WHERE lp.shop_id = ns.id AND {lateral_conditions}
+        ORDER BY lp.id
+        LIMIT %(inner_limit)s
+    ) k
+    ORDER BY ns.dist, k.id
+    LIMIT %(inner_limit)s"""  # noqa: S608 - identifiers are ours, values are parameters
+    # the page: order the candidates (price and rank need the product row), then shop, category and the
+    # shown availability (the rule, `available_sql`) for the page's rows only
     sql = f"""
-SELECT k.id, k.sku, k.gtin, k.title, k.brand, k.price, k.image, c.slug, c.name,
+WITH {", ".join(ctes)}
+SELECT p.id, p.sku, p.gtin, p.title, p.brand, p.price, p.image, c.slug, c.name,
        s.id, s.slug, s.name, s.street, s.postcode, s.city,
        ST_Y(s.location::geometry), ST_X(s.location::geometry),
-       k.dist, {available_sql("k")}, k.stock_updated_at, k.rank
+       k.dist, {available_sql("p")}, p.stock_updated_at, k.rank, k.candidates
 FROM (
-    SELECT p.id, p.sku, p.gtin, p.title, p.brand, p.price, p.image, p.category_id, p.shop_id,
-           p.quantity_on_hand, p.quantity_held, p.stock_updated_at,
-           p.location <-> {_POINT} AS dist, {rank} AS rank
-    FROM {product} p
-    WHERE {" AND ".join(where)}
-    ORDER BY p.location <-> {_POINT}
-    LIMIT %(inner_limit)s
+    SELECT k.id, k.dist, {rank} AS rank, COUNT(*) OVER () AS candidates
+    FROM ({inner}
+    ) k
+    JOIN {product} p ON p.id = k.id
+    ORDER BY {outer_order.replace("RANK", rank)}
+    {outer_limit}
 ) k
-JOIN {shop} s ON s.id = k.shop_id
-LEFT JOIN {category} c ON c.id = k.category_id
-WHERE k.dist <= %(radius_m)s
-ORDER BY {outer_order}
-{outer_limit}
+JOIN {product} p ON p.id = k.id
+JOIN {shop} s ON s.id = p.shop_id
+LEFT JOIN {category} c ON c.id = p.category_id
+ORDER BY {outer_order.replace("RANK", "k.rank")}
 """  # noqa: S608 - identifiers are ours, values are parameters
-    return SearchQuery(sql=sql, params=values, empty=empty)
+    return SearchQuery(
+        sql=sql, params=values, empty=empty, plan=plan, shop_limit=shop_limit, inner_limit=inner_limit
+    )
+
+
+def _shop_cap_may_have_cut(query: SearchQuery, *, rows: list[tuple[Any, ...]], board: PickupBoard) -> bool:
+    """Fewer candidates than asked for from a statement that looked at only the nearest `shop_limit` shops,
+    in a town with more shops than that (the board knows every active one, plus a margin for shops approved
+    in the last minute): the next shops might hold matches."""
+    if query.shop_limit is None or len(board.days) + SHOP_CAP_MARGIN <= query.shop_limit:
+        return False
+    candidates = rows[0][-1] if rows else 0  # COUNT(*) OVER () of the statement
+    return candidates < query.inner_limit
 
 
 def _media_url(name: str) -> str:
@@ -415,20 +528,41 @@ def _product_search_nearby(*, params: SearchParams, now: datetime | None) -> Sea
         if shop_id is None:
             raise ValidationFailed(details={"shop": [str(_("Unknown shop."))]})
     words = query_words(params.q)
-    corrections = word_corrections(words) if words else {}
+    lookup = word_lookup(words) if words else None
+    corrections = lookup.corrections if lookup else {}
     tsquery = tsquery_text(words, corrections) if words else ""
     ordering = params.effective_ordering
     if params.q.strip() and not words:
         # text without a single letter or digit cannot match anything
         return SearchResult(hits=[], has_more=False, count=params.offset, params=params, ordering=ordering)
     query = search_query(
-        params, now=now, board=board, tsquery=tsquery, category_ids=category_ids, shop_id=shop_id
+        params,
+        now=now,
+        board=board,
+        tsquery=tsquery,
+        category_ids=category_ids,
+        shop_id=shop_id,
+        lookup=lookup,
+        shop_limit=SHOP_BATCH,
     )
     rows: list[tuple[Any, ...]] = []
     if not query.empty:
         with connection.cursor() as cursor:
             cursor.execute(query.sql, query.params)
             rows = cursor.fetchall()
+            if _shop_cap_may_have_cut(query, rows=rows, board=board):
+                query = search_query(
+                    params,
+                    now=now,
+                    board=board,
+                    tsquery=tsquery,
+                    category_ids=category_ids,
+                    shop_id=shop_id,
+                    lookup=lookup,
+                    shop_limit=None,
+                )
+                cursor.execute(query.sql, query.params)
+                rows = cursor.fetchall()
     if ordering == "distance":
         rows = rows[params.offset :]
     more_rows = len(rows) > params.page_size
@@ -477,6 +611,7 @@ def _hit(
         available,
         stock_updated_at,
         rank,
+        _candidates,
     ) = row
     fresh = stock_updated_at >= fresh_since  # stock_is_fresh, with `fresh_since` computed once per page
     available = int(available)  # the rule, applied in SQL (`available_sql`)
