@@ -15,15 +15,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import LimitExceeded, ValidationFailed
 from marketplace.models import JobPosting, Shop, ShopMembership
+from marketplace.services.emails import email_compose
 from marketplace.services.posts import local_day_start
 
 
@@ -229,5 +228,6 @@ def job_expiry_email_send(*, job_id: int) -> int:
             "title": job.title,
             "date": job.valid_through.strftime("%d.%m.%Y"),
         }
-        body = render_to_string("marketplace/email/job_expiring.txt", context)
-        return EmailMessage(subject=subject, body=body, to=recipients).send()
+        return email_compose(
+            subject=subject, template="marketplace/email/job_expiring.txt", context=context, to=recipients
+        ).send()
