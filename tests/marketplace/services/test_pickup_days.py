@@ -84,7 +84,8 @@ def test_at_18_34_today_is_offered_short_and_tomorrow_is_suggested() -> None:
         (TUESDAY + timedelta(days=2), False),
     ]
     assert options.today_short
-    assert options.suggested is not None and options.suggested.date == TUESDAY + timedelta(days=1)
+    assert options.suggested is not None
+    assert options.suggested.date == TUESDAY + timedelta(days=1)
     assert options.days[0].starts == at(TUESDAY, 18, 49)
     assert options.days[1].starts == at(TUESDAY + timedelta(days=1), 9, 30)
     assert options.days[1].ends == at(TUESDAY + timedelta(days=1), 19, 0)
@@ -225,7 +226,8 @@ def test_no_reminder_for_a_same_day_pickup_made_less_than_two_hours_before() -> 
     night = _reserve(product, at(TUESDAY, 4, 30))  # 150 minutes before 07:00
     early_morning = _reserve(product, at(TUESDAY, 5, 30))  # 90 minutes before
     late = _reserve(product, at(TUESDAY, 10, 0))  # after the morning reminder time
-    assert late.remind_at is None and early_morning.remind_at is None
+    assert late.remind_at is None
+    assert early_morning.remind_at is None
     assert night.remind_at == at(TUESDAY, 7, 0)
     assert svc.reservations_remind(now=at(TUESDAY, 12, 0)) == [night.pk]
 
@@ -272,7 +274,8 @@ def test_moving_is_refused_when_the_shop_disallows_it_or_the_hold_is_over() -> N
         pickup_days.reservation_move_next_day(reservation=reservation, now=at(TUESDAY, 18, 40))
     assert raised.value.details == {"reason": "not_allowed"}
     reservation.refresh_from_db()
-    assert reservation.pickup_date == TUESDAY and reservation.moved_at is None
+    assert reservation.pickup_date == TUESDAY
+    assert reservation.moved_at is None
     # allowed, but the hold ended by timestamp (the sweeper has not run): no stock is held any more
     Shop.objects.filter(pk=shop.pk).update(pickup_move_allowed=True)
     with pytest.raises(ReservationMoveNotPossible) as raised:
