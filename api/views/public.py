@@ -385,7 +385,7 @@ class ShopDetailView(APIView):
         shop.next_pickup_from = (  # type: ignore[attr-defined]
             None
             if shop.pickup_today_until or not shop.is_active  # type: ignore[attr-defined]
-            else schedule.next_pickup_from(now, lead)
+            else (schedule.next_pickup_from(now, lead) if shop.pickup_later_days else None)
         )
         shop.pickup_days = (  # type: ignore[attr-defined]
             pickup_days_data(pickup_options(shop=shop, schedule=schedule, now=now), shop.time_zone)

@@ -78,8 +78,11 @@ class PickupBoard:
         schedules: dict[int, Schedule],
         valid_from: float,
         valid_until: float,
+        today_only: frozenset[int] = frozenset(),
     ) -> None:
         self.days = days
+        # shops that take no reservations for later days (`Shop.pickup_later_days` off): no "from tomorrow"
+        self.today_only = today_only
         self.schedules = schedules
         self.valid_from = valid_from
         self.valid_until = valid_until
@@ -119,7 +122,7 @@ class PickupBoard:
     def next_pickup_from(self, shop_id: int, now: datetime) -> datetime | None:
         schedule = self.schedules.get(shop_id)
         day = self.days.get(shop_id)
-        if schedule is None or day is None:
+        if schedule is None or day is None or shop_id in self.today_only:
             return None
         return schedule.next_pickup_from(
             now, timedelta(seconds=day.lead_seconds), horizon_days=PICKUP_HORIZON_DAYS
@@ -165,7 +168,9 @@ def _shop_day(
 def pickup_board_build(*, now: datetime, shops: Iterable[Shop] | None = None) -> PickupBoard:
     """Load the schedules of all active shops (four queries) and compute today's spans."""
     shop_list = list(
-        shops if shops is not None else Shop.objects.active().only("id", "time_zone", "pickup_lead_minutes")
+        shops
+        if shops is not None
+        else Shop.objects.active().only("id", "time_zone", "pickup_lead_minutes", "pickup_later_days")
     )
     zones = {shop.time_zone for shop in shop_list} or {timezone.get_current_timezone_name()}
     local_dates = {zone: now.astimezone(ZoneInfo(zone)).date() for zone in zones}
@@ -186,7 +191,10 @@ def pickup_board_build(*, now: datetime, shops: Iterable[Shop] | None = None) ->
     valid_until = min(
         _local_midnight(d + timedelta(days=1), ZoneInfo(zone)).timestamp() for zone, d in local_dates.items()
     )
-    return PickupBoard(days=days, schedules=schedules, valid_from=valid_from, valid_until=valid_until)
+    today_only = frozenset(shop.pk for shop in shop_list if not shop.pickup_later_days)
+    return PickupBoard(
+        days=days, schedules=schedules, valid_from=valid_from, valid_until=valid_until, today_only=today_only
+    )
 
 
 _board: PickupBoard | None = None

@@ -142,3 +142,21 @@ def test_my_shop_groups_reservations_by_pickup_day_and_saves_settings(
     shop.refresh_from_db()
     assert (shop.pickup_days_ahead, shop.pickup_min_window_minutes, shop.pickup_lead_minutes) == (5, 45, 20)
     assert (shop.pickup_later_days, shop.pickup_move_allowed, shop.hold_minutes) == (True, False, None)
+
+
+def test_after_closing_the_pages_say_from_tomorrow_unless_the_shop_takes_today_only(
+    client: Client, api_client: Any, product: Product
+) -> None:
+    with time_machine.travel(datetime(2026, 12, 8, 19, 30, tzinfo=BERLIN), tick=False):
+        pickup_board_clear()
+        page = client.get(f"/produkt/{product.pk}/", follow=True).content.decode()
+        assert "abholbar ab morgen 09:30" in page
+        assert "heute abholbar" not in page
+        api = api_client.get(f"/api/v1/products/{product.pk}/").json()
+        assert (api["pickup_today_until"], api["next_pickup_from"]) == (None, "2026-12-09T09:30:00+01:00")
+        Shop.objects.filter(pk=product.shop_id).update(pickup_later_days=False)
+        pickup_board_clear()
+        page = client.get(f"/produkt/{product.pk}/", follow=True).content.decode()
+        assert "abholbar ab morgen" not in page
+        assert 'data-testid="pickup-days"' not in page  # nothing to reserve for: no form
+        assert api_client.get(f"/api/v1/products/{product.pk}/").json()["next_pickup_from"] is None
