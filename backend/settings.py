@@ -292,9 +292,10 @@ LADENKARTE_STOCK_FRESH_DAYS = env_int("LADENKARTE_STOCK_FRESH_DAYS", 14)
 # Claim codes for listings imported from OpenStreetMap: valid this many days, tries per client.
 LADENKARTE_CLAIM_CODE_DAYS = env_int("LADENKARTE_CLAIM_CODE_DAYS", 60)
 LADENKARTE_CLAIM_RATE = env_str("LADENKARTE_CLAIM_RATE", "10/h")
-LADENKARTE_OSM_MAX_BYTES = env_int(
-    "LADENKARTE_OSM_MAX_BYTES", 200 * 1024 * 1024
-)  # admin upload of an extract
+# The city admin's upload of the town's extract (a town cut out with osmium is a few MB). Behind the
+# proxy the upload and the import must fit in gunicorn's 30 s; bigger regions: `manage.py import_osm`.
+# deploy/Caddyfile lets bodies of this size through on that one path only.
+LADENKARTE_OSM_MAX_BYTES = env_int("LADENKARTE_OSM_MAX_BYTES", 64 * 1024 * 1024)
 LADENKARTE_LIMITED_THRESHOLD = 2  # 1-2 left is "limited"
 LADENKARTE_MAX_ACTIVE_RESERVATIONS_PER_EMAIL = env_int("LADENKARTE_MAX_ACTIVE_RESERVATIONS_PER_EMAIL", 5)
 LADENKARTE_MAX_UNITS_PER_LINE = env_int("LADENKARTE_MAX_UNITS_PER_LINE", 10)

@@ -2,7 +2,8 @@
 
 The request line itself never carries a path or query string (ops.middleware), but other loggers may
 print what they were given: a library's exception text, a task's arguments. Every formatted line passes
-`redact`, which removes e-mail addresses, API keys, bearer tokens and `token=`/`key=`-style values.
+`redact`, which removes e-mail addresses, API keys, bearer tokens and `token=`/`key=`-style values
+(`code=` too: the QR code of a claim letter opens `/laden-anmelden/code/?code=<one-time code>`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)\b(bearer|api-key|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + REDACTED),
     # name=value and "name": "value" for secret-looking names (query strings, form and JSON bodies)
     (
-        re.compile(r"(?i)\b(token|key|api_key|password|secret|sessionid|csrftoken)=[^&\s\"']+"),
+        re.compile(r"(?i)\b(token|key|api_key|password|secret|sessionid|csrftoken|code)=[^&\s\"']+"),
         r"\1=" + REDACTED,
     ),
     (

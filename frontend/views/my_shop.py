@@ -174,6 +174,8 @@ def stock_adjust(request: HttpRequest, slug: str, sku: str) -> HttpResponse:
     context = {"shop": shop, "product": _product_row(product), "error": error}
     if getattr(request, "htmx", False):
         return render(request, "frontend/my_shop/_product_row.html", context)
+    if error:  # without JavaScript the page reloads: the refusal (naming the current figure) goes with it
+        messages.error(request, error)
     return redirect("my_shop:shop", slug=shop.slug)
 
 

@@ -41,12 +41,16 @@ from marketplace.models import (
     WebhookDelivery,
 )
 from marketplace.selectors.pickup import pickup_board
-from marketplace.selectors.stock import stock_fresh_since
+from marketplace.selectors.stock import stock_fresh_q
 
 WORKSPACE_PERMISSION = "marketplace.view_city_workspace"
 
 # Modules whose providers the workspace collects. Another feature adds its selectors module here.
-PROVIDER_MODULES: tuple[str, ...] = ("marketplace.selectors.city_todo",)
+PROVIDER_MODULES: tuple[str, ...] = (
+    "marketplace.selectors.city_todo",
+    "marketplace.selectors.posts",
+    "marketplace.selectors.outbox",
+)
 
 EXPIRING_WITHIN = timedelta(days=3)
 FAILED_LOOKBACK = timedelta(days=7)
@@ -189,15 +193,10 @@ def applications_waiting(*, limit: int = 5) -> QuerySet[Shop]:
 def stale_stock_shop_count(*, now: datetime) -> int:
     """Active shops with listed products none of which had its stock confirmed recently: on the map, but
     nothing of theirs counts as available any more (their till stopped syncing, or nobody updates)."""
-    fresh_since = stock_fresh_since(now=now)
     return (
         Shop.objects.active()
         .filter(Exists(Product.objects.filter(shop=OuterRef("pk"), active=True)))
-        .exclude(
-            Exists(
-                Product.objects.filter(shop=OuterRef("pk"), active=True, stock_updated_at__gte=fresh_since)
-            )
-        )
+        .exclude(Exists(Product.objects.filter(stock_fresh_q(now=now), shop=OuterRef("pk"), active=True)))
         .count()
     )
 

@@ -210,7 +210,8 @@ def data_health_table(rows: list[ShopHealth]) -> list[list[object]]:
     """The board as a table (header first) for CSV exports."""
     header: list[object] = [
         "shop", "slug", "status", "score", "claimed", "products", "gtin_share", "photo_share", "price_share",
-        "stock_age_days", "hours_confirmed", "open_unhandled", "no_show_rate", *WEIGHTS,
+        "stock_age_days", "hours_confirmed", "open_unhandled", "no_show_rate",
+        *(f"points_{part}" for part in WEIGHTS),  # the score's parts; "claimed" etc. above are the values
     ]  # fmt: skip
     return [header] + [
         [

@@ -21,7 +21,7 @@ from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
 from marketplace.models import Product, Reservation, SearchEvent, Shop
-from marketplace.selectors.stock import stock_fresh_since
+from marketplace.selectors.stock import stock_fresh_q
 
 DISTRICT_MAX_KM = 3.0
 NO_LOCATION = ""
@@ -245,13 +245,12 @@ def insights_reservations_by_shop(*, period: Period) -> list[ShopReservationRow]
 def insights_stale_stock_shops(*, now: datetime | None = None, limit: int = 50) -> list[StaleShopRow]:
     """Active shops with listed products whose stock was not confirmed recently, the stalest first."""
     now = now or timezone.now()
-    fresh_since = stock_fresh_since(now=now)
     rows = (
         Shop.objects.active()
         .annotate(
             product_count=Count("products", filter=Q(products__active=True)),
             stale_products=Count(
-                "products", filter=Q(products__active=True, products__stock_updated_at__lt=fresh_since)
+                "products", filter=Q(products__active=True) & ~stock_fresh_q(now=now, prefix="products__")
             ),
             last_stock_update=Max("products__stock_updated_at", filter=Q(products__active=True)),
         )

@@ -6,9 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Min, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from marketplace.models import OutboxMessage, Webhook
+from marketplace.selectors.city_todo import TodoItem, todo_provider
 
 WAITING = (OutboxMessage.State.PENDING, OutboxMessage.State.RETRYING)
 
@@ -29,8 +33,8 @@ class OutboxDepth:
 def outbox_depth(*, now: datetime | None = None) -> OutboxDepth:
     """How many rows wait (pending, retrying), how many are dead, and how long the oldest due one waits.
 
-    Two index-backed queries; for /readyz, the admin and a metrics exporter (e.g. gauges
-    `outbox_waiting`, `outbox_dead`, `outbox_oldest_age_seconds`).
+    Two index-backed queries; for /readyz, the admin and /metrics (`ladenkarte_outbox_messages{state}`,
+    `ladenkarte_outbox_oldest_age_seconds`).
     """
     now = now or timezone.now()
     counts = dict(
@@ -58,4 +62,23 @@ def webhook_queue(*, webhook: Webhook) -> QuerySet[OutboxMessage]:
         OutboxMessage.objects.filter(webhook=webhook)
         .exclude(state=OutboxMessage.State.DELIVERED)
         .order_by("created_at", "pk")
+    )
+
+
+@todo_provider(key="outbox_dead", permission="marketplace.view_outboxmessage", order=95)
+def outbox_dead_todo(*, now: datetime) -> TodoItem | None:
+    """Side effects (e-mails, webhook events, jobs) that failed for good, for whoever may see the outbox."""
+    count = outbox_depth(now=now).dead
+    return TodoItem.of(
+        key="outbox_dead",
+        count=count,
+        label=ngettext(
+            "%(count)d e-mail or event failed for good",
+            "%(count)d e-mails or events failed for good",
+            count,
+        )
+        % {"count": count},
+        detail=_("See the last error, then send again from the outbox."),
+        url=reverse("admin:marketplace_outboxmessage_changelist") + "?state__exact=dead",
+        urgent=True,
     )

@@ -8,10 +8,17 @@ from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from marketplace.exceptions import NotFound
 from marketplace.models import Post, Product, Shop
+from marketplace.selectors.city_todo import TodoItem, todo_provider
 from marketplace.selectors.shops import Near
+
+# New posts are on the city's to-do list for this long (there is no "looked at" mark: a quick look a day).
+POSTS_TO_LOOK_OVER = timedelta(days=1)
 
 
 def posts_live(*, now: datetime) -> QuerySet[Post]:
@@ -87,3 +94,21 @@ def newest_post_titles(*, now: datetime) -> dict[int, str]:
         .values_list("shop_id", "title")
     )
     return dict(rows)
+
+
+@todo_provider(key="posts", permission="marketplace.hide_post", order=35)
+def posts_todo(*, now: datetime) -> TodoItem | None:
+    """Moderation: posts written in the last day that residents see now, for the city to look over."""
+    count = Post.objects.live(at=now).filter(created_at__gte=now - POSTS_TO_LOOK_OVER).count()
+    return TodoItem.of(
+        key="posts",
+        count=count,
+        label=ngettext(
+            "%(count)d new post of the last day to look over",
+            "%(count)d new posts of the last day to look over",
+            count,
+        )
+        % {"count": count},
+        detail=_("Hide a post with a reason if it breaks the rules; the shop sees the reason."),
+        url=reverse("admin:marketplace_post_changelist") + "?state=live",
+    )

@@ -50,6 +50,14 @@ def stock_is_fresh(stock_updated_at: datetime, *, now: datetime) -> bool:
     return stock_updated_at >= stock_fresh_since(now=now)
 
 
+def stock_fresh_q(*, now: datetime, prefix: str = "") -> Q:
+    """Products (through `prefix`, e.g. "products__") whose stock counts at `now`; `~` of it: the stale ones.
+
+    For counts of fresh or stale stock (city boards, reminders); what residents can reserve is
+    `available_expression`."""
+    return Q(**{f"{prefix}stock_updated_at__gte": stock_fresh_since(now=now)})
+
+
 def active_line_filter(*, now: datetime, prefix: str = "") -> Q:
     """Reservation lines that hold stock at `now` (status held/ready and not yet expired)."""
     return Q(
@@ -75,13 +83,13 @@ def held_now_expression(*, now: datetime) -> Case:
 
 def stock_fresh_expression(*, now: datetime) -> ExpressionWrapper:
     """`True` where the product's stock was confirmed recently enough to count."""
-    return ExpressionWrapper(Q(stock_updated_at__gte=stock_fresh_since(now=now)), output_field=BooleanField())
+    return ExpressionWrapper(stock_fresh_q(now=now), output_field=BooleanField())
 
 
 def available_expression(*, now: datetime) -> Case:
     """Units a resident can still reserve at `now`: 0 for stale stock, never below 0 (the module's rule)."""
     return Case(
-        When(stock_updated_at__lt=stock_fresh_since(now=now), then=Value(0)),
+        When(~stock_fresh_q(now=now), then=Value(0)),
         default=Greatest(
             F("quantity_on_hand") - held_now_expression(now=now), Value(0), output_field=IntegerField()
         ),

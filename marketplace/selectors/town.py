@@ -25,7 +25,7 @@ from marketplace.selectors.insights import (
     insights_top_searches,
     insights_zero_result_searches,
 )
-from marketplace.selectors.stock import stock_fresh_since
+from marketplace.selectors.stock import stock_fresh_q
 
 # metric key -> (table, time column, extra condition); the SQL below counts rows per local day.
 _FLOWS: dict[str, tuple[str, str, str]] = {
@@ -117,9 +117,8 @@ class TownWeek:
 def town_state(*, now: datetime | None = None) -> TownState:
     """Shops on the map (active), shops with fresh stock ("live"), listed and fresh products, as of now."""
     now = now or timezone.now()
-    fresh_since = stock_fresh_since(now=now)
     listed = Product.objects.listed()
-    fresh = listed.filter(stock_updated_at__gte=fresh_since)
+    fresh = listed.filter(stock_fresh_q(now=now))
     shops = Shop.objects.aggregate(
         listed=Count("pk", filter=Q(status=Shop.Status.ACTIVE)),
         pending=Count("pk", filter=Q(status=Shop.Status.PENDING)),
@@ -127,11 +126,7 @@ def town_state(*, now: datetime | None = None) -> TownState:
     )
     live = (
         Shop.objects.active()
-        .filter(
-            Exists(
-                Product.objects.filter(shop=OuterRef("pk"), active=True, stock_updated_at__gte=fresh_since)
-            )
-        )
+        .filter(Exists(Product.objects.filter(stock_fresh_q(now=now), shop=OuterRef("pk"), active=True)))
         .count()
     )
     return TownState(

@@ -1,8 +1,9 @@
 """Claim letters: one page per listing with its data, a one-time code and a QR code (PDF by WeasyPrint),
 or the same code by e-mail to the shop's address from OpenStreetMap.
 
-Codes are made in one transaction (`claim_code_create`); the PDF is rendered after it, the e-mail is sent
-by Celery after commit. The code exists only in the letter or the e-mail: the database keeps its hash.
+Codes are made in one transaction (`claim_code_create`); the PDF is rendered after it, the e-mail is an
+outbox row of that transaction. The code exists only in the letter or the e-mail: the database keeps its
+hash (and, until the e-mail is sent, the outbox row's sealed secret, wiped after delivery).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,10 +23,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import ValidationFailed
-from marketplace.models import ClaimCode, Shop
+from marketplace.models import ClaimCode, OutboxMessage, Shop
 from marketplace.selectors.website import shop_week
 from marketplace.services.claims import claim_code_create, claim_code_hash
 from marketplace.services.emails import email_compose
+from marketplace.services.outbox import outbox_message_id, outbox_put
 
 
 @dataclass(frozen=True)
@@ -101,35 +102,40 @@ def claim_letters_pdf(*, letters: list[ClaimLetter], now: datetime | None = None
 
 @transaction.atomic
 def claim_code_send_email(*, shop: Shop, user: Any = None, now: datetime | None = None) -> ClaimCode:
-    """E-mail a new code to the shop's address (from OSM or the city); sent after commit."""
+    """E-mail a new code to the shop's address (from OSM or the city): an outbox row written with the
+    code, which it keeps sealed (encrypted) until the e-mail is sent."""
     if not shop.email:
         raise ValidationFailed(
             _("%(shop)s has no e-mail address; print a letter instead.") % {"shop": shop.name},
             details={"email": [_("No e-mail address.")]},
         )
     letter = claim_letters_create(shops=[shop], channel=ClaimCode.Channel.EMAIL, user=user, now=now)[0]
-    from marketplace.tasks import claim_code_email_send
-
-    transaction.on_commit(
-        partial(claim_code_email_send.delay, shop_id=shop.pk, code=letter.code, url=letter.url)
-    )
-    return ClaimCode.objects.get(code_hash=claim_code_hash(letter.code))
+    claim = ClaimCode.objects.get(code_hash=claim_code_hash(letter.code))
+    outbox_put(kind="email.claim_code", payload={"claim_code_id": claim.pk}, secret=letter.code, shop=shop.pk)
+    return claim
 
 
-def claim_code_email_write(*, shop_id: int, code: str, url: str) -> int:
-    """Write the claim e-mail (Celery, after commit); nothing when the code was used or revoked meanwhile."""
+def claim_code_email_deliver(message: OutboxMessage, secret: str) -> None:
+    """Outbox handler: send the claim e-mail; nothing when the code was used, revoked or has expired since,
+    or the shop has no address any more."""
     claim = (
-        ClaimCode.objects.filter(code_hash=claim_code_hash(code), shop_id=shop_id)
+        ClaimCode.objects.filter(pk=int(message.payload["claim_code_id"]), code_hash=claim_code_hash(secret))
         .select_related("shop")
         .first()
     )
-    if claim is None or claim.used_at is not None or claim.revoked_at is not None or not claim.shop.email:
-        return 0
+    if (
+        claim is None
+        or claim.used_at is not None
+        or claim.revoked_at is not None
+        or claim.expires_at <= timezone.now()
+        or not claim.shop.email
+    ):
+        return
     with translation.override(settings.LANGUAGE_CODE):
         context = {
             "shop": claim.shop,
-            "code": code,
-            "url": url,
+            "code": secret,
+            "url": claim_url(secret),
             "expires_at": claim.expires_at,
             "operator": settings.LADENKARTE_OPERATOR,
             "town": settings.LADENKARTE_TOWN,
@@ -142,6 +148,7 @@ def claim_code_email_write(*, shop_id: int, code: str, url: str) -> int:
             template="marketplace/email/claim_code.txt",
             context=context,
             to=[claim.shop.email],
+            headers={"Message-ID": outbox_message_id(message)},
             shop=claim.shop,
         )
-    return email.send()
+    email.send()

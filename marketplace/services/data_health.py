@@ -20,10 +20,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import ValidationFailed
-from marketplace.models import HealthSnapshot, Product, Shop, ShopMembership
+from marketplace.models import HealthSnapshot, OutboxMessage, Product, Shop, ShopMembership
 from marketplace.selectors.data_health import data_health_shops, data_health_totals
-from marketplace.selectors.stock import stock_fresh_since
+from marketplace.selectors.stock import stock_fresh_q
 from marketplace.services.emails import email_compose
+from marketplace.services.outbox import Outgoing, outbox_message_id, outbox_put_all
 
 CONFIRM_SALT = "ladenkarte.stock-still-true"
 CONFIRM_MAX_AGE = timedelta(days=7)
@@ -89,14 +90,14 @@ class StaleShop:
     last_confirmed: datetime | None
 
 
-def stale_stock_shops(*, now: datetime) -> list[StaleShop]:
-    """Active shops with listed products whose stock is no longer fresh (they show as unavailable)."""
-    fresh_since = stock_fresh_since(now=now)
+def stale_stock_shops(*, now: datetime, shop_id: int | None = None) -> list[StaleShop]:
+    """Active shops (or the one shop) with listed products whose stock is no longer fresh (they show as
+    unavailable)."""
+    shops = Shop.objects.active() if shop_id is None else Shop.objects.active().filter(pk=shop_id)
     shops = (
-        Shop.objects.active()
-        .annotate(
+        shops.annotate(
             stale=Count(
-                "products", filter=Q(products__active=True, products__stock_updated_at__lt=fresh_since)
+                "products", filter=Q(products__active=True) & ~stock_fresh_q(now=now, prefix="products__")
             ),
             last=Max("products__stock_updated_at", filter=Q(products__active=True)),
         )
@@ -106,38 +107,64 @@ def stale_stock_shops(*, now: datetime) -> list[StaleShop]:
     return [StaleShop(shop=shop, stale_products=shop.stale, last_confirmed=shop.last) for shop in shops]  # type: ignore[attr-defined]
 
 
+@transaction.atomic
 def stale_stock_reminders_send(*, now: datetime | None = None) -> int:
-    """The weekly e-mail to the owners of shops with stale stock, each with its own "still true" link.
-    Runs in the Celery worker (beat); returns the number of e-mails sent."""
+    """The weekly e-mail to the owners of shops with stale stock: one outbox row per owner and shop, written
+    in one transaction (Celery beat); returns the number of e-mails queued."""
     now = now or timezone.now()
-    sent = 0
+    messages = []
     for stale in stale_stock_shops(now=now):
-        owners = (
-            get_user_model()
-            .objects.filter(
-                shop_memberships__shop=stale.shop,
-                shop_memberships__role=ShopMembership.Role.OWNER,
-                is_active=True,
+        owner_ids = (
+            ShopMembership.objects.filter(
+                shop=stale.shop, role=ShopMembership.Role.OWNER, user__is_active=True
             )
-            .exclude(email="")
+            .exclude(user__email="")
+            .order_by("user_id")
+            .values_list("user_id", flat=True)
         )
-        for owner in owners:
-            with translation.override(settings.LANGUAGE_CODE):
-                context = {
-                    "shop": stale.shop,
-                    "stale_products": stale.stale_products,
-                    "last_confirmed": stale.last_confirmed,
-                    "fresh_days": settings.LADENKARTE_STOCK_FRESH_DAYS,
-                    "url": stock_confirm_url(shop=stale.shop, user_id=owner.pk),
-                    "valid_days": CONFIRM_MAX_AGE.days,
-                    "operator": settings.LADENKARTE_OPERATOR,
-                }
-                subject = _("%(shop)s: is your stock on Ladenkarte still true?") % {"shop": stale.shop.name}
-                email = email_compose(
-                    subject=subject,
-                    template="marketplace/email/stale_stock.txt",
-                    context=context,
-                    to=[owner.email],
-                )
-            sent += email.send()
-    return sent
+        messages += [
+            Outgoing("email.stale_stock", {"shop_id": stale.shop.pk, "user_id": user_id}, shop=stale.shop.pk)
+            for user_id in owner_ids
+        ]
+    outbox_put_all(messages, now=now)
+    return len(messages)
+
+
+def stale_stock_email_deliver(message: OutboxMessage, secret: str) -> None:
+    """Outbox handler: one "is your stock still true?" e-mail with the owner's own signed link; nothing
+    when the stock was confirmed meanwhile or the user no longer owns the shop."""
+    now = timezone.now()
+    shop_id, user_id = int(message.payload["shop_id"]), int(message.payload["user_id"])
+    stale = next(iter(stale_stock_shops(now=now, shop_id=shop_id)), None)
+    owner = (
+        get_user_model()
+        .objects.filter(
+            pk=user_id,
+            is_active=True,
+            shop_memberships__shop_id=shop_id,
+            shop_memberships__role=ShopMembership.Role.OWNER,
+        )
+        .exclude(email="")
+        .first()
+    )
+    if stale is None or owner is None:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "shop": stale.shop,
+            "stale_products": stale.stale_products,
+            "last_confirmed": stale.last_confirmed,
+            "fresh_days": settings.LADENKARTE_STOCK_FRESH_DAYS,
+            "url": stock_confirm_url(shop=stale.shop, user_id=owner.pk),
+            "valid_days": CONFIRM_MAX_AGE.days,
+            "operator": settings.LADENKARTE_OPERATOR,
+        }
+        subject = _("%(shop)s: is your stock on Ladenkarte still true?") % {"shop": stale.shop.name}
+        email = email_compose(
+            subject=subject,
+            template="marketplace/email/stale_stock.txt",
+            context=context,
+            to=[owner.email],
+            headers={"Message-ID": outbox_message_id(message)},
+        )
+    email.send()

@@ -2,15 +2,14 @@
 
 A posting is shown through `valid_through` (a local date, inclusive) and disappears by itself the day after.
 Applications go straight to the shop by e-mail, phone or in person: no CV is uploaded to or stored by us.
-Three days before the end the shop gets one e-mail (Celery beat, after commit); extending the end date
-re-arms the reminder.
+Three days before the end the shop gets one e-mail (Celery beat marks the posting and writes an outbox row
+in the same transaction, decision 0900); extending the end date re-arms the reminder.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -21,8 +20,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import LimitExceeded, ValidationFailed
-from marketplace.models import JobPosting, Shop, ShopMembership
+from marketplace.models import JobPosting, OutboxMessage, Shop, ShopMembership
 from marketplace.services.emails import email_compose
+from marketplace.services.outbox import Outgoing, outbox_message_id, outbox_put_all
 from marketplace.services.posts import local_day_start
 
 
@@ -168,7 +168,7 @@ def job_feature(*, job: JobPosting, featured: bool) -> JobPosting:
 
 @transaction.atomic
 def jobs_remind_expiring(*, now: datetime | None = None) -> list[int]:
-    """Mark postings that end within the reminder window and e-mail their shops after commit.
+    """Mark postings that end within the reminder window and e-mail their shops (outbox, after commit).
 
     Each posting is reminded once (`expiry_reminder_sent_at`); rows locked by a concurrent run are
     skipped, so two beat workers never send the same reminder twice.
@@ -189,21 +189,23 @@ def jobs_remind_expiring(*, now: datetime | None = None) -> list[int]:
     )
     if due:
         JobPosting.objects.filter(pk__in=due).update(expiry_reminder_sent_at=now)
-        transaction.on_commit(partial(_schedule_reminders, due))
+        shops = dict(JobPosting.objects.filter(pk__in=due).values_list("pk", "shop_id"))
+        outbox_put_all(
+            [Outgoing("email.job_expiring", {"job_id": job_id}, shop=shops[job_id]) for job_id in due],
+            now=now,
+        )
     return due
 
 
-def _schedule_reminders(job_ids: list[int]) -> None:
-    from marketplace.tasks import job_expiry_notify
-
-    for job_id in job_ids:
-        job_expiry_notify.delay(job_id)
+def job_expiry_email_deliver(message: OutboxMessage, secret: str) -> None:
+    """Outbox handler: e-mail the shop's owners (and the shop address) that a posting ends soon."""
+    job_expiry_email_send(job_id=int(message.payload["job_id"]), message_id=outbox_message_id(message))
 
 
-def job_expiry_email_send(*, job_id: int) -> int:
-    """E-mail the shop's owners (and the shop address) that a posting ends soon; runs in the worker."""
+def job_expiry_email_send(*, job_id: int, message_id: str = "") -> int:
+    """The reminder e-mail itself; 0 when the posting is gone, was extended or ended meanwhile."""
     job = JobPosting.objects.select_related("shop").filter(pk=job_id).first()
-    if job is None:
+    if job is None or job.expiry_reminder_sent_at is None:  # gone, or extended meanwhile (re-armed)
         return 0
     shop = job.shop
     owners = list(
@@ -228,6 +230,11 @@ def job_expiry_email_send(*, job_id: int) -> int:
             "title": job.title,
             "date": job.valid_through.strftime("%d.%m.%Y"),
         }
+        headers = {"Message-ID": message_id} if message_id else {}
         return email_compose(
-            subject=subject, template="marketplace/email/job_expiring.txt", context=context, to=recipients
+            subject=subject,
+            template="marketplace/email/job_expiring.txt",
+            context=context,
+            to=recipients,
+            headers=headers,
         ).send()

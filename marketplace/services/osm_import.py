@@ -2,7 +2,7 @@
 
 Reads the extract outside any transaction, then writes everything in one transaction under an advisory
 lock (two imports never interleave; a failed import changes nothing). Idempotent by OSM element: a shop
-already imported is updated, never duplicated. Field-level provenance (decision 0900): a field is
+already imported is updated, never duplicated. Field-level provenance (decision 1500): a field is
 rewritten only while it still holds the value the import last wrote; a value the merchant or the city
 changed is kept, and the report counts it.
 """
@@ -466,7 +466,7 @@ def _listing_update(
     report: ImportReport,
 ) -> bool:
     """Update what still holds the imported value; keep (and count) what the merchant or city changed."""
-    shop = Shop.objects.select_for_update().get(pk=record.shop_id)
+    shop = Shop.objects.select_for_update(no_key=True).get(pk=record.shop_id)  # as `shops._decide`
     current = _shop_values(shop)
     imported = dict(record.imported)
     update_fields: list[str] = []
@@ -533,7 +533,7 @@ def _listing_gone(record: ShopOsmRecord, *, now: datetime) -> None:
     stays."""
     record.gone_at = now
     record.save(update_fields=["gone_at"])
-    shop = Shop.objects.select_for_update().get(pk=record.shop_id)
+    shop = Shop.objects.select_for_update(no_key=True).get(pk=record.shop_id)  # as `shops._decide`
     if shop.status == Shop.Status.LISTED:
         shop.status = Shop.Status.SUSPENDED
         shop.status_message = GONE_MESSAGE

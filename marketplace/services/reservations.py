@@ -17,6 +17,11 @@ lines first, then 3 the reservation); ready (3 only); the sweeper (2 the product
 reservations, then 3 those reservations with SKIP LOCKED); till sync, CSV import, admin, my-shop and the
 API PATCH (`products.product_update`, 1 shop for syncs, 2 the product rows, then 3 when flagging stock
 conflicts). Nobody waits for a product row while holding a reservation row, so there is no cycle.
+
+The shop row is no step: every write takes `FOR KEY SHARE` on it late (the foreign-key checks of new
+reservations, movements and outbox rows, e.g. a cancel's e-mails after its product rows), so changes to a
+shop that then write its products (approve / suspend / move, OSM import) lock it `FOR NO KEY UPDATE`,
+which does not block those checks; a plain `FOR UPDATE` there deadlocked with a cancel.
 """
 
 from __future__ import annotations

@@ -249,7 +249,10 @@ def _decide(*, shop: Shop, event: str, message: str, require_message: bool, now:
         raise ValidationFailed(
             _("Please write a message to the shop."), details={"message": [_("This field is required.")]}
         )
-    locked = Shop.objects.select_for_update().get(pk=shop.pk)
+    # FOR NO KEY UPDATE: the status is no key, so reservations and outbox rows of the shop (foreign-key
+    # checks, FOR KEY SHARE) are not blocked; a cancel holding a product row would deadlock with the
+    # products' update below otherwise (the lock order of `marketplace.services.reservations`)
+    locked = Shop.objects.select_for_update(no_key=True).get(pk=shop.pk)
     if locked.status not in _ALLOWED_FROM[event]:
         raise InvalidTransition(
             _("A shop that is “%(status)s” cannot be changed like this.")
@@ -303,7 +306,7 @@ def shop_move(*, shop: Shop, lat: float, lng: float) -> Shop:
     """Correct a shop's location (the pin); the products' search copies follow."""
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
         raise ValidationFailed(details={"location": [_("The pin is outside the map.")]})
-    locked = Shop.objects.select_for_update().get(pk=shop.pk)
+    locked = Shop.objects.select_for_update(no_key=True).get(pk=shop.pk)  # as in `_decide`
     locked.location = Point(lng, lat, srid=4326)
     locked.save(update_fields=["location", "updated_at"])
     shop_location_changed(shop=locked)

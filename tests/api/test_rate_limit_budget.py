@@ -60,3 +60,29 @@ def test_website_and_api_reservations_share_one_budget(
     assert Reservation.objects.count() == 2
     product.refresh_from_db()
     assert product.quantity_held == 2
+
+
+def test_one_ipv6_64_is_one_client_behind_the_trusted_proxy(api_client: APIClient, settings) -> None:
+    # given: two reservations an hour per client; requests arrive through our proxy (10.0.0.2)
+    settings.LADENKARTE_RESERVATION_RATE = "2/h"
+    settings.LADENKARTE_TRUSTED_PROXY_NETWORKS = ["10.0.0.0/8"]
+    product = ProductFactory(quantity_on_hand=10)
+
+    def reserve(address: str, email: str) -> int:
+        response = api_client.post(
+            API_URL,
+            api_body(product, email),
+            format="json",
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=address,
+        )
+        return response.status_code
+
+    # when: one household's /64 hands out a new address for every request
+    first = reserve("2001:db8:1:2::1", "a@example.org")
+    second = reserve("2001:db8:1:2::2", "b@example.org")
+    third = reserve("2001:db8:1:2:ffff::3", "c@example.org")
+    elsewhere = reserve("2001:db8:1:3::1", "d@example.org")
+    # then: the third is refused; the next /64 is another client
+    assert (first, second, third, elsewhere) == (201, 201, 429, 201)
+    assert Reservation.objects.count() == 3

@@ -62,10 +62,6 @@ def phone(browser: Any, live_server: Any) -> Iterator[Session]:  # noqa: F811
     s.context.close()
 
 
-@pytest.mark.xfail(
-    reason="OPEN (issue 18): not yet passing in the browser run before the deadline; see the issue note",
-    strict=False,
-)
 def test_merchant_posts_on_the_phone_and_residents_find_it_on_the_map_and_in_the_feed(
     phone: Session, bakery: dict[str, Any]
 ) -> None:
@@ -84,6 +80,7 @@ def test_merchant_posts_on_the_phone_and_residents_find_it_on_the_map_and_in_the
 
     # then: confirmed, listed, and the page fits the phone
     s.page.wait_for_selector("text=Ihre Neuigkeit ist online.")
+    s.page.wait_for_load_state("load")
     assert Post.objects.filter(shop=bakery["shop"], title="Butterkuchen frisch vom Blech").count() == 1
     assert s.page.evaluate("() => document.documentElement.scrollWidth") <= 360
 
@@ -106,26 +103,73 @@ def test_merchant_posts_on_the_phone_and_residents_find_it_on_the_map_and_in_the
     assert s.csp_errors == []
 
 
-@pytest.mark.xfail(
-    reason="OPEN (issue 18): not yet passing in the browser run before the deadline; see the issue note",
-    strict=False,
-)
-def test_share_button_copies_the_link_without_web_share(browser: Any, live_server: Any, bakery: Any) -> None:  # noqa: F811
-    # given: a desktop browser without the Web Share API, clipboard allowed
+def test_a_cluster_with_a_shop_with_news_carries_the_badge(browser: Any, live_server: Any) -> None:  # noqa: F811
+    # given: two neighbours (they cluster at the town zoom), one with a live post, and a shop without
+    from marketplace.services.posts import PostInput, post_create
+
+    harms = ShopFactory(name="Bäckerei Harms", slug="harms", location=Point(10.40900, 53.24950, srid=4326))
+    ShopFactory(name="Blumen Kraft", slug="kraft", location=Point(10.40905, 53.24952, srid=4326))
+    ShopFactory(name="Sport Lange", slug="lange", location=Point(10.4250, 53.2400, srid=4326))
+    post_create(
+        shop=harms,
+        data=PostInput(title="Butterkuchen", kind="offer", ends_at=timezone.now() + timedelta(days=1)),
+    )
     s = Session(browser, live_server.url, viewport={"width": 1280, "height": 800})
     try:
+        # when
+        s.goto("/")
+        s.page.wait_for_selector("#shops-map .marker-cluster")
+        # then: the cluster shows the badge, the lone shop without news does not
+        assert s.page.locator("#shops-map .marker-cluster--news").count() == 1
+        assert s.page.locator("#shops-map .map-pin--news").count() == 0
+        assert s.csp_errors == []
+    finally:
+        s.context.close()
+
+
+def test_share_button_copies_the_link_without_web_share(browser: Any, live_server: Any, bakery: Any) -> None:  # noqa: F811
+    # given: a desktop browser without the Web Share API (removed before any page script runs, so the
+    # fallback is tested whatever this Chromium build offers), clipboard allowed
+    s = Session(browser, live_server.url, viewport={"width": 1280, "height": 800})
+    try:
+        s.context.add_init_script("delete Navigator.prototype.share; delete Navigator.prototype.canShare;")
         s.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
         s.goto("/laden/baeckerei/")
-        has_share = s.page.evaluate("() => typeof navigator.share === 'function'")
+        assert s.page.evaluate("() => typeof navigator.share") == "undefined"
         button = s.page.locator("[data-share]").first
         button.wait_for(state="visible")
         # when
-        if not has_share:
-            button.click()
-            # then
-            s.page.wait_for_selector("text=Link kopiert.")
-            copied = s.page.evaluate("() => navigator.clipboard.readText()")
-            assert copied.endswith("/laden/baeckerei/")
+        button.click()
+        # then
+        s.page.wait_for_selector("text=Link kopiert.")
+        copied = s.page.evaluate("() => navigator.clipboard.readText()")
+        assert copied.endswith("/laden/baeckerei/")
+        assert s.csp_errors == []
+    finally:
+        s.context.close()
+
+
+def test_without_web_share_or_clipboard_the_link_field_is_there_to_copy(
+    browser: Any,  # noqa: F811
+    live_server: Any,
+    bakery: Any,
+) -> None:
+    # given: a browser with neither the Web Share API nor the asynchronous clipboard
+    s = Session(browser, live_server.url, viewport={"width": 1280, "height": 800})
+    try:
+        s.context.add_init_script(
+            "delete Navigator.prototype.share; delete Navigator.prototype.canShare;"
+            " Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined});"
+        )
+        # when
+        s.goto("/laden/baeckerei/")
+        s.page.wait_for_load_state("load")
+        # then: no dead button, the read-only field carries the link
+        assert s.page.locator("[data-share]").first.is_hidden()
+        field = s.page.locator("input.share__url").first
+        assert field.is_visible()
+        assert field.get_attribute("readonly") is not None
+        assert field.input_value().endswith("/laden/baeckerei/")
         assert s.csp_errors == []
     finally:
         s.context.close()

@@ -78,3 +78,20 @@ def test_wrong_code_is_a_clear_error_and_changes_nothing(client: Client, listing
     assert response.status_code == 400
     assert not ShopMembership.objects.exists()
     assert ClaimCode.objects.get().used_at is None
+
+
+def test_the_data_to_confirm_credits_openstreetmap(client: Client, listing: Shop) -> None:
+    # given a listing imported from OSM, with hours the import could not take over exactly
+    from marketplace.models import ShopOsmRecord
+
+    ShopOsmRecord.objects.create(
+        shop=listing, osm_type="n", osm_id=7, opening_hours='Mo-Fr 09:00-18:00 open "nach Absprache"'
+    )
+    ShopOsmRecord.objects.filter(shop=listing).update(hours_status=ShopOsmRecord.HoursStatus.CONFIRM)
+    _claim, code = claim_code_create(shop=listing)
+    # when
+    html = client.post("/laden-anmelden/code/", {"step": "code", "code": code}).content.decode()
+    # then: the ODbL credit, and the OSM text the merchant is asked to check
+    assert 'data-testid="odbl"' in html
+    assert "https://www.openstreetmap.org/copyright" in html
+    assert 'data-testid="hours-to-confirm"' in html

@@ -121,6 +121,11 @@ def test_a_full_reserve_flow_logs_no_email_token_or_key(captured_logs: dict[str,
         ('{"email": "x@y.de", "name": "Erika"}', '"name": "Erika"', "x@y.de"),
         ("next=%2F%3Femail%3Derika%40example.org", "next=", "erika%40example.org"),
         ("{'token': 'abcDEF123', 'code': 'ABC-123'}", "'code': 'ABC-123'", "abcDEF123"),
+        (
+            '"GET /laden-anmelden/code/?code=SHRB-EF69-MQZ4 HTTP/1.1" 404',
+            "/laden-anmelden/code/",
+            "SHRB-EF69",
+        ),
     ],
 )
 def test_redact_removes_addresses_keys_and_tokens(text: str, kept: str, gone: str) -> None:

@@ -9,7 +9,7 @@ from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
-from marketplace.models import Reservation
+from marketplace.models import OutboxMessage, Reservation
 from ops import metrics as ops_metrics
 from tests.factories import ApiKeyFactory, ProductFactory, ReservationFactory, ShopFactory
 
@@ -176,6 +176,30 @@ def test_reservations_are_counted_by_status_from_the_database(client: Client) ->
 
 
 @pytest.mark.django_db
+def test_outbox_depth_and_age_are_read_from_the_database(client: Client) -> None:
+    # given two rows waiting (one of them due for ten minutes), one retrying, one dead, one delivered
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    OutboxMessage.objects.create(kind="search.words_refresh", due_at=now - timedelta(minutes=10))
+    OutboxMessage.objects.create(kind="search.words_refresh", due_at=now + timedelta(hours=1))
+    OutboxMessage.objects.create(
+        kind="search.words_refresh", state="retrying", due_at=now + timedelta(minutes=1)
+    )
+    OutboxMessage.objects.create(kind="search.words_refresh", state="dead")
+    OutboxMessage.objects.create(kind="search.words_refresh", state="delivered", delivered_at=now)
+    # when
+    scraped = samples(client.get("/metrics"))
+    # then
+    assert value(scraped, "ladenkarte_outbox_messages", state="pending") == 2
+    assert value(scraped, "ladenkarte_outbox_messages", state="retrying") == 1
+    assert value(scraped, "ladenkarte_outbox_messages", state="dead") == 1
+    assert 600 <= value(scraped, "ladenkarte_outbox_oldest_age_seconds") < 900
+
+
+@pytest.mark.django_db
 def test_celery_queue_length_is_read_from_redis(client: Client, settings, redis_server: str) -> None:
     # given three tasks waiting in the broker's queue
     import redis
@@ -251,3 +275,4 @@ def test_the_grafana_dashboard_shows_only_metrics_we_export(
     assert used <= families, used - families
     assert {"ladenkarte_http_requests", "ladenkarte_search_seconds", "ladenkarte_reservations_placed"} <= used
     assert {"ladenkarte_sync_rows", "ladenkarte_celery_queue_length", "ladenkarte_http_db_queries"} <= used
+    assert {"ladenkarte_outbox_messages", "ladenkarte_outbox_oldest_age_seconds"} <= used

@@ -16,6 +16,8 @@ from marketplace.models import (
     FeaturedShop,
     MerchantMessage,
     MerchantMessageRecipient,
+    OutboxMessage,
+    Post,
     Shop,
     Webhook,
     WebhookDelivery,
@@ -249,3 +251,57 @@ def test_claim_letters_unanswered_for_two_weeks(editor) -> None:
     # then
     assert item.count == 1
     assert item.url.startswith("/admin/marketplace/claimcode/")
+
+
+def _post(*, created_ago: timedelta, hidden: bool = False, ends_in: timedelta = timedelta(days=2)) -> Post:
+    now = timezone.now()
+    post = Post.objects.create(
+        shop=ShopFactory(),
+        title="Spargel frisch",
+        starts_at=now - created_ago,
+        ends_at=now + ends_in,
+        hidden_at=now if hidden else None,
+        hidden_reason="Werbung" if hidden else "",
+    )
+    Post.objects.filter(pk=post.pk).update(created_at=now - created_ago)  # created_at is set on insert
+    return post
+
+
+def test_new_live_posts_of_the_last_day_are_to_look_over(editor, merchant) -> None:
+    # given: two new live posts; one older, one hidden, one ended (none of these three count)
+    _post(created_ago=timedelta(hours=1))
+    _post(created_ago=timedelta(hours=20))
+    _post(created_ago=timedelta(days=2))
+    _post(created_ago=timedelta(hours=2), hidden=True)
+    ended = _post(created_ago=timedelta(hours=3))
+    Post.objects.filter(pk=ended.pk).update(ends_at=timezone.now() - timedelta(minutes=1))
+
+    # when
+    city, merchants = _items(editor), _items(merchant)
+
+    # then
+    assert (
+        city["posts"].count
+        == Post.objects.live(at=timezone.now())
+        .filter(created_at__gte=timezone.now() - timedelta(days=1))
+        .count()
+        == 2
+    )
+    assert city["posts"].url == "/admin/marketplace/post/?state=live"
+    assert "posts" not in merchants
+
+
+def test_dead_outbox_rows_for_the_roles_that_see_the_outbox(editor, merchant, operator) -> None:
+    # given: two dead side effects, one still waiting, one delivered
+    for state in ("dead", "dead", "pending", "delivered"):
+        OutboxMessage.objects.create(kind="email.test", state=state, attempts=0)
+
+    # when
+    city, technical, merchants = _items(editor), _items(operator), _items(merchant)
+
+    # then: operators and the city (who may retry e-mails from the outbox) see them; merchants have no
+    # workspace (they see their own webhooks' queue in the admin)
+    assert technical["outbox_dead"].count == city["outbox_dead"].count == 2
+    assert technical["outbox_dead"].urgent
+    assert technical["outbox_dead"].url == "/admin/marketplace/outboxmessage/?state__exact=dead"
+    assert merchants == {}

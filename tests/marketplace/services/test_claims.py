@@ -185,3 +185,58 @@ def test_eight_people_racing_with_the_same_code_make_exactly_one_owner() -> None
     assert get_user_model().objects.filter(email__startswith="owner").count() == 1
     shop.refresh_from_db()
     assert shop.status == Shop.Status.ACTIVE
+
+
+# --- the claim e-mail goes through the outbox ---------------------------------------------------------------
+
+
+def test_claim_email_is_an_outbox_row_with_the_code_sealed_until_sent(
+    listing: Shop, django_capture_on_commit_callbacks: Callable[..., object]
+) -> None:
+    # given a listing with an address from OSM
+    from django.core import mail
+
+    from marketplace.models import OutboxMessage
+    from marketplace.services.claim_letters import claim_code_send_email
+    from marketplace.services.outbox import outbox_dispatch
+
+    listing.email = "teehaus@example.org"
+    listing.save(update_fields=["email"])
+    # when the city e-mails the code, and no worker has run yet
+    with django_capture_on_commit_callbacks(execute=False):  # type: ignore[operator]
+        claim = claim_code_send_email(shop=listing)
+    # then the row waits; the code is neither in its payload nor readable in the sealed column
+    row = OutboxMessage.objects.get(kind="email.claim_code")
+    assert row.payload == {"claim_code_id": claim.pk}
+    assert row.sealed
+    assert mail.outbox == []
+    # when the dispatcher runs
+    outbox_dispatch()
+    # then one e-mail with the code that claims the listing, and the secret is wiped
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["teehaus@example.org"]
+    code = mail.outbox[0].body.split("?code=")[1].split()[0]
+    assert claim_code_check(code=code, client="test").pk == listing.pk
+    row.refresh_from_db()
+    assert row.state == OutboxMessage.State.DELIVERED
+    assert row.sealed == ""
+
+
+def test_a_code_revoked_before_the_email_goes_out_is_not_sent(
+    listing: Shop, django_capture_on_commit_callbacks: Callable[..., object]
+) -> None:
+    # given an e-mail waiting in the outbox
+    from django.core import mail
+
+    from marketplace.services.claim_letters import claim_code_send_email
+    from marketplace.services.outbox import outbox_dispatch
+
+    listing.email = "teehaus@example.org"
+    listing.save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=False):  # type: ignore[operator]
+        claim_code_send_email(shop=listing)
+        # when the city prints a letter instead before the dispatcher runs (the e-mailed code is revoked)
+        claim_code_create(shop=listing)
+    outbox_dispatch()
+    # then no e-mail with a dead code
+    assert mail.outbox == []

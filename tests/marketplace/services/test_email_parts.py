@@ -139,7 +139,7 @@ def test_merchant_message_e_mail_keeps_its_unsubscribe_headers() -> None:
     message = MerchantMessage.objects.create(
         subject="Stadtfest", body="Liebe Läden,\n\nam Samstag ist Stadtfest."
     )
-    merchant_messages._email(message=message, shop=shop, to=["laden@example.org"])
+    merchant_messages._email(message=message, shop=shop, to=["laden@example.org"], message_id="<m-1@x>")
     (sent,) = mail.outbox
     assert_both_parts(sent)
     assert "List-Unsubscribe" in sent.extra_headers
@@ -154,6 +154,7 @@ def test_job_expiry_e_mail() -> None:
         description="Samstags",
         valid_through=timezone.localdate() + timedelta(days=3),
         apply_email="jobs@example.org",
+        expiry_reminder_sent_at=timezone.now(),  # claimed by the reminder run
     )
     assert jobs.job_expiry_email_send(job_id=job.pk) == 1
     assert_both_parts(mail.outbox[0])
@@ -168,12 +169,13 @@ def test_claim_code_e_mail(django_capture_on_commit_callbacks: Any) -> None:
     assert_both_parts(mail.outbox[-1])
 
 
-def test_stale_stock_e_mail() -> None:
+def test_stale_stock_e_mail(django_capture_on_commit_callbacks: Any) -> None:
     from marketplace.services.data_health import stale_stock_reminders_send
 
     shop = ShopFactory(email="laden@example.org")
     owner = UserFactory(email="inhaberin@example.org")
     ShopMembership.objects.create(user=owner, shop=shop, role=ShopMembership.Role.OWNER)
     ProductFactory(shop=shop, stock_updated_at=timezone.now() - timedelta(days=30))
-    assert stale_stock_reminders_send() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert stale_stock_reminders_send() == 1
     assert_both_parts(mail.outbox[0])

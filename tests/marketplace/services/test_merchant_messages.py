@@ -10,8 +10,16 @@ from django.core import mail
 from django.utils import timezone
 
 from marketplace.exceptions import InvalidTransition, NotFound, ValidationFailed
-from marketplace.models import MerchantMessage, MerchantMessageRecipient, MerchantNewsOptOut, Shop, SpecialDay
+from marketplace.models import (
+    MerchantMessage,
+    MerchantMessageRecipient,
+    MerchantNewsOptOut,
+    OutboxMessage,
+    Shop,
+    SpecialDay,
+)
 from marketplace.services import merchant_messages as service
+from marketplace.services.outbox import outbox_dispatch
 from tests.factories import CategoryFactory, MembershipFactory, ShopFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +67,7 @@ def test_message_to_a_category_reaches_its_active_shops_and_mails_after_commit(
             sender=None,
         )
         assert mail.outbox == []  # nothing before commit
+        assert OutboxMessage.objects.filter(kind="email.merchant_message").count() == 2  # written with it
 
     # then: the sub-category counts; the pending shop and the bakery do not;
     # the opted-out shop gets the banner only
@@ -104,13 +113,18 @@ def test_sending_again_mails_nobody_twice(town, django_capture_on_commit_callbac
         message = service.merchant_message_send(subject="A", body="B", audience="all", sender=None)
     sent = len(mail.outbox)
 
-    # when: the task runs again (a retry)
-    again = service.merchant_message_emails_send(message_id=message.pk)
+    rows = list(OutboxMessage.objects.filter(kind="email.merchant_message").order_by("pk"))
 
-    # then
+    # when: the dispatcher runs again, and a row's handler runs a second time (a lease that ran out)
+    outbox_dispatch()
+    for row in rows:
+        service.merchant_message_email_deliver(row, "")
+
+    # then: one outbox row (one e-mail) per shop, each delivered once, with its own Message-ID
     assert sent == 3
-    assert again == 0
+    assert [row.state for row in rows] == ["delivered"] * message.recipients.count()
     assert len(mail.outbox) == 3
+    assert len({m.extra_headers["Message-ID"] for m in mail.outbox}) == 3
 
 
 @pytest.mark.parametrize(

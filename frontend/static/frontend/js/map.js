@@ -58,12 +58,25 @@
     return box;
   }
 
+  // The plugin's own cluster icon, plus the news badge when a shop inside has news (else the badge of a
+  // shop with a post would vanish into a cluster at the town zoom).
+  function clusterIcon(cluster) {
+    var count = cluster.getChildCount();
+    var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+    var news = cluster.getAllChildMarkers().some(function (marker) { return marker.news; });
+    return L.divIcon({
+      html: "<div><span>" + count + "</span></div>",
+      className: "marker-cluster marker-cluster-" + size + (news ? " marker-cluster--news" : ""),
+      iconSize: L.point(40, 40)
+    });
+  }
+
   function LadenMap(el) {
     var config = readJson("map-config") || {};
     this.el = el;
     this.map = L.map(el, { scrollWheelZoom: false, tap: true }).setView(config.center || [53.2489, 10.4077], config.zoom || 14);
     window.ladenkarteBasemap(this.map, config);
-    this.cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
+    this.cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40, iconCreateFunction: clusterIcon });
     this.map.addLayer(this.cluster);
     this.markers = {};
     this.here = null;
