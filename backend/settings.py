@@ -264,6 +264,12 @@ SPECTACULAR_SETTINGS = {
 
 # Region: the town the portal serves.
 LADENKARTE_TOWN = env_str("LADENKARTE_TOWN", "Lüneburg")
+# The town's colours in the HTML e-mails (decision 2100): header and links, text on the header.
+LADENKARTE_EMAIL_COLOURS = {
+    "primary": env_str("LADENKARTE_EMAIL_COLOUR_PRIMARY", "#0b5d4b"),
+    "on_primary": env_str("LADENKARTE_EMAIL_COLOUR_ON_PRIMARY", "#ffffff"),
+    "accent": env_str("LADENKARTE_EMAIL_COLOUR_ACCENT", "#f4b860"),
+}
 _center = env_list("LADENKARTE_MAP_CENTER", "53.2489,10.4077")
 LADENKARTE_MAP_CENTER = (float(_center[0]), float(_center[1]))
 LADENKARTE_MAP_ZOOM = env_int("LADENKARTE_MAP_ZOOM", 14)

@@ -113,6 +113,30 @@ def pickup_words(
     return gettext("no pickup possible in the next days")
 
 
+def pickup_day_label(
+    *, day: date, starts: datetime, ends: datetime, tz_name: str, now: datetime, until_only: bool = False
+) -> str:
+    """A pickup day as the form and the confirmation show it: "Heute bis 19:00", "Morgen, Mi 09:30-19:00",
+    "Do., 10. Dez., 09:30-19:00" (`until_only`: today, when pickup is possible right away)."""
+    today = local(now, tz_name).date()
+    start, end = clock(starts, tz_name), clock(ends, tz_name)
+    if day == today:
+        if until_only:
+            return gettext("Today until %(end)s") % {"end": end}
+        return gettext("Today, %(start)s-%(end)s") % {"start": start, "end": end}
+    if day == today + timedelta(days=1):
+        return gettext("Tomorrow, %(weekday)s %(start)s-%(end)s") % {
+            "weekday": formats.date_format(day, "D"),
+            "start": start,
+            "end": end,
+        }
+    return gettext("%(day)s, %(start)s-%(end)s") % {
+        "day": day_label(day, today=today),
+        "start": start,
+        "end": end,
+    }
+
+
 def date_long(moment: datetime | date, tz_name: str | None = None) -> str:
     """ "Samstag, 12. Oktober" / "Saturday 12 October"."""
     if isinstance(moment, datetime) and tz_name:

@@ -176,6 +176,19 @@ class Schedule:
         pickup_day, _ = found
         return max(end for _, end in self._spans_touching(pickup_day)).astimezone(self.tz)
 
+    def pickup_day(self, d: date, now: datetime, lead: timedelta) -> Window | None:
+        """Pickup on the local day `d` for an order placed at `now`, else None (closed, or nothing left).
+
+        `start` is the first moment of `d` at which the shop is open and `lead` has passed; `end` is the
+        day's last closing time (what a hold on `d` lasts until, as `hold_until` for the first day).
+        """
+        target = _utc(now) + _check_lead(lead)
+        spans = self._spans_touching(d)
+        first = _first_span_ending_after(spans, target)
+        if first is None:
+            return None
+        return self._window((max(first[0], target), max(end for _, end in spans)))
+
     def _local_date(self, at: datetime) -> date:
         return _utc(at).astimezone(self.tz).date()
 
@@ -211,10 +224,15 @@ class Schedule:
         today = self._local_date(now)
         for offset in range(horizon_days + 1):
             d = today + timedelta(days=offset)
-            for start, end in self._spans_touching(d):
-                if end >= target:
-                    return d, (max(start, target), end)
+            span = _first_span_ending_after(self._spans_touching(d), target)
+            if span is not None:
+                return d, (max(span[0], target), span[1])
         return None
+
+
+def _first_span_ending_after(spans: Iterable[_Span], target: datetime) -> _Span | None:
+    """The first span in which pickup at `target` (order time plus lead) is still possible."""
+    return next((span for span in spans if span[1] >= target), None)
 
 
 def parse_interval(text: str) -> Interval:

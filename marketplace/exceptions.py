@@ -143,3 +143,39 @@ class ConfirmationNotPossible(DomainError):
     code = "confirmation_not_possible"
     status = 409
     default_message = _("This reservation cannot be confirmed (any more).")
+
+
+class PickupDateNotOffered(DomainError):
+    """The chosen pickup day is not one the shop offers now (decision 2100); `details.offered` lists them."""
+
+    code = "pickup_date_not_offered"
+    status = 422
+    default_message = _("The shop does not offer pickup on this day.")
+
+
+class PickupDateInPast(PickupDateNotOffered):
+    code = "pickup_date_in_past"
+    default_message = _("The pickup day is in the past.")
+
+
+class PickupDateClosed(PickupDateNotOffered):
+    code = "pickup_date_closed"
+    default_message = _("The shop is closed on this day, or it is too late to collect today.")
+
+
+class PickupDateTooFar(PickupDateNotOffered):
+    code = "pickup_date_too_far"
+    default_message = _("The pickup day is further ahead than the shop allows.")
+
+
+class PickupLaterDaysOff(PickupDateNotOffered):
+    code = "pickup_later_days_off"
+    default_message = _("This shop takes reservations only for pickup today.")
+
+
+class ReservationMoveNotPossible(DomainError):
+    """Moving the pickup to the next opening day is not allowed (any more) for this reservation."""
+
+    code = "reservation_move_not_possible"
+    status = 409
+    default_message = _("This reservation cannot be moved to another day.")

@@ -124,6 +124,29 @@ class Shop(TimeStamped):
         blank=True,
         help_text=_("Empty: a reservation is held until closing time of the first day it can be picked up."),
     )
+    # Pickup day choice (issue 21, decision 2100).
+    pickup_days_ahead = models.PositiveSmallIntegerField(
+        _("pickup days ahead"),
+        default=2,
+        help_text=_(
+            "How many of the next opening days (after today) a resident may choose for pickup (0-7)."
+        ),
+    )
+    pickup_min_window_minutes = models.PositiveSmallIntegerField(
+        _("minimum pickup window today (minutes)"),
+        default=30,
+        help_text=_("Today is offered for pickup only if at least this long is left after the lead time."),
+    )
+    pickup_later_days = models.BooleanField(
+        _("reservations for later days"),
+        default=True,
+        help_text=_("Off: only pickup today is accepted."),
+    )
+    pickup_move_allowed = models.BooleanField(
+        _("residents may move pickup to the next opening day"),
+        default=True,
+        help_text=_("Once per reservation, from the status page, while the items are held."),
+    )
     step_free_entrance = models.BooleanField(_("step-free entrance"), default=False)
     card_payment = models.BooleanField(_("card payment"), default=True)
     bicycle_parking = models.BooleanField(_("bicycle parking"), default=False)
@@ -154,6 +177,10 @@ class Shop(TimeStamped):
             ),
             models.CheckConstraint(
                 condition=Q(pickup_lead_minutes__lte=24 * 60), name="shop_lead_max_one_day"
+            ),
+            models.CheckConstraint(condition=Q(pickup_days_ahead__lte=7), name="shop_pickup_days_ahead_max"),
+            models.CheckConstraint(
+                condition=Q(pickup_min_window_minutes__lte=12 * 60), name="shop_pickup_min_window_max"
             ),
         ]
 
@@ -455,6 +482,11 @@ class Reservation(TimeStamped):
     closed_at = models.DateTimeField(null=True, blank=True, help_text="When it left the active states.")
     cancelled_by = models.CharField(max_length=20, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # The local day the resident chose for pickup, when its reminder is due (None: none is sent) and when
+    # the one "move to the next opening day" was used (decision 2100).
+    pickup_date = models.DateField(_("pickup day"), null=True, blank=True)
+    remind_at = models.DateTimeField(null=True, blank=True)
+    moved_at = models.DateTimeField(null=True, blank=True)
     # Anti-hoarding (decision 0201): the normalised e-mail every per-person rule counts by, and for holds
     # that must be confirmed from the e-mail link: the link's secret (hashed), the deadline and the expiry
     # the hold gets once confirmed (until then `expires_at` is the deadline).
@@ -490,6 +522,11 @@ class Reservation(TimeStamped):
                 condition=Q(status__in=["held", "ready"]),
             ),
             models.Index(Lower("customer_email"), "status", name="reservation_email_status_idx"),
+            models.Index(
+                fields=["remind_at"],
+                name="reservation_remind_idx",
+                condition=Q(status__in=["held", "ready"], reminder_sent_at__isnull=True),
+            ),
             models.Index(
                 fields=["contact_key", "expires_at"],
                 name="reservation_person_active_idx",

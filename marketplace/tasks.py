@@ -35,7 +35,7 @@ def reservations_sweep() -> int:
 
 @shared_task(ignore_result=True)
 def reservations_remind() -> int:
-    """Celery beat: remind residents shortly before their hold expires."""
+    """Celery beat: remind residents on the morning of their pickup day (once each)."""
     from marketplace.services.reservations import reservations_remind as remind
 
     return len(remind())

@@ -8,4 +8,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reservations/", views.ReservationCreateView.as_view(), name="reservation-create"),
     path("reservations/<str:code>/", views.ReservationDetailView.as_view(), name="reservation-detail"),
     path("reservations/<str:code>/cancel/", views.ReservationCancelView.as_view(), name="reservation-cancel"),
+    path("reservations/<str:code>/move/", views.ReservationMoveView.as_view(), name="reservation-move"),
 ]

@@ -17,6 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from api.serializers.reservations import PickupDayOutput
 from marketplace.models import Product, Shop
 from marketplace.selectors import search as search_selector
 from marketplace.selectors.shops import HOURS_MAX_DAYS
@@ -394,6 +395,11 @@ class ShopDetailSerializer(ShopSerializer):
     time_zone = serializers.CharField(read_only=True)
     pickup_lead_minutes = serializers.IntegerField(read_only=True)
     hold_minutes = serializers.IntegerField(allow_null=True, read_only=True)
+    pickup_days = PickupDayOutput(
+        many=True,
+        read_only=True,
+        help_text=_("The days a reservation placed now can be collected (`pickup_date` of a reservation)."),
+    )
 
     class Meta(ShopSerializer.Meta):
         fields = [
@@ -406,6 +412,7 @@ class ShopDetailSerializer(ShopSerializer):
             "today",
             "special_days",
             "next_pickup_from",
+            "pickup_days",
         ]
 
     @extend_schema_field(serializers.BooleanField())

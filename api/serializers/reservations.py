@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -44,11 +45,19 @@ class ReservationCreateInput(serializers.Serializer):
         required=False,
         help_text=_("Language of the e-mails; default: the request's language (Accept-Language)."),
     )
+    pickup_date = serializers.DateField(
+        required=False,
+        help_text=_(
+            "The local day of pickup (YYYY-MM-DD), one of the shop's `pickup_days`; default: the first "
+            "possible day."
+        ),
+    )
 
 
 _PHONE = re.compile(PHONE_PATTERN)
 _MAX_PRODUCT_ID = 2**62
-_CREATE_KEYS = {"items", "customer", "language"}
+_CREATE_KEYS = {"items", "customer", "language", "pickup_date"}
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def reservation_create_input_fast(data: Any) -> dict[str, Any] | None:
@@ -91,11 +100,20 @@ def reservation_create_input_fast(data: Any) -> dict[str, Any] | None:
         if data["language"] not in {code for code, _name in settings.LANGUAGES}:
             return None
         result["language"] = data["language"]
+    if "pickup_date" in data:
+        raw = data["pickup_date"]
+        if not isinstance(raw, str) or not _ISO_DATE.fullmatch(raw):
+            return None
+        try:
+            result["pickup_date"] = date.fromisoformat(raw)
+        except ValueError:
+            return None
     return result
 
 
 class MerchantReservationListQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=Reservation.Status.choices, required=False)
+    pickup_date = serializers.DateField(required=False, help_text=_("Only reservations for this pickup day."))
 
 
 # --- output -----------------------------------------------------------------------------------------
@@ -135,8 +153,10 @@ PickupOutput = type(
     "PickupOutput",
     (serializers.Serializer,),
     {
+        "date": serializers.DateField(help_text=_("The local day of pickup the resident chose.")),
         "from": serializers.DateTimeField(help_text=_("Earliest pickup (after the shop's lead time).")),
         "until": serializers.DateTimeField(help_text=_("The hold ends: pick up before this.")),
+        "moved": serializers.BooleanField(help_text=_("The pickup was moved to another day (once).")),
     },
 )
 
@@ -224,6 +244,11 @@ def reservation_data(
         "pickup": {
             "from": _iso(reservation.pickup_from, reservation.shop.time_zone),
             "until": _iso(reservation.expires_at, reservation.shop.time_zone),
+            "date": (
+                reservation.pickup_date
+                or reservation.pickup_from.astimezone(ZoneInfo(reservation.shop.time_zone)).date()
+            ).isoformat(),
+            "moved": reservation.moved_at is not None,
         },
         "confirmation": {
             "required": reservation.confirm_by is not None,
@@ -247,3 +272,56 @@ def merchant_reservation_data(reservation: Reservation) -> dict[str, Any]:
         cancelled_by=reservation.cancelled_by,
     )
     return data
+
+
+class PickupDayOutput(serializers.Serializer):
+    date = serializers.DateField()
+    today = serializers.BooleanField()
+    short = serializers.BooleanField(
+        help_text=_("Today, with less than the shop's minimum useful window left: offered, not suggested.")
+    )
+    suggested = serializers.BooleanField(help_text=_("What a form should preselect."))
+    starts = serializers.DateTimeField(help_text=_("Pickup possible from (after the lead time)."))
+    ends = serializers.DateTimeField(
+        help_text=_("Closing time of that day: the hold ends then at the latest.")
+    )
+
+
+def pickup_days_data(options: Any, tz: str) -> list[dict[str, Any]]:
+    """`PickupOptions` as the API shows them (times in the shop's zone)."""
+    suggested = options.suggested
+    return [
+        {
+            "date": day.date.isoformat(),
+            "today": day.today,
+            "short": day.short,
+            "suggested": suggested is not None and day.date == suggested.date,
+            "starts": _iso(day.starts, tz),
+            "ends": _iso(day.ends, tz),
+        }
+        for day in options.days
+    ]
+
+
+class PickupSettingsSerializer(serializers.Serializer):
+    pickup_lead_minutes = serializers.IntegerField(
+        min_value=0, max_value=24 * 60, required=False, help_text=_("Minutes to put an item aside.")
+    )
+    pickup_min_window_minutes = serializers.IntegerField(
+        min_value=0,
+        max_value=12 * 60,
+        required=False,
+        help_text=_("Today is suggested only if this long is left after the lead time (default 30)."),
+    )
+    pickup_days_ahead = serializers.IntegerField(
+        min_value=0, max_value=7, required=False, help_text=_("Later opening days offered (default 2).")
+    )
+    pickup_later_days = serializers.BooleanField(
+        required=False, help_text=_("false: only pickup today is accepted.")
+    )
+    pickup_move_allowed = serializers.BooleanField(
+        required=False, help_text=_("Residents may move the pickup to the next opening day once.")
+    )
+    hold_minutes = serializers.IntegerField(
+        min_value=15, allow_null=True, required=False, help_text=_("null: held until that day's closing.")
+    )

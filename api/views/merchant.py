@@ -25,11 +25,12 @@ from api.idempotency import idempotent
 from api.pagination import PageNumberPagination
 from api.permissions import IsMerchant, request_api_key
 from api.serializers import merchant as s
+from api.serializers import reservations as reservation_s
 from geo.opening_hours import Interval, to_osm_opening_hours
 from marketplace.exceptions import DomainError, NotFound, ValidationFailed
 from marketplace.models import ImportJob, Shop, SpecialDay, StockMovement, Webhook
 from marketplace.selectors import merchant as selectors
-from marketplace.services import csv_import, hours, inventory, products, webhooks
+from marketplace.services import csv_import, hours, inventory, pickup_days, products, webhooks
 
 
 class PayloadTooLarge(DomainError):
@@ -300,6 +301,29 @@ class HoursView(MerchantView):
             ],
         )
         return Response(_hours_data(shop))
+
+
+def _pickup_settings_data(shop: Shop) -> dict[str, Any]:
+    return {name: getattr(shop, name) for name in pickup_days.PICKUP_SETTINGS}
+
+
+class PickupSettingsView(MerchantView):
+    @extend_schema(tags=["merchant"], responses=reservation_s.PickupSettingsSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        """The shop's pickup settings: lead time, minimum window today, days ahead, later days, moves."""
+        return Response(_pickup_settings_data(self.shop()))
+
+    @extend_schema(
+        tags=["merchant"],
+        request=reservation_s.PickupSettingsSerializer,
+        responses=reservation_s.PickupSettingsSerializer,
+    )
+    @idempotent(required_for_api_keys=False)
+    def patch(self, request: Request, slug: str) -> Response:
+        """Change some pickup settings (all fields optional); bad input changes nothing."""
+        data = _validated(reservation_s.PickupSettingsSerializer, request.data)
+        shop = pickup_days.shop_pickup_settings_update(shop=self.shop(), changes=data)
+        return Response(_pickup_settings_data(shop))
 
 
 def _special_day_data(day: SpecialDay) -> dict[str, Any]:

@@ -36,7 +36,11 @@ class MerchantReservationListView(MerchantView):
     def get(self, request: Request, slug: str) -> Response:
         query = s.MerchantReservationListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        reservations = reservations_of_shop(shop=self.shop(), status=query.validated_data.get("status"))
+        reservations = reservations_of_shop(
+            shop=self.shop(),
+            status=query.validated_data.get("status"),
+            pickup_date=query.validated_data.get("pickup_date"),
+        )
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(reservations, request, view=self)
         return paginator.get_paginated_response([s.merchant_reservation_data(r) for r in page or []])

@@ -39,10 +39,11 @@ from api.serializers.public import (
     ShopSerializer,
     hours_day_data,
 )
+from api.serializers.reservations import pickup_days_data
 from marketplace.exceptions import NotFound
 from marketplace.models import Product, Shop
 from marketplace.selectors.categories import category_subtree_ids, category_tree
-from marketplace.selectors.pickup import pickup_board
+from marketplace.selectors.pickup import pickup_board, pickup_options
 from marketplace.selectors.search import (
     ORDERINGS,
     PAGE_SIZE_MAX,
@@ -384,7 +385,12 @@ class ShopDetailView(APIView):
         shop.next_pickup_from = (  # type: ignore[attr-defined]
             None
             if shop.pickup_today_until or not shop.is_active  # type: ignore[attr-defined]
-            else schedule.next_pickup_from(now, lead)
+            else (schedule.next_pickup_from(now, lead) if shop.pickup_later_days else None)
+        )
+        shop.pickup_days = (  # type: ignore[attr-defined]
+            pickup_days_data(pickup_options(shop=shop, schedule=schedule, now=now), shop.time_zone)
+            if shop.is_active
+            else []
         )
         context = {"request": request, "now": now}
         return Response(ShopDetailSerializer(shop, context=context).data)

@@ -21,6 +21,7 @@ from api.permissions import request_api_key
 from api.serializers import reservations as s
 from marketplace.selectors.reservations import reservation_get_by_token
 from marketplace.services import reservations as services
+from marketplace.services.pickup_days import reservation_move_next_day
 from marketplace.services.rate_limits import RESERVATION_CREATE, rate_limit_hit
 from marketplace.services.reservation_emails import reservation_status_url
 
@@ -100,6 +101,7 @@ class ReservationCreateView(ResidentView):
             ),
             language=language,
             actor=services.Actor(user=_user(request), api_key=api_key),
+            pickup_date=data.get("pickup_date"),
         )
         reservation = created.reservation
         body = s.reservation_data(reservation, created.lines)
@@ -131,5 +133,22 @@ class ReservationCancelView(ResidentView):
     def post(self, request: Request, code: str) -> Response:
         reservation = reservation_get_by_token(code=code, token=_token(request))
         services.reservation_cancel(reservation=reservation, by="resident")
+        reservation = reservation_get_by_token(code=code, token=_token(request))
+        return Response(s.reservation_data(reservation))
+
+
+class ReservationMoveView(ResidentView):
+    @extend_schema(
+        operation_id="reservation_move",
+        request=None,
+        parameters=_TOKEN_PARAMETERS,
+        responses={200: s.ReservationOutput, 404: _ERROR, 409: _ERROR},
+        tags=["reservations"],
+        description="Move the pickup to the shop's next opening day, once "
+        "(409 `reservation_move_not_possible`).",
+    )
+    def post(self, request: Request, code: str) -> Response:
+        reservation = reservation_get_by_token(code=code, token=_token(request))
+        reservation_move_next_day(reservation=reservation)
         reservation = reservation_get_by_token(code=code, token=_token(request))
         return Response(s.reservation_data(reservation))

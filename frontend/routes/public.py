@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reservierung/<str:code>/", reservations.status, name="reservation"),
     path("reservierung/<str:code>/bestaetigung/", reservations.confirmation, name="reservation-confirmation"),
     path("reservierung/<str:code>/stornieren/", reservations.cancel, name="reservation-cancel"),
+    path("reservierung/<str:code>/verschieben/", reservations.move, name="reservation-move"),
     path("reservierung/<str:code>/bestaetigen/", reservations.confirm_hold, name="reservation-confirm-hold"),
     path("reservierung/<str:code>/kalender.ics", reservations.calendar, name="reservation-ics"),
     path("sammlungen/", public.collections, name="collections"),

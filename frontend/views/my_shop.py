@@ -6,7 +6,9 @@ shops the user does not work for); every write goes through the services, like t
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,13 +21,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from frontend.formatting import day_label
+from frontend.forms.pickup import PickupSettingsForm
 from marketplace.exceptions import DomainError, NotFound, StockChanged, ValidationFailed
 from marketplace.models import ApiKey, Product, Reservation, Shop, StockMovement
 from marketplace.selectors import merchant as selectors
 from marketplace.selectors.hours import shop_schedule
 from marketplace.selectors.merchant_messages import merchant_message_banners
 from marketplace.selectors.stock import products_with_availability
-from marketplace.services import api_keys, csv_import, merchant_messages, products
+from marketplace.services import api_keys, csv_import, merchant_messages, pickup_days, products
 from marketplace.services.data_health import stock_confirm_shop, stock_confirm_still_true
 from marketplace.services.inventory import SyncRejected
 
@@ -59,8 +63,24 @@ def _reservations(shop: Shop) -> list[Reservation]:
     return list(
         Reservation.objects.filter(shop=shop, status__in=ACTIVE, expires_at__gt=now)
         .prefetch_related("lines__product")
-        .order_by("pickup_from", "pk")[:50]
+        .order_by("pickup_date", "pickup_from", "pk")[:50]
     )
+
+
+def _by_pickup_day(shop: Shop, reservations: list[Reservation]) -> list[dict[str, Any]]:
+    """The open reservations grouped by pickup day: "today", "tomorrow", then dates (issue 21)."""
+    today = timezone.localtime(timezone.now(), ZoneInfo(shop.time_zone)).date()
+    groups: dict[date, list[Reservation]] = {}
+    for reservation in reservations:
+        day = (
+            reservation.pickup_date
+            or timezone.localtime(reservation.pickup_from, ZoneInfo(shop.time_zone)).date()
+        )
+        groups.setdefault(day, []).append(reservation)
+    return [
+        {"date": day, "label": day_label(day, today=today), "reservations": items}
+        for day, items in sorted(groups.items())
+    ]
 
 
 def _today(shop: Shop) -> dict[str, Any]:
@@ -95,11 +115,14 @@ def render_shop_page(
 ) -> HttpResponse:
     """The whole my-shop page (also re-rendered with a form's errors by the posts and jobs views)."""
     q = request.GET.get("q", "").strip()[:100]
+    reservations = _reservations(shop)
     context = {
         "shop": shop,
         "q": q,
         "products": _products(shop, q),
-        "reservations": _reservations(shop),
+        "reservations": reservations,
+        "reservation_days": _by_pickup_day(shop, reservations),
+        "pickup_form": extra.get("pickup_form") or PickupSettingsForm(shop=shop),
         "today": _today(shop),
         "api_keys": list(selectors.api_keys_of_shop(shop=shop).filter(revoked_at__isnull=True)),
         "can_manage_keys": selectors.shop_member_is_owner(user=request.user, shop=shop),
@@ -337,3 +360,24 @@ def news_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             merchant_messages.merchant_news_unsubscribe(shop=shop)
             done = True
     return render(request, "frontend/my_shop/unsubscribe.html", {"shop": shop, "done": done, "token": token})
+
+
+@require_POST
+@login_required
+def pickup_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """The shop's pickup settings (days ahead, minimum window today, lead time, later days, moves)."""
+    from frontend.views.my_shop_voice import voice_context
+
+    shop = _shop(request, slug)
+    form = PickupSettingsForm(request.POST, shop=shop)
+    if form.is_valid():
+        try:
+            pickup_days.shop_pickup_settings_update(shop=shop, changes=form.changes())
+        except ValidationFailed as exc:
+            for field, errors in exc.details.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Pickup settings saved."))
+            return redirect(f"{request.path.rsplit('abholung/', 1)[0]}#abholung")
+    extra = {**voice_context(shop), "pickup_form": form}
+    return render_shop_page(request, shop, extra=extra, status=400)

@@ -23,6 +23,7 @@ from marketplace.exceptions import NotFound
 from marketplace.models import Collection, Product, Shop
 from marketplace.selectors import curation, shops, website
 from marketplace.selectors.hours import pickup_lead, shop_schedule
+from marketplace.selectors.pickup import PickupOptions, pickup_options
 from marketplace.selectors.stock import availability_label
 from marketplace.web_pages import product_slug
 
@@ -112,7 +113,14 @@ def product_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Ht
     if request.path_info != canonical:
         query = request.META.get("QUERY_STRING", "")
         return HttpResponsePermanentRedirect(canonical + (f"?{query}" if query else ""))
-    return render_product(request, product=product, form=ReserveForm(product=product), now=now)
+    form = ReserveForm(product=product, pickup=product_pickup_options(product, now=now), now=now)
+    return render_product(request, product=product, form=form, now=now)
+
+
+def product_pickup_options(product: Product, *, now: Any, schedule: Any = None) -> PickupOptions:
+    """The pickup days the product's shop offers now (the one rule: `selectors.pickup.pickup_options`)."""
+    shop = product.shop
+    return pickup_options(shop=shop, schedule=schedule or shop_schedule(shop, now=now), now=now)
 
 
 def render_product(
@@ -129,9 +137,11 @@ def render_product(
     schedule = shop_schedule(shop, now=now)
     lead = pickup_lead(shop)
     available: int = product.available  # type: ignore[attr-defined]
+    options = product_pickup_options(product, now=now, schedule=schedule)
     pickup = formatting.pickup_words(
         pickup_today_until=schedule.pickup_today_until(now, lead),
-        next_pickup_from=schedule.next_pickup_from(now, lead),
+        # a shop that takes no later days offers nothing "from tomorrow"
+        next_pickup_from=schedule.next_pickup_from(now, lead) if shop.pickup_later_days else None,
         tz_name=shop.time_zone,
         now=now,
     )
@@ -143,7 +153,8 @@ def render_product(
         "available": available,
         "availability": availability_label(available),
         "pickup": pickup,
-        "can_reserve": available > 0 and schedule.next_pickup(now, lead) is not None,
+        "can_reserve": available > 0 and bool(options.days),
+        "today_short": options.today_short,
         "form": form,
         "problem": problem,
         "category_name": localized(product.category, "name") if product.category else "",

@@ -22,15 +22,18 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from frontend.formatting import pickup_day_label
 from frontend.forms.reservations import CancelForm, ReserveForm
-from frontend.views.public import product_path, render_product, shop_url
+from frontend.views.public import product_path, product_pickup_options, render_product, shop_url
 from marketplace.exceptions import (
     ConfirmationNotPossible,
     InsufficientStock,
     LimitExceeded,
     NotFound,
+    PickupDateNotOffered,
     PickupUnavailable,
     RateLimited,
+    ReservationMoveNotPossible,
     ReservationNotCancellable,
     ShopUnavailable,
     ValidationFailed,
@@ -39,6 +42,7 @@ from marketplace.models import Product, Reservation
 from marketplace.selectors.reservations import reservation_get_by_token
 from marketplace.selectors.search import SearchParams, product_search_nearby
 from marketplace.selectors.shops import product_get_public
+from marketplace.services.pickup_days import reservation_can_move, reservation_move_next_day
 from marketplace.services.rate_limits import (
     RESERVATION_CREATE,
     client_address,
@@ -136,7 +140,9 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
         product = product_get_public(product_id=pk, now=now)
     except NotFound:
         raise Http404(gettext("This product is not available.")) from None
-    form = ReserveForm(request.POST, product=product)
+    form = ReserveForm(
+        request.POST, product=product, pickup=product_pickup_options(product, now=now), now=now
+    )
     if not form.is_valid():
         return render_product(request, product=product, form=form, now=now, status=400)
 
@@ -163,6 +169,7 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             language=(get_language() or settings.LANGUAGE_CODE)[:2],
             now=now,
+            pickup_date=form.cleaned_data.get("pickup_date"),
         )
     except InsufficientStock:
         problem = {"kind": "taken", "alternatives": alternatives_for(product, now=now)}
@@ -174,7 +181,7 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
         status = 429
     except LimitExceeded as exc:
         problem = {"kind": "limit", "message": exc.message, "explanation": limit_explanation(exc.code)}
-    except (ShopUnavailable, PickupUnavailable) as exc:
+    except (ShopUnavailable, PickupUnavailable, PickupDateNotOffered) as exc:
         problem = {"kind": "shop", "message": exc.message}
     except ValidationFailed as exc:
         problem = {"kind": "invalid", "message": exc.message}
@@ -184,7 +191,9 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
         return render_product(
             request,
             product=fresh,
-            form=ReserveForm(request.POST, product=fresh),
+            form=ReserveForm(
+                request.POST, product=fresh, pickup=product_pickup_options(fresh, now=now), now=now
+            ),
             now=now,
             status=status,
             problem=problem,
@@ -235,6 +244,14 @@ def _reservation_context(reservation: Reservation, *, token: str) -> dict[str, A
         + urlencode({"token": token}),
         "qr": qr_svg(reservation.code),
         "cancel_form": CancelForm(initial={"token": token}),
+        "pickup_day": pickup_day_label(
+            day=reservation.pickup_date or timezone.localtime(reservation.pickup_from).date(),
+            starts=reservation.pickup_from,
+            ends=reservation.hold_until or reservation.expires_at,
+            tz_name=shop.time_zone,
+            now=now,
+        ),
+        "can_move": reservation_can_move(reservation, now=now),
     }
 
 
@@ -287,6 +304,35 @@ def cancel(request: HttpRequest, code: str) -> HttpResponse:
             request,
             gettext("Your reservation %(code)s is cancelled. Thank you for letting the shop know.")
             % {"code": reservation.code},
+        )
+    return HttpResponseRedirect(
+        reverse("public:reservation", kwargs={"code": reservation.code}) + "?" + urlencode({"token": token})
+    )
+
+
+@require_POST
+def move(request: HttpRequest, code: str) -> HttpResponse:
+    """ "Move to the next opening day" from the status page (once; the service decides under the lock)."""
+    form = CancelForm(request.POST)
+    token = form.data.get("token", "")[:200] if not form.is_valid() else form.cleaned_data["token"]
+    reservation = _lookup(code, token)
+    try:
+        moved = reservation_move_next_day(reservation=reservation)
+    except ReservationMoveNotPossible as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            gettext("Done: your pickup is moved to %(day)s. The items stay held for you.")
+            % {
+                "day": pickup_day_label(
+                    day=moved.pickup_date or timezone.localtime(moved.pickup_from).date(),
+                    starts=moved.pickup_from,
+                    ends=moved.hold_until or moved.expires_at,
+                    tz_name=moved.shop.time_zone,
+                    now=timezone.now(),
+                )
+            },
         )
     return HttpResponseRedirect(
         reverse("public:reservation", kwargs={"code": reservation.code}) + "?" + urlencode({"token": token})

@@ -238,7 +238,20 @@ class ShopAdmin(ShopScopedAdmin):
         ),
         (_("Address"), {"fields": ["street", "postcode", "city", "district", "location_text"]}),
         (_("Contact"), {"fields": ["phone", "email", "website", "social_links"]}),
-        (_("Pickup"), {"fields": ["time_zone", "pickup_lead_minutes", "hold_minutes"]}),
+        (
+            _("Pickup"),
+            {
+                "fields": [
+                    "time_zone",
+                    "pickup_lead_minutes",
+                    "hold_minutes",
+                    "pickup_days_ahead",
+                    "pickup_min_window_minutes",
+                    "pickup_later_days",
+                    "pickup_move_allowed",
+                ]
+            },
+        ),
         (
             _("Practical"),
             {"fields": ["step_free_entrance", "card_payment", "bicycle_parking", "gift_wrapping"]},

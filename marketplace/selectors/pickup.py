@@ -78,8 +78,11 @@ class PickupBoard:
         schedules: dict[int, Schedule],
         valid_from: float,
         valid_until: float,
+        today_only: frozenset[int] = frozenset(),
     ) -> None:
         self.days = days
+        # shops that take no reservations for later days (`Shop.pickup_later_days` off): no "from tomorrow"
+        self.today_only = today_only
         self.schedules = schedules
         self.valid_from = valid_from
         self.valid_until = valid_until
@@ -119,7 +122,7 @@ class PickupBoard:
     def next_pickup_from(self, shop_id: int, now: datetime) -> datetime | None:
         schedule = self.schedules.get(shop_id)
         day = self.days.get(shop_id)
-        if schedule is None or day is None:
+        if schedule is None or day is None or shop_id in self.today_only:
             return None
         return schedule.next_pickup_from(
             now, timedelta(seconds=day.lead_seconds), horizon_days=PICKUP_HORIZON_DAYS
@@ -165,7 +168,9 @@ def _shop_day(
 def pickup_board_build(*, now: datetime, shops: Iterable[Shop] | None = None) -> PickupBoard:
     """Load the schedules of all active shops (four queries) and compute today's spans."""
     shop_list = list(
-        shops if shops is not None else Shop.objects.active().only("id", "time_zone", "pickup_lead_minutes")
+        shops
+        if shops is not None
+        else Shop.objects.active().only("id", "time_zone", "pickup_lead_minutes", "pickup_later_days")
     )
     zones = {shop.time_zone for shop in shop_list} or {timezone.get_current_timezone_name()}
     local_dates = {zone: now.astimezone(ZoneInfo(zone)).date() for zone in zones}
@@ -186,7 +191,10 @@ def pickup_board_build(*, now: datetime, shops: Iterable[Shop] | None = None) ->
     valid_until = min(
         _local_midnight(d + timedelta(days=1), ZoneInfo(zone)).timestamp() for zone, d in local_dates.items()
     )
-    return PickupBoard(days=days, schedules=schedules, valid_from=valid_from, valid_until=valid_until)
+    today_only = frozenset(shop.pk for shop in shop_list if not shop.pickup_later_days)
+    return PickupBoard(
+        days=days, schedules=schedules, valid_from=valid_from, valid_until=valid_until, today_only=today_only
+    )
 
 
 _board: PickupBoard | None = None
@@ -244,3 +252,84 @@ def pickup_board_clear() -> None:
     global _board
     with _board_lock:
         _board = None
+
+
+# --- the days a resident may choose for pickup (issue 21, decision 2100) ---------------------------------
+
+
+@dataclass(frozen=True)
+class PickupDay:
+    """One day offered for pickup: from when (whole minutes, after the lead time) until closing (local)."""
+
+    date: date
+    starts: datetime
+    ends: datetime
+    today: bool
+    # today with less than the shop's minimum useful window left: offered, but not suggested
+    short: bool = False
+
+
+@dataclass(frozen=True)
+class PickupOptions:
+    """The pickup days a shop offers to an order placed at one instant, in date order."""
+
+    days: tuple[PickupDay, ...]
+
+    @property
+    def first(self) -> PickupDay | None:
+        """The first possible day: what a reservation without a chosen day gets (as before issue 21)."""
+        return self.days[0] if self.days else None
+
+    @property
+    def suggested(self) -> PickupDay | None:
+        """What the form preselects: the first day that is not a short today."""
+        return next((day for day in self.days if not day.short), self.first)
+
+    @property
+    def today_short(self) -> bool:
+        return bool(self.days) and self.days[0].today and self.days[0].short
+
+    def get(self, d: date) -> PickupDay | None:
+        return next((day for day in self.days if day.date == d), None)
+
+    def after(self, d: date) -> PickupDay | None:
+        """The first offered day after `d` (moving a reservation to the next opening day)."""
+        return next((day for day in self.days if day.date > d), None)
+
+
+def _ceil_minute(value: datetime) -> datetime:
+    floored = value.replace(second=0, microsecond=0)
+    return floored if floored == value else floored + timedelta(minutes=1)
+
+
+def pickup_options(*, shop: Shop, schedule: Schedule, now: datetime) -> PickupOptions:
+    """The days an order placed at `now` can be collected: the one rule the form, the API and moves use.
+
+    Today, if the shop is still open after its lead time (`short` when less than
+    `pickup_min_window_minutes` is left); then, if the shop takes reservations for later days
+    (`pickup_later_days`), its next `pickup_days_ahead` opening days within `PICKUP_HORIZON_DAYS`. A day
+    is an opening day by the effective hours (weekly hours, city calendar, special days: `Schedule.day`).
+    """
+    lead = timedelta(minutes=shop.pickup_lead_minutes)
+    today = now.astimezone(schedule.tz).date()
+    days: list[PickupDay] = []
+
+    def offer(d: date) -> PickupDay | None:
+        window = schedule.pickup_day(d, now, lead)
+        if window is None:
+            return None
+        starts = min(_ceil_minute(window.start), window.end)  # "from 10:16" reads better than 10:15:27
+        short = d == today and window.duration < timedelta(minutes=shop.pickup_min_window_minutes)
+        return PickupDay(date=d, starts=starts, ends=window.end, today=d == today, short=short)
+
+    first = offer(today)
+    if first is not None:
+        days.append(first)
+    if shop.pickup_later_days:
+        for offset in range(1, PICKUP_HORIZON_DAYS + 1):
+            if len(days) - (first is not None) >= shop.pickup_days_ahead:
+                break
+            day = offer(today + timedelta(days=offset))
+            if day is not None:
+                days.append(day)
+    return PickupOptions(days=tuple(days))

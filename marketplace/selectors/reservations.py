@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hmac
+from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from marketplace.exceptions import NotFound
 from marketplace.models import Reservation, ReservationLine, Shop
@@ -29,12 +30,16 @@ def reservation_get_by_token(*, code: str, token: str) -> Reservation:
     return reservation
 
 
-def reservations_of_shop(*, shop: Shop, status: str | None = None) -> QuerySet[Reservation]:
-    """A shop's reservations for the merchant, soonest expiry first, with lines and products."""
+def reservations_of_shop(
+    *, shop: Shop, status: str | None = None, pickup_date: date | None = None
+) -> QuerySet[Reservation]:
+    """A shop's reservations for the merchant by pickup day, then soonest expiry, with lines and products."""
     queryset = Reservation.objects.filter(shop=shop)
     if status:
         queryset = queryset.filter(status=status)
-    return _with_lines(queryset).order_by("expires_at", "pk")
+    if pickup_date:
+        queryset = queryset.filter(pickup_date=pickup_date)
+    return _with_lines(queryset).order_by(F("pickup_date").asc(nulls_first=True), "expires_at", "pk")
 
 
 def reservation_get_in_shop(*, shop: Shop, code: str) -> Reservation:

@@ -60,5 +60,6 @@ def shop_week(*, shop: Shop, now: datetime) -> ShopWeek:
         ],
         open_now=schedule.is_open(now),
         pickup_today_until=schedule.pickup_today_until(now, lead),
-        next_pickup_from=schedule.next_pickup_from(now, lead),
+        # a shop that takes no reservations for later days offers nothing "from tomorrow" (decision 2100)
+        next_pickup_from=schedule.next_pickup_from(now, lead) if shop.pickup_later_days else None,
     )

@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,6 +26,7 @@ from marketplace.exceptions import ValidationFailed
 from marketplace.models import ClaimCode, OutboxMessage, Shop
 from marketplace.selectors.website import shop_week
 from marketplace.services.claims import claim_code_create, claim_code_hash
+from marketplace.services.emails import email_compose
 from marketplace.services.outbox import outbox_message_id, outbox_put
 
 
@@ -143,7 +143,12 @@ def claim_code_email_deliver(message: OutboxMessage, secret: str) -> None:
         subject = _("Your shop on Ladenkarte %(town)s: take it over for free") % {
             "town": settings.LADENKARTE_TOWN
         }
-        body = render_to_string("marketplace/email/claim_code.txt", context)
-    email = EmailMessage(subject=subject, body=body, to=[claim.shop.email])
-    email.extra_headers["Message-ID"] = outbox_message_id(message)
+        email = email_compose(
+            subject=subject,
+            template="marketplace/email/claim_code.txt",
+            context=context,
+            to=[claim.shop.email],
+            headers={"Message-ID": outbox_message_id(message)},
+            shop=claim.shop,
+        )
     email.send()

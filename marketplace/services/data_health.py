@@ -13,10 +13,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Count, Max, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -25,6 +23,7 @@ from marketplace.exceptions import ValidationFailed
 from marketplace.models import HealthSnapshot, OutboxMessage, Product, Shop, ShopMembership
 from marketplace.selectors.data_health import data_health_shops, data_health_totals
 from marketplace.selectors.stock import stock_fresh_q
+from marketplace.services.emails import email_compose
 from marketplace.services.outbox import Outgoing, outbox_message_id, outbox_put_all
 
 CONFIRM_SALT = "ladenkarte.stock-still-true"
@@ -161,7 +160,11 @@ def stale_stock_email_deliver(message: OutboxMessage, secret: str) -> None:
             "operator": settings.LADENKARTE_OPERATOR,
         }
         subject = _("%(shop)s: is your stock on Ladenkarte still true?") % {"shop": stale.shop.name}
-        body = render_to_string("marketplace/email/stale_stock.txt", context)
-    email = EmailMessage(subject=subject, body=body, to=[owner.email])
-    email.extra_headers["Message-ID"] = outbox_message_id(message)
+        email = email_compose(
+            subject=subject,
+            template="marketplace/email/stale_stock.txt",
+            context=context,
+            to=[owner.email],
+            headers={"Message-ID": outbox_message_id(message)},
+        )
     email.send()

@@ -120,6 +120,7 @@ def _finished_reservation(
         customer_email=DEMO_EMAIL,
         language=settings.LANGUAGE_CODE,
         status=status,
+        pickup_date=day,
         pickup_from=created + timedelta(minutes=15),
         expires_at=created + timedelta(hours=4),
         closed_at=created + timedelta(hours=rng.randint(1, 4)),

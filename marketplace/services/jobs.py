@@ -14,15 +14,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import LimitExceeded, ValidationFailed
 from marketplace.models import JobPosting, OutboxMessage, Shop, ShopMembership
+from marketplace.services.emails import email_compose
 from marketplace.services.outbox import Outgoing, outbox_message_id, outbox_put_all
 from marketplace.services.posts import local_day_start
 
@@ -231,6 +230,11 @@ def job_expiry_email_send(*, job_id: int, message_id: str = "") -> int:
             "title": job.title,
             "date": job.valid_through.strftime("%d.%m.%Y"),
         }
-        body = render_to_string("marketplace/email/job_expiring.txt", context)
         headers = {"Message-ID": message_id} if message_id else {}
-        return EmailMessage(subject=subject, body=body, to=recipients, headers=headers).send()
+        return email_compose(
+            subject=subject,
+            template="marketplace/email/job_expiring.txt",
+            context=context,
+            to=recipients,
+            headers=headers,
+        ).send()

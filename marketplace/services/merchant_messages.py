@@ -17,9 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -36,6 +34,7 @@ from marketplace.models import (
     SpecialDay,
 )
 from marketplace.services import city_calendar, hours
+from marketplace.services.emails import email_compose
 from marketplace.services.outbox import Outgoing, outbox_message_id, outbox_put_all
 
 MAX_SUBJECT = 150
@@ -218,14 +217,19 @@ def _email(*, message: MerchantMessage, shop: Shop, to: list[str], message_id: s
             "operator": settings.LADENKARTE_OPERATOR,
             "town": settings.LADENKARTE_TOWN,
         }
-        body = render_to_string("marketplace/email/merchant_message.txt", context)
         headers = {"Message-ID": message_id}
         if unsubscribe:
             headers |= {
                 "List-Unsubscribe": f"<{unsubscribe}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             }
-        return EmailMessage(subject=message.subject, body=body, to=to, headers=headers).send()
+        return email_compose(
+            subject=message.subject,
+            template="marketplace/email/merchant_message.txt",
+            context=context,
+            to=to,
+            headers=headers,
+        ).send()
 
 
 def _locked_recipient(*, recipient_id: int, shop: Shop) -> MerchantMessageRecipient:

@@ -16,17 +16,18 @@ from zoneinfo import ZoneInfo
 
 import segno
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
+from django.core.mail import EmailMultiAlternatives
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from icalendar import Calendar, Event
 
 from marketplace.models import OutboxMessage, Reservation
+from marketplace.services.emails import Attachment, email_compose
 from marketplace.services.outbox import Outgoing, outbox_message_id, outbox_put_all
 
-RESIDENT_EVENTS = ("created", "ready", "reminder", "cancelled", "expired")
-MERCHANT_EVENTS = ("created", "cancelled")
+RESIDENT_EVENTS = ("created", "ready", "reminder", "cancelled", "expired", "moved")
+MERCHANT_EVENTS = ("created", "cancelled", "moved")
 STATUS_PATH = "/reservierung/{code}/"
 CONFIRM_PATH = "/reservierung/{code}/bestaetigen/"
 
@@ -51,6 +52,15 @@ def _language(reservation: Reservation) -> str:
 def _local(value: datetime, reservation: Reservation) -> str:
     local = timezone.localtime(value, ZoneInfo(reservation.shop.time_zone))
     return formats.date_format(local, "DATETIME_FORMAT")
+
+
+def _pickup_day(reservation: Reservation) -> str:
+    """The chosen pickup day as a long date ("Dienstag, 8. Dezember")."""
+    day = (
+        reservation.pickup_date
+        or timezone.localtime(reservation.pickup_from, ZoneInfo(reservation.shop.time_zone)).date()
+    )
+    return formats.date_format(day, pgettext("long date with weekday (Django date format)", "l j F"))
 
 
 def reservation_qr_png(code: str) -> bytes:
@@ -98,6 +108,7 @@ def _context(
         "event": event,
         "by": by,
         "pickup_from": _local(reservation.pickup_from, reservation),
+        "pickup_day": _pickup_day(reservation),
         "expires_at": _local(reservation.expires_at, reservation),
         "status_url": reservation_status_url(code=reservation.code, token=token, language=language)
         if token
@@ -115,6 +126,7 @@ def _resident_subject(event: str, reservation: Reservation) -> str:
         "reminder": _("Reminder: pick up %(code)s at %(shop)s today"),
         "cancelled": _("Reservation %(code)s cancelled"),
         "expired": _("Reservation %(code)s expired"),
+        "moved": _("Reservation %(code)s moved to another day"),
     }
     return subjects[event] % values
 
@@ -124,6 +136,7 @@ def _merchant_subject(event: str, reservation: Reservation) -> str:
     subjects = {
         "created": _("New reservation %(code)s from %(name)s"),
         "cancelled": _("Reservation %(code)s cancelled by %(name)s"),
+        "moved": _("Reservation %(code)s moved to another day by %(name)s"),
     }
     return subjects[event] % values
 
@@ -139,39 +152,47 @@ def _load(reservation_id: int) -> Reservation | None:
 
 def reservation_resident_email(
     reservation: Reservation, *, event: str, token: str = "", by: str = "", confirm_token: str = ""
-) -> EmailMessage:
-    """The resident's e-mail for `event`, rendered in the reservation's language."""
+) -> EmailMultiAlternatives:
+    """The resident's e-mail for `event` (text and HTML), rendered in the reservation's language."""
     with translation.override(_language(reservation)):
         context = _context(reservation, event=event, token=token, by=by, confirm_token=confirm_token)
-        message = EmailMessage(
+        with_qr = event in ("created", "ready", "reminder", "moved")
+        attachments = []
+        if event == "created":
+            attachments.append(
+                Attachment(f"{reservation.code}.ics", reservation_ics(reservation), "text/calendar")
+            )
+        return email_compose(
             subject=_resident_subject(event, reservation),
-            body=render_to_string("marketplace/email/reservation_resident.txt", context),
+            template="marketplace/email/reservation_resident.txt",
+            context=context,
             to=[reservation.customer_email],
             reply_to=[reservation.shop.email] if reservation.shop.email else None,
+            shop=reservation.shop,
+            qr_png=reservation_qr_png(reservation.code) if with_qr else None,
+            qr_label=_("QR code of the reservation code %(code)s") % {"code": reservation.code},
+            attachments=attachments,
         )
-        if event in ("created", "ready"):
-            message.attach(f"{reservation.code}.png", reservation_qr_png(reservation.code), "image/png")
-        if event == "created":
-            message.attach(f"{reservation.code}.ics", reservation_ics(reservation), "text/calendar")
-    return message
 
 
-def reservation_merchant_email(reservation: Reservation, *, event: str) -> EmailMessage | None:
-    """The shop's e-mail (site language) about a new or cancelled reservation; None without a shop e-mail."""
+def reservation_merchant_email(reservation: Reservation, *, event: str) -> EmailMultiAlternatives | None:
+    """The shop's e-mail (site language) about a new, cancelled or moved reservation; None without a shop
+    e-mail."""
     if not reservation.shop.email:
         return None
     with translation.override(settings.LANGUAGE_CODE):
         context = _context(reservation, event=event, token="", by="")
         context["merchant_url"] = f"{settings.SITE_URL}/mein-laden/"
-        return EmailMessage(
+        return email_compose(
             subject=_merchant_subject(event, reservation),
-            body=render_to_string("marketplace/email/reservation_merchant.txt", context),
+            template="marketplace/email/reservation_merchant.txt",
+            context=context,
             to=[reservation.shop.email],
         )
 
 
 def _merchant_gets(event: str, by: str) -> bool:
-    return event == "created" or (event == "cancelled" and by == "resident")
+    return event in ("created", "moved") or (event == "cancelled" and by == "resident")
 
 
 def reservation_emails_queue(

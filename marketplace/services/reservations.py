@@ -31,17 +31,17 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection, transaction
-from django.db.models import F, Model, Sum
+from django.db.models import Model, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from geo.opening_hours import Schedule
 from marketplace.exceptions import (
     ConfirmationNotPossible,
     InsufficientStock,
@@ -54,14 +54,18 @@ from marketplace.exceptions import (
     ValidationFailed,
 )
 from marketplace.models import ApiKey, Product, Reservation, ReservationLine, Shop, StockMovement, Webhook
-from marketplace.selectors.hours import pickup_lead, shop_schedule
-from marketplace.selectors.pickup import pickup_board
 from marketplace.selectors.stock import ACTIVE_STATUSES, availability_now, stock_is_fresh
 from marketplace.services.hoarding import (
     email_identity,
     needs_confirmation,
     person_limits_check,
     unconfirmed_units,
+)
+from marketplace.services.pickup_days import (
+    pickup_day_choose,
+    pickup_hold,
+    reminder_due_at,
+    shop_schedule_now,
 )
 from marketplace.services.reservation_emails import reservation_emails_queue, reservation_emails_queue_many
 from marketplace.services.webhooks import webhook_event_emit
@@ -162,37 +166,21 @@ def _ceil_minute(value: datetime) -> datetime:
     return floored if floored == value else floored + timedelta(minutes=1)
 
 
-def _schedule(shop: Shop, *, now: datetime) -> Schedule:
-    """The shop's schedule from the per-process pickup board (no query while it is fresh), else loaded.
+def reservation_window(
+    *, shop: Shop, now: datetime, pickup_date: date | None = None
+) -> tuple[date, datetime, datetime]:
+    """(pickup day, pickup from, held until) for an order placed at `now` for `pickup_date`.
 
-    The board keeps every active shop's schedule for the day before today and the pickup horizon, which is
-    all `next_pickup` and `hold_until` look at; it is at most `BOARD_TTL_SECONDS` old (as the search).
+    The day defaults to the first possible one; the hold lasts until that day's closing, or the shop's
+    shorter `hold_minutes` (`services.pickup_days`, decision 2100). Raises `PickupUnavailable` or one of
+    the `PickupDateNotOffered` errors.
     """
-    schedule = pickup_board(now=now).schedules.get(shop.pk)
-    return schedule if schedule is not None else shop_schedule(shop, now=now)
-
-
-def reservation_window(*, shop: Shop, now: datetime) -> tuple[datetime, datetime]:
-    """(pickup from, held until) for an order placed at `now`.
-
-    By default the hold lasts until closing time of the first local day on which pickup is still possible
-    (after the shop's lead time). With `Shop.hold_minutes` the hold lasts that long from the moment pickup
-    becomes possible, capped at that day's closing time: a hold never runs through a night.
-    """
-    schedule = _schedule(shop, now=now)
-    lead = pickup_lead(shop)
-    window = schedule.next_pickup(now, lead)
-    closing = schedule.hold_until(now, lead)
-    if window is None or closing is None:
-        raise PickupUnavailable(_("The shop has no opening hours in the coming days in which to collect."))
-    # Whole minutes read better ("from 10:16"); never past the end of the window.
-    pickup_from = min(_ceil_minute(window.start), window.end)
-    expires_at = closing
-    if shop.hold_minutes:
-        expires_at = min(pickup_from + timedelta(minutes=shop.hold_minutes), closing)
+    schedule = shop_schedule_now(shop, now=now)
+    day = pickup_day_choose(shop=shop, schedule=schedule, now=now, pickup_date=pickup_date)
+    pickup_from, expires_at = pickup_hold(shop=shop, day=day)
     if expires_at <= now:
         raise PickupUnavailable(_("The shop has no opening hours in the coming days in which to collect."))
-    return pickup_from, expires_at
+    return day.date, pickup_from, expires_at
 
 
 def _insufficient(lines: dict[int, int], *, now: datetime) -> InsufficientStock:
@@ -282,7 +270,8 @@ _PRODUCT_FIELDS = _fields(
 _SHOP_FIELDS = _fields(
     Shop,
     {"id", "slug", "name", "street", "postcode", "city", "phone", "time_zone", "status"}
-    | {"pickup_lead_minutes", "hold_minutes"},
+    | {"pickup_lead_minutes", "hold_minutes", "pickup_days_ahead", "pickup_min_window_minutes"}
+    | {"pickup_later_days", "pickup_move_allowed"},
 )
 
 
@@ -330,11 +319,14 @@ def reservation_create(
     language: str = "de",
     now: datetime | None = None,
     actor: Actor = NOBODY,
+    pickup_date: date | None = None,
 ) -> CreatedReservation:
     """Hold the requested quantities of one shop's products for pickup, all lines or none.
 
+    `pickup_date`: the local day the resident will collect (default: the first possible day).
     Raises `InsufficientStock` (with per-line `available`), `TooManyUnits`, `TooManyActiveReservations`,
-    `ShopUnavailable`, `PickupUnavailable` or `ValidationFailed`; nothing is held then.
+    `ShopUnavailable`, `PickupUnavailable`, a `PickupDateNotOffered` error or `ValidationFailed`; nothing
+    is held then.
     """
     now = now or timezone.now()
     lines = _merge_lines(items)
@@ -369,7 +361,7 @@ def reservation_create(
         raise ShopUnavailable(_("The shop does not take reservations at the moment."))
     if any(not stock_is_fresh(p.stock_updated_at, now=now) for p in products.values()):
         raise _insufficient(lines, now=now)  # stale stock counts as 0 available (the availability rule)
-    pickup_from, expires_at = reservation_window(shop=shop, now=now)
+    day, pickup_from, expires_at = reservation_window(shop=shop, now=now, pickup_date=pickup_date)
     person_limits_check(person=person, shop_id=shop.pk, lines=lines, now=now)
 
     token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -383,6 +375,7 @@ def reservation_create(
         now=now,
         pickup_from=pickup_from,
         expires_at=expires_at,
+        pickup_date=day,
     )
     if first.shop_hooked:  # type: ignore[attr-defined] # set by _products_locking_email
         # Scheduled for after the commit; placed before the row locks to keep the locked stretch short.
@@ -546,6 +539,7 @@ def _insert_reservation(
     now: datetime,
     pickup_from: datetime,
     expires_at: datetime,
+    pickup_date: date,
 ) -> Reservation:
     """Check the per-address limit and insert the reservation in one statement (the e-mail lock is held).
 
@@ -570,6 +564,8 @@ def _insert_reservation(
         "status": Reservation.Status.HELD.value,
         "pickup_from": pickup_from,
         "expires_at": expires_at,
+        "pickup_date": pickup_date,
+        "remind_at": reminder_due_at(day=pickup_date, tz=ZoneInfo(shop.time_zone), created_at=now),
     }
     for _attempt in range(CODE_ATTEMPTS):
         code = values["code"] = reservation_code_new()
@@ -583,10 +579,11 @@ def _insert_reservation(
                 ), inserted AS (
                     INSERT INTO {_RESERVATION} (created_at, updated_at, code, token_hash, shop_id,
                         customer_name, customer_email, customer_phone, language, status, pickup_from,
-                        expires_at, stock_conflict, cancelled_by, contact_key, confirm_token_hash)
+                        expires_at, stock_conflict, cancelled_by, contact_key, confirm_token_hash,
+                        pickup_date, remind_at)
                     SELECT %(now)s, %(updated)s, %(code)s, %(token_hash)s, %(shop)s, %(name)s, %(email)s,
                         %(phone)s, %(language)s, %(status)s, %(pickup_from)s, %(expires_at)s, false, '',
-                        %(person)s, ''
+                        %(person)s, '', %(pickup_date)s, %(remind_at)s
                     FROM active WHERE n < %(max_active)s
                     ON CONFLICT (code) DO NOTHING
                     RETURNING id
@@ -618,6 +615,8 @@ def _insert_reservation(
                     status=Reservation.Status.HELD,
                     pickup_from=pickup_from,
                     expires_at=expires_at,
+                    pickup_date=pickup_date,
+                    remind_at=values["remind_at"],
                 )
             )
     raise RuntimeError("could not find a free reservation code")  # 2**30 codes: practically unreachable
@@ -634,6 +633,7 @@ def _emit(
     payload = {
         "code": reservation.code,
         "status": reservation.status,
+        "pickup_date": reservation.pickup_date.isoformat() if reservation.pickup_date else None,
         "pickup_from": reservation.pickup_from.isoformat(),
         "expires_at": reservation.expires_at.isoformat(),
         "customer": {"name": reservation.customer_name},
@@ -1005,21 +1005,16 @@ def reservations_flag_stock_conflicts(*, product_ids: Iterable[int], now: dateti
     return len(flagged)
 
 
-# Residents get a reminder this long before expiry, for holds that last at least REMINDER_MIN_HOLD.
-REMINDER_BEFORE = timedelta(hours=2)
-REMINDER_MIN_HOLD = timedelta(hours=4)
-
-
 @transaction.atomic
 def reservations_remind(*, now: datetime | None = None) -> list[int]:
-    """Claim the reservations due for a reminder (once each) and e-mail them after commit."""
+    """Claim the reservations whose pickup-day reminder is due (the morning of the chosen day, once each;
+    `pickup_days.reminder_due_at`) and e-mail them after commit."""
     now = now or timezone.now()
     due = Reservation.objects.filter(
         status__in=ACTIVE_STATUSES,
         reminder_sent_at__isnull=True,
+        remind_at__lte=now,
         expires_at__gt=now,
-        expires_at__lte=now + REMINDER_BEFORE,
-        expires_at__gte=F("created_at") + REMINDER_MIN_HOLD,
     )
     ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True))
     Reservation.objects.filter(pk__in=ids).update(reminder_sent_at=now)

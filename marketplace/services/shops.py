@@ -20,7 +20,6 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -30,6 +29,7 @@ from django.utils.translation import gettext as _
 from geo.opening_hours import Interval
 from marketplace.exceptions import InvalidTransition, ValidationFailed
 from marketplace.models import Category, OpeningHours, OutboxMessage, Shop, ShopMembership
+from marketplace.services.emails import email_compose
 from marketplace.services.geocoding import GeocodingFailed, address_geocode
 from marketplace.services.outbox import outbox_message_id, outbox_put
 from marketplace.services.products import shop_location_changed, shop_status_changed
@@ -341,10 +341,15 @@ def shop_status_email_deliver(message: OutboxMessage, secret: str) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         context = _status_context(shop, message.payload)
         subject = render_to_string("marketplace/email/shop_status_subject.txt", context).strip()
-        body = render_to_string("marketplace/email/shop_status.txt", context)
-    EmailMessage(
-        subject=subject, body=body, to=recipients, headers={"Message-ID": outbox_message_id(message)}
-    ).send()
+        email = email_compose(
+            subject=subject,
+            template="marketplace/email/shop_status.txt",
+            context=context,
+            to=recipients,
+            headers={"Message-ID": outbox_message_id(message)},
+            shop=shop,
+        )
+    email.send()
 
 
 def shop_registered_city_email_deliver(message: OutboxMessage, secret: str) -> None:
@@ -354,10 +359,12 @@ def shop_registered_city_email_deliver(message: OutboxMessage, secret: str) -> N
     if shop is None or not city_email:
         return
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("New shop registration: %(name)s") % {"name": shop.name}
-        body = render_to_string(
-            "marketplace/email/shop_registered_city.txt", _status_context(shop, message.payload)
+        email = email_compose(
+            subject=_("New shop registration: %(name)s") % {"name": shop.name},
+            template="marketplace/email/shop_registered_city.txt",
+            context=_status_context(shop, message.payload),
+            to=[city_email],
+            headers={"Message-ID": outbox_message_id(message)},
+            shop=shop,
         )
-    EmailMessage(
-        subject=subject, body=body, to=[city_email], headers={"Message-ID": outbox_message_id(message)}
-    ).send()
+    email.send()

@@ -42,6 +42,7 @@ EVENTS = (
     "reservation.expired",
     "reservation.collected",
     "reservation.no_show",
+    "reservation.moved",
     "stock.changed",
 )
 MAX_WEBHOOKS_PER_SHOP = 10

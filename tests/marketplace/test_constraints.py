@@ -92,6 +92,8 @@ TESTED = {
     "category_not_own_parent",
     "shop_hold_minutes_min",
     "shop_lead_max_one_day",
+    "shop_pickup_days_ahead_max",
+    "shop_pickup_min_window_max",
     "membership_unique_user_shop",
     "hours_weekday_range",
     "hours_closes_after_opens",
@@ -194,6 +196,19 @@ def test_shop_lead_time_at_most_one_day(shop: Shop) -> None:
     assert_refused(
         lambda: Shop.objects.filter(pk=shop.pk).update(pickup_lead_minutes=24 * 60 + 1),
         "shop_lead_max_one_day",
+    )
+
+
+def test_shop_pickup_days_ahead_at_most_seven(shop: Shop) -> None:
+    assert_refused(
+        lambda: Shop.objects.filter(pk=shop.pk).update(pickup_days_ahead=8), "shop_pickup_days_ahead_max"
+    )
+
+
+def test_shop_pickup_min_window_at_most_twelve_hours(shop: Shop) -> None:
+    assert_refused(
+        lambda: Shop.objects.filter(pk=shop.pk).update(pickup_min_window_minutes=12 * 60 + 1),
+        "shop_pickup_min_window_max",
     )
 
 

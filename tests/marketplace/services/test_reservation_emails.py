@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 from icalendar import Calendar
 
 from marketplace.exceptions import InsufficientStock
-from marketplace.models import Reservation
 from marketplace.services import reservations as svc
 from tests.factories import ProductFactory, ShopFactory
 
@@ -49,10 +46,12 @@ def test_confirmation_in_the_residents_language_with_qr_and_calendar(
     assert code in resident.body
     assert "2 \u00d7 Stadtplan Lüneburg" in resident.body
     assert f"{status_path}{code}/?token={created.token}" in resident.body
-    attachments = {name: (content, mime) for name, content, mime in resident.attachments}
-    png, png_type = attachments[f"{code}.png"]
-    assert png_type == "image/png"
-    assert png.startswith(b"\x89PNG")
+    # the QR code is an inline image of the HTML part (Content-ID), the calendar file an attachment
+    (qr,) = [part for part in resident.attachments if not isinstance(part, tuple)]
+    assert qr["Content-ID"] == "<qr-code>"
+    assert qr.get_content_type() == "image/png"
+    assert qr.get_payload(decode=True).startswith(b"\x89PNG")
+    attachments = {name: (content, mime) for name, content, mime in resident.attachments[1:]}
     ics, ics_type = attachments[f"{code}.ics"]
     assert ics_type == "text/calendar"
     event = Calendar.from_ical(ics).walk("VEVENT")[0]
@@ -112,27 +111,3 @@ def test_later_events_reach_the_resident(
         assert [m.subject for m in to_shop] == [f"Reservierung {reservation.code} von Erika Muster storniert"]
     else:
         assert to_shop == []
-
-
-@pytest.mark.django_db
-def test_reminder_is_sent_once_shortly_before_expiry(django_capture_on_commit_callbacks: Any) -> None:
-    # given: a hold of 10 hours
-    created = _create("de", capture=django_capture_on_commit_callbacks)
-    reservation = created.reservation
-    Reservation.objects.filter(pk=reservation.pk).update(
-        created_at=reservation.expires_at - timedelta(hours=10)
-    )
-    mail.outbox.clear()
-    early = reservation.expires_at - timedelta(hours=3)
-    due = reservation.expires_at - timedelta(hours=1)
-    # when
-    with django_capture_on_commit_callbacks(execute=True):
-        too_early = svc.reservations_remind(now=early)
-        first = svc.reservations_remind(now=due)
-        second = svc.reservations_remind(now=due + timedelta(minutes=5))
-    # then
-    assert (too_early, first, second) == ([], [reservation.pk], [])
-    assert [m.subject for m in mail.outbox] == [
-        f"Erinnerung: {reservation.code} heute bei Buchhandlung Am Sande abholen"
-    ]
-    assert timezone.now() > reservation.created_at
