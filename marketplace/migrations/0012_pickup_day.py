@@ -14,7 +14,7 @@ def backfill_pickup_date(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0009_city_workspace'),
+        ('marketplace', '0011_shops_first_search'),
     ]
 
     operations = [
