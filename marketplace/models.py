@@ -72,6 +72,10 @@ class ShopQuerySet(models.QuerySet["Shop"]):
         """Shops residents see on the map and in shop search: live shops and (unclaimed) listings."""
         return self.filter(status__in=Shop.ON_MAP)
 
+    def step_free(self) -> ShopQuerySet:
+        """Shops with a step-free entrance: the one rule of the `step_free=true` filter (decision 1700)."""
+        return self.filter(step_free=Shop.StepFree.YES)
+
 
 class Shop(TimeStamped):
     """An independent shop of the town with its location, hours settings and practical attributes."""
@@ -124,12 +128,33 @@ class Shop(TimeStamped):
         blank=True,
         help_text=_("Empty: a reservation is held until closing time of the first day it can be picked up."),
     )
-    step_free_entrance = models.BooleanField(_("step-free entrance"), default=False)
     card_payment = models.BooleanField(_("card payment"), default=True)
     bicycle_parking = models.BooleanField(_("bicycle parking"), default=False)
     gift_wrapping = models.BooleanField(_("gift wrapping"), default=False)
+    # Accessibility facts (decision 1700): `step_free` is the one step-free fact (empty: not known); the
+    # merchant sets it, the OpenStreetMap import fills it from `wheelchair=*` until the shop changes it.
     step_free = models.CharField(
-        _("step-free access"), max_length=8, choices=StepFree.choices, blank=True, default=""
+        _("step-free entrance"),
+        max_length=8,
+        choices=StepFree.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Empty: not known."),
+    )
+    accessible_toilet = models.BooleanField(_("accessible toilet"), default=False, db_default=False)
+    seating = models.BooleanField(_("seating"), default=False, db_default=False)
+    hearing_loop = models.BooleanField(_("hearing loop"), default=False, db_default=False)
+    disabled_parking_nearby = models.BooleanField(
+        _("disabled parking nearby"), default=False, db_default=False
+    )
+    quiet_hours = models.CharField(
+        _("quiet hours"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_('When the shop is quiet for people who need calm, e.g. "Tuesdays 9-11, music off".'),
     )
     hours_confirmed_at = models.DateTimeField(
         _("hours confirmed"),

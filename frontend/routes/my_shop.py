@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<slug:slug>/produkte/<str:sku>/bestand/", views.stock_adjust, name="stock"),
     path("<slug:slug>/reservierungen/<str:code>/<str:action>/", views.reservation_action, name="reservation"),
     path("<slug:slug>/import/", views.csv_upload, name="import"),
+    path("<slug:slug>/zugang/", views.accessibility_update, name="accessibility"),
     path("<slug:slug>/neu/", voice.post_create, name="post_create"),
     path("<slug:slug>/neu/<int:post_id>/beenden/", voice.post_end, name="post_end"),
     path("<slug:slug>/jobs/", voice.job_create, name="job_create"),

@@ -239,9 +239,19 @@ class ShopAdmin(ShopScopedAdmin):
         (_("Address"), {"fields": ["street", "postcode", "city", "district", "location_text"]}),
         (_("Contact"), {"fields": ["phone", "email", "website", "social_links"]}),
         (_("Pickup"), {"fields": ["time_zone", "pickup_lead_minutes", "hold_minutes"]}),
+        (_("Practical"), {"fields": ["card_payment", "bicycle_parking", "gift_wrapping"]}),
         (
-            _("Practical"),
-            {"fields": ["step_free_entrance", "card_payment", "bicycle_parking", "gift_wrapping"]},
+            _("Accessibility"),
+            {
+                "fields": [
+                    "step_free",
+                    "accessible_toilet",
+                    "seating",
+                    "quiet_hours",
+                    "hearing_loop",
+                    "disabled_parking_nearby",
+                ]
+            },
         ),
     ]
 

@@ -10,6 +10,8 @@ One SQL statement per search (two with text: the typo correction of the query wo
 - "Collectable today" comes from the per-minute pickup board (`marketplace.selectors.pickup`): the SQL gets
   the list of shop ids (or the shorter list of excluded ones), Python adds `pickup_today_until` and
   `next_pickup_from` to the page.
+- `step_free` is a shop-level filter (decision 1700): one short query for the ids of active step-free shops
+  (`ShopQuerySet.step_free`), then the same `shop_id = ANY(...)` row filter; a search without it is unchanged.
 - Text: German full-text search over the generated `search_vector` (config `german_unaccent`). Query words
   are normalised like the documents (lower case, accents and umlauts folded, `ß` -> `ss`), a spelling with
   `ae/oe/ue` also tries the folded vowel, and a word unknown to the word list `marketplace_search_word`
@@ -75,6 +77,7 @@ class SearchParams:
     open_now: bool = False
     max_price: Decimal | None = None
     shop: str = ""
+    step_free: bool = False
     ordering: str = ""
     page: int = 1
     page_size: int = 20
@@ -282,6 +285,7 @@ def search_query(
     tsquery: str = "",
     category_ids: list[int] | None = None,
     shop_id: int | None = None,
+    step_free_shop_ids: list[int] | None = None,
 ) -> SearchQuery:
     """Build the one statement of a search (see the module docstring for its shape)."""
     now_ts = now.timestamp()
@@ -317,6 +321,11 @@ def search_query(
     if params.open_now:
         open_ids = board.open_ids(now_ts)
         shop_filter = open_ids if shop_filter is None else sorted(set(shop_filter) & set(open_ids))
+    if step_free_shop_ids is not None:
+        # a shop-level filter: the same `shop_id = ANY(...)` row filter as "open now", no join in the scan
+        shop_filter = (
+            step_free_shop_ids if shop_filter is None else sorted(set(shop_filter) & set(step_free_shop_ids))
+        )
     if shop_filter is not None:
         if not shop_filter:
             empty = True
@@ -414,6 +423,9 @@ def _product_search_nearby(*, params: SearchParams, now: datetime | None) -> Sea
         shop_id = Shop.objects.active().filter(slug=params.shop).values_list("id", flat=True).first()
         if shop_id is None:
             raise ValidationFailed(details={"shop": [str(_("Unknown shop."))]})
+    step_free_shop_ids: list[int] | None = None
+    if params.step_free:
+        step_free_shop_ids = sorted(Shop.objects.active().step_free().values_list("id", flat=True))
     words = query_words(params.q)
     corrections = word_corrections(words) if words else {}
     tsquery = tsquery_text(words, corrections) if words else ""
@@ -422,7 +434,13 @@ def _product_search_nearby(*, params: SearchParams, now: datetime | None) -> Sea
         # text without a single letter or digit cannot match anything
         return SearchResult(hits=[], has_more=False, count=params.offset, params=params, ordering=ordering)
     query = search_query(
-        params, now=now, board=board, tsquery=tsquery, category_ids=category_ids, shop_id=shop_id
+        params,
+        now=now,
+        board=board,
+        tsquery=tsquery,
+        category_ids=category_ids,
+        shop_id=shop_id,
+        step_free_shop_ids=step_free_shop_ids,
     )
     rows: list[tuple[Any, ...]] = []
     if not query.empty:
