@@ -143,3 +143,20 @@ class ConfirmationNotPossible(DomainError):
     code = "confirmation_not_possible"
     status = 409
     default_message = _("This reservation cannot be confirmed (any more).")
+
+
+class FeedbackLinkInvalid(DomainError):
+    """The feedback link was altered, belongs to no reservation, or its 30 days are over."""
+
+    code = "feedback_link_invalid"
+    status = 404
+    default_message = _("This feedback link is not valid (any more).")
+
+
+class FeedbackNotPossible(DomainError):
+    """Feedback only for collected reservations, once each."""
+
+    code = "feedback_not_possible"
+    status = 409
+    default_message = _("Feedback can be given once, for a collected reservation.")
+

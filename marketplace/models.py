@@ -1328,3 +1328,107 @@ class MerchantNewsOptOut(models.Model):
 
     def __str__(self) -> str:
         return str(self.shop)
+
+
+# --- feedback after pickup and "tell me when it's here" (issue 17, decision 1700) ---
+
+
+class FeedbackQuerySet(models.QuerySet["Feedback"]):
+    def published(self, *, at: datetime) -> FeedbackQuerySet:
+        """What residents see: due for publishing (a text after the shop's 72 hours) and not hidden."""
+        return self.filter(publish_at__lte=at, hidden_at__isnull=True)
+
+
+class Feedback(models.Model):
+    """A resident's word on one collected reservation: was everything there, stars, a short text, and the
+    shop's answer. Once per reservation; the shop sees it first (a text is published after 72 hours)."""
+
+    class Ready(models.TextChoices):
+        YES = "yes", _("yes, everything was there and ready")
+        PARTLY = "partly", _("partly")
+        NO = "no", _("no")
+
+    reservation = models.OneToOneField(
+        "Reservation", on_delete=models.CASCADE, related_name="feedback", verbose_name=_("reservation")
+    )
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("shop"))
+    ready = models.CharField(_("everything there and ready?"), max_length=8, choices=Ready.choices)
+    rating = models.PositiveSmallIntegerField(_("stars"), null=True, blank=True)
+    text = models.TextField(_("text"), blank=True, max_length=1000)
+    first_name = models.CharField(_("first name"), max_length=60, blank=True)
+    language = models.CharField(_("language"), max_length=5, default="de")
+    created_at = models.DateTimeField(_("given"), default=timezone.now, editable=False)
+    publish_at = models.DateTimeField(_("published from"))
+    answer = models.TextField(_("shop's answer"), blank=True, max_length=1000)
+    answer_public = models.BooleanField(_("answer shown publicly"), default=False)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_at = models.DateTimeField(_("hidden"), null=True, blank=True, editable=False)
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True, editable=False)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = FeedbackQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["-created_at"]
+        permissions = [("moderate_review", _("Can hide and show reviews and handle reports"))]
+        indexes = [models.Index(fields=["shop", "publish_at"], name="feedback_shop_publish_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(hidden_at__isnull=True) | ~Q(hidden_reason=""), name="feedback_hidden_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(answer_public=False) | ~Q(answer=""), name="feedback_public_answer_has_text"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop}: {self.get_ready_display()}"
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+class FeedbackReport(models.Model):
+    """A report that a review breaks the rules (by the shop or a resident); the city decides."""
+
+    class By(models.TextChoices):
+        MERCHANT = "merchant", _("the shop")
+        RESIDENT = "resident", _("a resident")
+
+    feedback = models.ForeignKey(
+        Feedback, on_delete=models.CASCADE, related_name="reports", verbose_name=_("review")
+    )
+    by = models.CharField(_("reported by"), max_length=10, choices=By.choices)
+    reason = models.CharField(_("reason"), max_length=500)
+    created_at = models.DateTimeField(_("reported"), default=timezone.now, editable=False)
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("review report")
+        verbose_name_plural = _("review reports")
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(handled_at__isnull=True), name="feedback_report_open_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feedback}: {self.reason[:40]}"
+

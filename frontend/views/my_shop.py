@@ -23,12 +23,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from frontend.forms.my_shop import AccessibilityForm
 from marketplace.exceptions import DomainError, NotFound, StockChanged, ValidationFailed
-from marketplace.models import ApiKey, Product, Reservation, Shop, StockMovement
+from marketplace.models import ApiKey, FeedbackReport, Product, Reservation, Shop, StockMovement
 from marketplace.selectors import merchant as selectors
+from marketplace.selectors.feedback import feedback_get_for_shop, feedback_of_shop
 from marketplace.selectors.hours import shop_schedule
 from marketplace.selectors.merchant_messages import merchant_message_banners
 from marketplace.selectors.stock import products_with_availability
 from marketplace.services import api_keys, csv_import, merchant_messages, products
+from marketplace.services import feedback as feedback_services
 from marketplace.services.accessibility import Accessibility, shop_accessibility_set
 from marketplace.services.data_health import stock_confirm_shop, stock_confirm_still_true
 from marketplace.services.inventory import SyncRejected
@@ -109,6 +111,8 @@ def render_shop_page(
         "can_manage_keys": selectors.shop_member_is_owner(user=request.user, shop=shop),
         "recent_imports": list(shop.import_jobs.order_by("-created_at")[:3]),
         "accessibility_form": AccessibilityForm(initial=asdict(Accessibility.of(shop))),
+        "feedback": feedback_of_shop(shop=shop),
+        "now": timezone.now(),
         **extra,
         "city_messages": list(merchant_message_banners(shop=shop)),
     }
@@ -213,6 +217,47 @@ def accessibility_update(request: HttpRequest, slug: str) -> HttpResponse:
     return render_shop_page(
         request, shop, extra={**voice_context(shop), "accessibility_form": form}, status=400
     )
+
+
+@require_POST
+@login_required
+def review_answer(request: HttpRequest, slug: str, feedback_id: int) -> HttpResponse:
+    """Answer a customer's feedback privately (e-mail only) or publicly (under the review)."""
+    shop = _shop(request, slug)
+    item = feedback_get_for_shop(shop=shop, feedback_id=feedback_id)
+    if item is None:
+        raise Http404
+    try:
+        feedback_services.feedback_answer(
+            feedback=item,
+            text=request.POST.get("answer", ""),
+            public=request.POST.get("public") == "1",
+            by=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your answer was sent to the customer."))
+    return redirect(f"{reverse('my_shop:shop', args=[shop.slug])}#bewertungen")
+
+
+@require_POST
+@login_required
+def review_report(request: HttpRequest, slug: str, feedback_id: int) -> HttpResponse:
+    """Report a review to the city (it breaks the rules); the city decides."""
+    shop = _shop(request, slug)
+    item = feedback_get_for_shop(shop=shop, feedback_id=feedback_id)
+    if item is None:
+        raise Http404
+    try:
+        feedback_services.feedback_report(
+            feedback=item, by=FeedbackReport.By.MERCHANT, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The city's team will look at this review."))
+    return redirect(f"{reverse('my_shop:shop', args=[shop.slug])}#bewertungen")
 
 
 @require_POST

@@ -46,7 +46,7 @@ from marketplace.selectors.stock import stock_fresh_since
 WORKSPACE_PERMISSION = "marketplace.view_city_workspace"
 
 # Modules whose providers the workspace collects. Another feature adds its selectors module here.
-PROVIDER_MODULES: tuple[str, ...] = ("marketplace.selectors.city_todo",)
+PROVIDER_MODULES: tuple[str, ...] = ("marketplace.selectors.city_todo", "marketplace.selectors.feedback")
 
 EXPIRING_WITHIN = timedelta(days=3)
 FAILED_LOOKBACK = timedelta(days=7)

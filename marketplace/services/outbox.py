@@ -95,6 +95,9 @@ HANDLERS: dict[str, Handler] = {
     "email.reservation_merchant": Handler("marketplace.services.reservation_emails.merchant_email_deliver"),
     "email.shop_status": Handler("marketplace.services.shops.shop_status_email_deliver"),
     "email.shop_registered_city": Handler("marketplace.services.shops.shop_registered_city_email_deliver"),
+    "email.feedback_request": Handler("marketplace.services.feedback.feedback_request_email_deliver"),
+    "email.feedback_shop": Handler("marketplace.services.feedback.feedback_shop_email_deliver"),
+    "email.feedback_answer": Handler("marketplace.services.feedback.feedback_answer_email_deliver"),
     "webhook.event": Handler(
         "marketplace.services.webhooks.webhook_event_deliver",
         max_attempts=lambda: int(settings.LADENKARTE_WEBHOOK_MAX_ATTEMPTS),

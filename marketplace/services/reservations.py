@@ -52,6 +52,7 @@ from marketplace.models import ApiKey, Product, Reservation, ReservationLine, Sh
 from marketplace.selectors.hours import pickup_lead, shop_schedule
 from marketplace.selectors.pickup import pickup_board
 from marketplace.selectors.stock import ACTIVE_STATUSES, availability_now, stock_is_fresh
+from marketplace.services.feedback import feedback_request_queue
 from marketplace.services.hoarding import (
     email_identity,
     needs_confirmation,
@@ -924,6 +925,7 @@ def reservation_collect(
     )
     _emit(reservation, "collected")
     reservation_emails_queue(reservation=reservation, event="collected")
+    feedback_request_queue(reservation=reservation)
     return reservation
 
 
