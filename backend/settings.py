@@ -291,6 +291,8 @@ LADENKARTE_OSM_MAX_BYTES = env_int(
 )  # admin upload of an extract
 LADENKARTE_LIMITED_THRESHOLD = 2  # 1-2 left is "limited"
 LADENKARTE_MAX_ACTIVE_RESERVATIONS_PER_EMAIL = env_int("LADENKARTE_MAX_ACTIVE_RESERVATIONS_PER_EMAIL", 5)
+# "tell me when it's here" (decision 1700): active alerts per e-mail address
+LADENKARTE_MAX_ALERTS_PER_EMAIL = env_int("LADENKARTE_MAX_ALERTS_PER_EMAIL", 5)
 LADENKARTE_MAX_UNITS_PER_LINE = env_int("LADENKARTE_MAX_UNITS_PER_LINE", 10)
 LADENKARTE_RESERVATION_RATE = env_str("LADENKARTE_RESERVATION_RATE", "20/h")
 # Anti-hoarding per person (normalised e-mail) and for unconfirmed holds (decision 0201).

@@ -160,3 +160,13 @@ class FeedbackNotPossible(DomainError):
     status = 409
     default_message = _("Feedback can be given once, for a collected reservation.")
 
+
+class TooManyAlerts(LimitExceeded):
+    code = "too_many_alerts"
+    default_message = _("This e-mail address already has the maximum number of alerts.")
+
+
+class AlertLinkInvalid(DomainError):
+    code = "alert_link_invalid"
+    status = 404
+    default_message = _("This link is not valid (any more).")

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.gis.db import models as gis_models
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MinValueValidator, RegexValidator
@@ -1432,3 +1433,79 @@ class FeedbackReport(models.Model):
     def __str__(self) -> str:
         return f"{self.feedback}: {self.reason[:40]}"
 
+
+class StockAlertQuerySet(models.QuerySet["StockAlert"]):
+    def active(self, *, at: datetime) -> StockAlertQuerySet:
+        """Confirmed, not unsubscribed, not expired: the alerts that matching looks at."""
+        return self.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True, expires_at__gt=at)
+
+
+class StockAlert(models.Model):
+    """ "Tell me when it's here": an e-mail address waiting for a query or a product within a radius.
+
+    No account; double opt-in, 30 days from confirming (renewable), one e-mail a day at most (decision 1700).
+    """
+
+    email = models.EmailField(_("e-mail"))
+    email_key = models.CharField(_("person"), max_length=254, help_text=_("The normalised e-mail address."))
+    query = models.CharField(_("search text"), max_length=100, blank=True)
+    # the query's lexemes in the search's own text configuration: matched against products' search_vector
+    lexemes = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    product = models.ForeignKey(
+        "Product", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
+    location = gis_models.PointField(_("near"), geography=True, srid=4326)
+    radius_km = models.FloatField(_("radius (km)"), default=2.0)
+    language = models.CharField(_("language"), max_length=5, default="de")
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_notified_at = models.DateTimeField(_("last e-mail"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+
+    objects = StockAlertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stock alert")
+        verbose_name_plural = _("stock alerts")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["email_key"], name="stockalert_email_key_idx"),
+            models.Index(
+                fields=["product"],
+                name="stockalert_product_idx",
+                condition=Q(confirmed_at__isnull=False, unsubscribed_at__isnull=True, product__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(product__isnull=False) | ~Q(query=""), name="stockalert_query_or_product"
+            ),
+            models.CheckConstraint(
+                condition=Q(radius_km__gt=0, radius_km__lte=25), name="stockalert_radius_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.query or f"#{self.product_id}"
+
+
+class StockAlertMatch(models.Model):
+    """An item that became available for an alert and waits for the address's next e-mail."""
+
+    alert = models.ForeignKey(StockAlert, on_delete=models.CASCADE, related_name="matches")
+    product = models.ForeignKey("Product", on_delete=models.CASCADE, related_name="+")
+    matched_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stock alert match")
+        verbose_name_plural = _("stock alert matches")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "product"], condition=Q(sent_at__isnull=True), name="stockalert_match_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} → {self.product_id}"

@@ -6,6 +6,7 @@ from api.views import feedback
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("feedback/", feedback.FeedbackCreateView.as_view(), name="api-feedback"),
+    path("alerts/", feedback.AlertCreateView.as_view(), name="api-alerts"),
     path("shops/<slug:slug>/reviews/", feedback.ShopReviewsView.as_view(), name="api-shop-reviews"),
     path(
         "merchant/shops/<slug:slug>/reviews/",

@@ -68,3 +68,19 @@ class AnswerIn(StrictInput):
 
 class ReportIn(StrictInput):
     reason = serializers.CharField(max_length=REASON_MAX)
+
+
+class AlertIn(StrictInput):
+    email = serializers.EmailField()
+    query = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    product = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+    radius_km = serializers.FloatField(required=False, default=2.0, min_value=0.1, max_value=25)
+    language = serializers.ChoiceField(choices=["de", "en"], required=False, default="de")
+
+
+class AlertOut(serializers.Serializer):
+    status = serializers.CharField(
+        help_text="`confirmation_sent`: the alert starts once the e-mail link is opened."
+    )

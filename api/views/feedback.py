@@ -20,7 +20,9 @@ from marketplace.exceptions import NotFound
 from marketplace.models import Feedback, FeedbackReport
 from marketplace.selectors import shops
 from marketplace.selectors.feedback import feedback_get_for_shop, feedback_of_shop, shop_feedback_summary
+from marketplace.services import alerts
 from marketplace.services import feedback as services
+from marketplace.services.rate_limits import client_address, rate_limit_client, rate_limit_hit
 
 
 def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
@@ -117,3 +119,32 @@ class MerchantReviewReportView(_MerchantReviewView):
             feedback=self.feedback(), by=FeedbackReport.By.MERCHANT, reason=data["reason"]
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AlertCreateView(APIView):
+    """ "Tell me when it's here": leave an e-mail address for a query or a product near a point."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=["residents"], request=s.AlertIn, responses={202: s.AlertOut})
+    def post(self, request: Request) -> Response:
+        """Double opt-in: a confirmation e-mail is sent; the alert runs 30 days from confirming (renewable
+        from every e-mail), at most one e-mail a day, unsubscribe in every e-mail. `409 too_many_alerts` past
+        `LADENKARTE_MAX_ALERTS_PER_EMAIL` live alerts of one person; `429 rate_limited` past 10 an hour."""
+        data = _valid(s.AlertIn, request.data)
+        rate_limit_hit(
+            bucket="stock_alert", client=rate_limit_client(address=client_address(request.META)), rate="10/h"
+        )
+        alerts.alert_create(
+            request=alerts.AlertRequest(
+                email=data["email"],
+                query=data["query"],
+                product_id=data["product"],
+                lat=data["lat"],
+                lng=data["lng"],
+                radius_km=data["radius_km"],
+                language=data["language"],
+            )
+        )
+        return Response({"status": "confirmation_sent"}, status=status.HTTP_202_ACCEPTED)

@@ -6,7 +6,7 @@ from django.urls import URLPattern, URLResolver, path
 
 from frontend import feeds
 from frontend.sitemaps import SITEMAPS
-from frontend.views import feedback, public, reservations, search, seo, share, voice
+from frontend.views import alerts, feedback, public, reservations, search, seo, share, voice
 
 app_name = "public"
 
@@ -24,6 +24,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("bewertung/<str:token>/", feedback.feedback_page, name="feedback"),
     path("bewertungen/regeln/", feedback.rules, name="review-rules"),
+    path("benachrichtigung/", alerts.alert_request, name="alert"),
+    path("benachrichtigung/<str:action>/<str:token>/", alerts.alert_action, name="alert-action"),
     path("reservierung/<str:code>/", reservations.status, name="reservation"),
     path("reservierung/<str:code>/bestaetigung/", reservations.confirmation, name="reservation-confirmation"),
     path("reservierung/<str:code>/stornieren/", reservations.cancel, name="reservation-cancel"),
