@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 
 from marketplace.admin.shops import ShopScopedAdmin
 from marketplace.exceptions import DomainError
-from marketplace.models import Feedback, FeedbackReport
+from marketplace.models import Feedback, FeedbackReport, StockAlert
 from marketplace.services import feedback as services
 
 
@@ -154,3 +154,42 @@ class FeedbackAdmin(ShopScopedAdmin):
     def keep(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for feedback in queryset.order_by("pk"):
             services.feedback_keep(feedback=feedback)
+
+
+@admin.register(StockAlert)
+class StockAlertAdmin(admin.ModelAdmin):
+    """Operators only (no role gets it): residents' alerts, read-only; they end by unsubscribing or expiry."""
+
+    list_display = [
+        "__str__",
+        "product",
+        "radius_km",
+        "created_at",
+        "confirmed_at",
+        "expires_at",
+        "last_notified_at",
+    ]
+    list_filter = ["language"]
+    search_fields = ["email", "query"]
+    readonly_fields = [
+        "email",
+        "email_key",
+        "query",
+        "lexemes",
+        "product",
+        "location",
+        "radius_km",
+        "language",
+        "created_at",
+        "confirmed_at",
+        "expires_at",
+        "last_notified_at",
+        "unsubscribed_at",
+    ]
+    fields = (*readonly_fields,)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
