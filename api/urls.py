@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("api.routes.city")),  # collections, featured shops
     path("merchant/", include("api.routes.merchant")),  # merchant API (API key or shop member session)
     path("", include("api.routes.voice")),  # posts and job postings (public and merchant)
+    path("", include("api.routes.feedback")),  # feedback after pickup, alerts
 ]

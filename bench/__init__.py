@@ -1,6 +1,6 @@
 """Benchmarks that print numbers (not tests): `python -m bench [names...]` (or `make bench`).
 
-The interface, for `bench/<name>.py` modules (search, reservations, sync):
+The interface, for `bench/<name>.py` modules (search, reservations, sync, alerts):
 
     def run(ctx: bench.Context) -> list[bench.Result]
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["search", "states", "reservations", "sync"]
+BENCHMARKS = ["search", "states", "reservations", "sync", "alerts"]
 BENCH_SECRET_KEY = "bench-only-not-secret-" + "x" * 40  # loopback benchmark server only
 
 

@@ -475,11 +475,10 @@ def generate(spec: Spec, url: str, *, log: bool = True) -> float:
                         "Europe/Berlin",
                         str(rng.choice([0, 15, 15, 30, 60])),
                         "\\N",
-                        "t",
+                        "yes" if shop_id % 3 == 0 else "",
                         "t",
                         "f",
                         "f",
-                        "",
                     ]
                 )
             )
@@ -490,8 +489,8 @@ def generate(spec: Spec, url: str, *, log: bool = True) -> float:
             "marketplace_shop",
             "id, created_at, updated_at, name, slug, description, street, postcode, city, district,"
             " location, phone, email, website, social_links, photo, status, status_message, approved_at,"
-            " time_zone, pickup_lead_minutes, hold_minutes, step_free_entrance, card_payment,"
-            " bicycle_parking, gift_wrapping, step_free",
+            " time_zone, pickup_lead_minutes, hold_minutes, step_free, card_payment,"
+            " bicycle_parking, gift_wrapping",
             iter(shop_rows),
         )
         _copy(cur, "marketplace_openinghours", "shop_id, weekday, opens, closes", iter(hour_rows))

@@ -179,3 +179,30 @@ class ReservationMoveNotPossible(DomainError):
     code = "reservation_move_not_possible"
     status = 409
     default_message = _("This reservation cannot be moved to another day.")
+
+
+class FeedbackLinkInvalid(DomainError):
+    """The feedback link was altered, belongs to no reservation, or its 30 days are over."""
+
+    code = "feedback_link_invalid"
+    status = 404
+    default_message = _("This feedback link is not valid (any more).")
+
+
+class FeedbackNotPossible(DomainError):
+    """Feedback only for collected reservations, once each."""
+
+    code = "feedback_not_possible"
+    status = 409
+    default_message = _("Feedback can be given once, for a collected reservation.")
+
+
+class TooManyAlerts(LimitExceeded):
+    code = "too_many_alerts"
+    default_message = _("This e-mail address already has the maximum number of alerts.")
+
+
+class AlertLinkInvalid(DomainError):
+    code = "alert_link_invalid"
+    status = 404
+    default_message = _("This link is not valid (any more).")

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.gis.db import models as gis_models
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MinValueValidator, RegexValidator
@@ -71,6 +72,10 @@ class ShopQuerySet(models.QuerySet["Shop"]):
     def on_map(self) -> ShopQuerySet:
         """Shops residents see on the map and in shop search: live shops and (unclaimed) listings."""
         return self.filter(status__in=Shop.ON_MAP)
+
+    def step_free(self) -> ShopQuerySet:
+        """Shops with a step-free entrance: the one rule of the `step_free=true` filter (decision 1700)."""
+        return self.filter(step_free=Shop.StepFree.YES)
 
 
 class Shop(TimeStamped):
@@ -147,12 +152,33 @@ class Shop(TimeStamped):
         default=True,
         help_text=_("Once per reservation, from the status page, while the items are held."),
     )
-    step_free_entrance = models.BooleanField(_("step-free entrance"), default=False)
     card_payment = models.BooleanField(_("card payment"), default=True)
     bicycle_parking = models.BooleanField(_("bicycle parking"), default=False)
     gift_wrapping = models.BooleanField(_("gift wrapping"), default=False)
+    # Accessibility facts (decision 1700): `step_free` is the one step-free fact (empty: not known); the
+    # merchant sets it, the OpenStreetMap import fills it from `wheelchair=*` until the shop changes it.
     step_free = models.CharField(
-        _("step-free access"), max_length=8, choices=StepFree.choices, blank=True, default=""
+        _("step-free entrance"),
+        max_length=8,
+        choices=StepFree.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Empty: not known."),
+    )
+    accessible_toilet = models.BooleanField(_("accessible toilet"), default=False, db_default=False)
+    seating = models.BooleanField(_("seating"), default=False, db_default=False)
+    hearing_loop = models.BooleanField(_("hearing loop"), default=False, db_default=False)
+    disabled_parking_nearby = models.BooleanField(
+        _("disabled parking nearby"), default=False, db_default=False
+    )
+    quiet_hours = models.CharField(
+        _("quiet hours"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_('When the shop is quiet for people who need calm, e.g. "Tuesdays 9-11, music off".'),
     )
     hours_confirmed_at = models.DateTimeField(
         _("hours confirmed"),
@@ -1337,3 +1363,183 @@ class MerchantNewsOptOut(models.Model):
 
     def __str__(self) -> str:
         return str(self.shop)
+
+
+# --- feedback after pickup and "tell me when it's here" (issue 17, decision 1700) ---
+
+
+class FeedbackQuerySet(models.QuerySet["Feedback"]):
+    def published(self, *, at: datetime) -> FeedbackQuerySet:
+        """What residents see: due for publishing (a text after the shop's 72 hours) and not hidden."""
+        return self.filter(publish_at__lte=at, hidden_at__isnull=True)
+
+
+class Feedback(models.Model):
+    """A resident's word on one collected reservation: was everything there, stars, a short text, and the
+    shop's answer. Once per reservation; the shop sees it first (a text is published after 72 hours)."""
+
+    class Ready(models.TextChoices):
+        YES = "yes", _("yes, everything was there and ready")
+        PARTLY = "partly", _("partly")
+        NO = "no", _("no")
+
+    reservation = models.OneToOneField(
+        "Reservation", on_delete=models.CASCADE, related_name="feedback", verbose_name=_("reservation")
+    )
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("shop"))
+    ready = models.CharField(_("everything there and ready?"), max_length=8, choices=Ready.choices)
+    rating = models.PositiveSmallIntegerField(_("stars"), null=True, blank=True)
+    text = models.TextField(_("text"), blank=True, max_length=1000)
+    first_name = models.CharField(_("first name"), max_length=60, blank=True)
+    language = models.CharField(_("language"), max_length=5, default="de")
+    created_at = models.DateTimeField(_("given"), default=timezone.now, editable=False)
+    publish_at = models.DateTimeField(_("published from"))
+    answer = models.TextField(_("shop's answer"), blank=True, max_length=1000)
+    answer_public = models.BooleanField(_("answer shown publicly"), default=False)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_at = models.DateTimeField(_("hidden"), null=True, blank=True, editable=False)
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True, editable=False)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = FeedbackQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["-created_at"]
+        permissions = [("moderate_review", _("Can hide and show reviews and handle reports"))]
+        indexes = [models.Index(fields=["shop", "publish_at"], name="feedback_shop_publish_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(hidden_at__isnull=True) | ~Q(hidden_reason=""), name="feedback_hidden_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(answer_public=False) | ~Q(answer=""), name="feedback_public_answer_has_text"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop}: {self.get_ready_display()}"
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+class FeedbackReport(models.Model):
+    """A report that a review breaks the rules (by the shop or a resident); the city decides."""
+
+    class By(models.TextChoices):
+        MERCHANT = "merchant", _("the shop")
+        RESIDENT = "resident", _("a resident")
+
+    feedback = models.ForeignKey(
+        Feedback, on_delete=models.CASCADE, related_name="reports", verbose_name=_("review")
+    )
+    by = models.CharField(_("reported by"), max_length=10, choices=By.choices)
+    reason = models.CharField(_("reason"), max_length=500)
+    created_at = models.DateTimeField(_("reported"), default=timezone.now, editable=False)
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("review report")
+        verbose_name_plural = _("review reports")
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(handled_at__isnull=True), name="feedback_report_open_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feedback}: {self.reason[:40]}"
+
+
+class StockAlertQuerySet(models.QuerySet["StockAlert"]):
+    def active(self, *, at: datetime) -> StockAlertQuerySet:
+        """Confirmed, not unsubscribed, not expired: the alerts that matching looks at."""
+        return self.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True, expires_at__gt=at)
+
+
+class StockAlert(models.Model):
+    """ "Tell me when it's here": an e-mail address waiting for a query or a product within a radius.
+
+    No account; double opt-in, 30 days from confirming (renewable), one e-mail a day at most (decision 1700).
+    """
+
+    email = models.EmailField(_("e-mail"))
+    email_key = models.CharField(_("person"), max_length=254, help_text=_("The normalised e-mail address."))
+    query = models.CharField(_("search text"), max_length=100, blank=True)
+    # the query's lexemes in the search's own text configuration: matched against products' search_vector
+    lexemes = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    product = models.ForeignKey(
+        "Product", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
+    location = gis_models.PointField(_("near"), geography=True, srid=4326)
+    radius_km = models.FloatField(_("radius (km)"), default=2.0)
+    language = models.CharField(_("language"), max_length=5, default="de")
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_notified_at = models.DateTimeField(_("last e-mail"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+
+    objects = StockAlertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stock alert")
+        verbose_name_plural = _("stock alerts")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["email_key"], name="stockalert_email_key_idx"),
+            models.Index(
+                fields=["product"],
+                name="stockalert_product_idx",
+                condition=Q(confirmed_at__isnull=False, unsubscribed_at__isnull=True, product__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(product__isnull=False) | ~Q(query=""), name="stockalert_query_or_product"
+            ),
+            models.CheckConstraint(
+                condition=Q(radius_km__gt=0, radius_km__lte=25), name="stockalert_radius_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.query or f"#{self.product_id}"
+
+
+class StockAlertMatch(models.Model):
+    """An item that became available for an alert and waits for the address's next e-mail."""
+
+    alert = models.ForeignKey(StockAlert, on_delete=models.CASCADE, related_name="matches")
+    product = models.ForeignKey("Product", on_delete=models.CASCADE, related_name="+")
+    matched_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stock alert match")
+        verbose_name_plural = _("stock alert matches")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "product"], condition=Q(sent_at__isnull=True), name="stockalert_match_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} → {self.product_id}"

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{SHOP}inventory/imports/<int:job_id>/", views.ImportJobView.as_view(), name="merchant-import-job"),
     path(f"{SHOP}hours/", views.HoursView.as_view(), name="merchant-hours"),
     path(f"{SHOP}pickup-settings/", views.PickupSettingsView.as_view(), name="merchant-pickup-settings"),
+    path(f"{SHOP}accessibility/", views.AccessibilityView.as_view(), name="merchant-accessibility"),
     path(f"{SHOP}special-days/", views.SpecialDayListView.as_view(), name="merchant-special-days"),
     path(f"{SHOP}special-days/<str:day>/", views.SpecialDayDetailView.as_view(), name="merchant-special-day"),
     path(f"{SHOP}webhooks/", views.WebhookListView.as_view(), name="merchant-webhooks"),

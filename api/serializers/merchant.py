@@ -249,3 +249,14 @@ class WebhookDeliveryOut(serializers.ModelSerializer):
 
 def interval_pairs(items: list[dict[str, time]]) -> list[tuple[time, time]]:
     return [(item["opens"], item["closes"]) for item in items]
+
+
+class AccessibilityIn(StrictInput):
+    """The shop's accessibility facts, all at once (PUT); see `AccessibilitySerializer` for the output."""
+
+    step_free = serializers.ChoiceField(choices=["", "yes", "limited", "no"], allow_blank=True)
+    accessible_toilet = serializers.BooleanField()
+    seating = serializers.BooleanField()
+    quiet_hours = serializers.CharField(allow_blank=True, max_length=200, trim_whitespace=True)
+    hearing_loop = serializers.BooleanField()
+    disabled_parking_nearby = serializers.BooleanField()

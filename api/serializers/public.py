@@ -22,6 +22,7 @@ from marketplace.models import Product, Shop
 from marketplace.selectors import search as search_selector
 from marketplace.selectors.shops import HOURS_MAX_DAYS
 from marketplace.selectors.stock import availability_label
+from marketplace.services.accessibility import ACCESSIBILITY_FIELDS
 from marketplace.web_pages import product_page_url, shop_page_url, web_base
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
@@ -81,6 +82,10 @@ class SearchQuerySerializer(serializers.Serializer):
         help_text=_("Price cap in EUR."),
     )
     shop = serializers.SlugField(required=False, allow_blank=True, default="", help_text=_("Shop slug."))
+    step_free = serializers.BooleanField(
+        default=False,
+        help_text=_("Only shops with a step-free entrance (as the shop or OpenStreetMap says)."),
+    )
     ordering = serializers.ChoiceField(
         choices=search_selector.ORDERINGS,
         required=False,
@@ -120,6 +125,7 @@ class ShopFilterSerializer(serializers.Serializer):
         default=None,
         help_text=_("Only (or, with false, no) featured shops."),
     )
+    step_free = serializers.BooleanField(default=False, help_text=_("Only shops with a step-free entrance."))
     in_bbox = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -259,6 +265,21 @@ class ShopAddressSerializer(serializers.Serializer):
     district = serializers.CharField(allow_blank=True)
 
 
+class AccessibilitySerializer(serializers.Serializer):
+    """A shop's accessibility facts (decision 1700); false and empty mean "not stated"."""
+
+    step_free = serializers.ChoiceField(
+        choices=["", *Shop.StepFree.values],
+        allow_blank=True,
+        help_text=_("Step-free entrance: yes, limited, no, or empty when not known."),
+    )
+    accessible_toilet = serializers.BooleanField()
+    seating = serializers.BooleanField()
+    quiet_hours = serializers.CharField(allow_blank=True, help_text=_("Quiet hours as the shop words them."))
+    hearing_loop = serializers.BooleanField()
+    disabled_parking_nearby = serializers.BooleanField()
+
+
 class ShopSerializer(serializers.ModelSerializer):
     """A shop in lists: address, location, categories, practical attributes, pickup today."""
 
@@ -271,6 +292,10 @@ class ShopSerializer(serializers.ModelSerializer):
     website = serializers.CharField(read_only=True, help_text=_("The shop's own website; empty when none."))
     url = serializers.SerializerMethodField(help_text=_("The shop's page on the website."))
     api_url = serializers.HyperlinkedIdentityField(view_name="api-shop-detail", lookup_field="slug")
+    step_free_entrance = serializers.SerializerMethodField(
+        help_text=_("True when `accessibility.step_free` is `yes` (kept for older clients).")
+    )
+    accessibility = serializers.SerializerMethodField()
     distance_m = serializers.SerializerMethodField()
     open_now = serializers.SerializerMethodField()
     pickup_today_until = serializers.SerializerMethodField()
@@ -298,6 +323,7 @@ class ShopSerializer(serializers.ModelSerializer):
             "website",
             "photo_url",
             "step_free_entrance",
+            "accessibility",
             "card_payment",
             "bicycle_parking",
             "gift_wrapping",
@@ -309,6 +335,14 @@ class ShopSerializer(serializers.ModelSerializer):
             "listing",
             "attribution",
         ]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_step_free_entrance(self, shop: Shop) -> bool:
+        return shop.step_free == Shop.StepFree.YES
+
+    @extend_schema_field(AccessibilitySerializer)
+    def get_accessibility(self, shop: Shop) -> dict[str, Any]:
+        return {name: getattr(shop, name) for name in ACCESSIBILITY_FIELDS}
 
     @extend_schema_field(serializers.CharField())
     def get_attribution(self, shop: Shop) -> str:

@@ -6,6 +6,7 @@ login does not belong to; services do the writes.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -26,11 +27,13 @@ from api.pagination import PageNumberPagination
 from api.permissions import IsMerchant, request_api_key
 from api.serializers import merchant as s
 from api.serializers import reservations as reservation_s
+from api.serializers.public import AccessibilitySerializer
 from geo.opening_hours import Interval, to_osm_opening_hours
 from marketplace.exceptions import DomainError, NotFound, ValidationFailed
 from marketplace.models import ImportJob, Shop, SpecialDay, StockMovement, Webhook
 from marketplace.selectors import merchant as selectors
 from marketplace.services import csv_import, hours, inventory, pickup_days, products, webhooks
+from marketplace.services.accessibility import Accessibility, shop_accessibility_set
 
 
 class PayloadTooLarge(DomainError):
@@ -324,6 +327,24 @@ class PickupSettingsView(MerchantView):
         data = _validated(reservation_s.PickupSettingsSerializer, request.data)
         shop = pickup_days.shop_pickup_settings_update(shop=self.shop(), changes=data)
         return Response(_pickup_settings_data(shop))
+
+
+class AccessibilityView(MerchantView):
+    @extend_schema(tags=["merchant"], responses=AccessibilitySerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        """The shop's accessibility facts (step-free entrance, toilet, seating, quiet hours, hearing loop,
+        disabled parking nearby)."""
+        return Response(asdict(Accessibility.of(self.shop())))
+
+    @extend_schema(tags=["merchant"], request=s.AccessibilityIn, responses=AccessibilitySerializer)
+    @idempotent(required_for_api_keys=False)
+    def put(self, request: Request, slug: str) -> Response:
+        """Replace the facts at once; `step_free` is `yes`, `limited`, `no` or empty (not known). A value set
+        here is kept when the OpenStreetMap import later brings another `wheelchair` value."""
+        shop = self.shop()
+        data = _validated(s.AccessibilityIn, request.data)
+        shop_accessibility_set(shop=shop, facts=Accessibility(**data))
+        return Response(asdict(Accessibility.of(shop)))
 
 
 def _special_day_data(day: SpecialDay) -> dict[str, Any]:

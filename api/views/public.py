@@ -156,6 +156,7 @@ _DEFAULTS: dict[str, Any] = {
     "open_now": False,
     "max_price": None,
     "shop": "",
+    "step_free": False,
     "ordering": "",
     "page": 1,
     "page_size": 20,
@@ -198,7 +199,7 @@ def search_query_fast(query: Any) -> dict[str, Any] | None:
             if value and not _SLUG.fullmatch(value):
                 return None
             data[name] = value
-        elif name in ("available_today", "open_now"):
+        elif name in ("available_today", "open_now", "step_free"):
             if value not in _BOOLEANS:
                 return None
             data[name] = _BOOLEANS[value]
@@ -241,6 +242,7 @@ class SearchView(APIView):
             open_now=data["open_now"],
             max_price=data["max_price"],
             shop=data["shop"],
+            step_free=data["step_free"],
             ordering=data["ordering"],
             page=data["page"],
             page_size=data["page_size"],
@@ -283,6 +285,7 @@ def _shop_filter_params(request: Request) -> dict[str, Any]:
         "featured": data["featured"],
         "bbox": data["in_bbox"],
         "near": near,
+        "step_free": data["step_free"],
     }
 
 

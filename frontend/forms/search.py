@@ -95,6 +95,8 @@ class SearchForm(forms.Form):
     kategorie = forms.ChoiceField(label=_("Category"), required=False)
     heute = forms.BooleanField(label=_("Pick up today"), required=False, initial=True)
     offen = forms.BooleanField(label=_("Open now"), required=False)
+    # named as in the API (`step_free=true`, issue 17), so one link works on both
+    step_free = forms.BooleanField(label=_("Step-free entrance"), required=False)
     max_preis = forms.DecimalField(
         label=_("Max. price (€)"),
         required=False,

@@ -6,7 +6,7 @@ from django.urls import URLPattern, URLResolver, path
 
 from frontend import feeds
 from frontend.sitemaps import SITEMAPS
-from frontend.views import public, reservations, search, seo, share, voice
+from frontend.views import alerts, feedback, public, reservations, search, seo, share, voice
 
 app_name = "public"
 
@@ -17,6 +17,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("produkt/<int:pk>-<slug:slug>/", public.product_detail, name="product"),
     path("produkt/<int:pk>/reservieren/", reservations.reserve, name="reserve"),
     path("laden/<slug:slug>/", public.shop_detail, name="shop"),
+    path(
+        "laden/<slug:slug>/bewertungen/<int:feedback_id>/melden/",
+        feedback.review_report,
+        name="review-report",
+    ),
+    path("bewertung/<str:token>/", feedback.feedback_page, name="feedback"),
+    path("bewertungen/regeln/", feedback.rules, name="review-rules"),
+    path("benachrichtigung/", alerts.alert_request, name="alert"),
+    path("benachrichtigung/<str:action>/<str:token>/", alerts.alert_action, name="alert-action"),
     path("reservierung/<str:code>/", reservations.status, name="reservation"),
     path("reservierung/<str:code>/bestaetigung/", reservations.confirmation, name="reservation-confirmation"),
     path("reservierung/<str:code>/stornieren/", reservations.cancel, name="reservation-cancel"),

@@ -6,6 +6,7 @@ shops the user does not work for); every write goes through the services, like t
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -22,14 +24,18 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from frontend.formatting import day_label
+from frontend.forms.my_shop import AccessibilityForm
 from frontend.forms.pickup import PickupSettingsForm
 from marketplace.exceptions import DomainError, NotFound, StockChanged, ValidationFailed
-from marketplace.models import ApiKey, Product, Reservation, Shop, StockMovement
+from marketplace.models import ApiKey, FeedbackReport, Product, Reservation, Shop, StockMovement
 from marketplace.selectors import merchant as selectors
+from marketplace.selectors.feedback import feedback_get_for_shop, feedback_of_shop
 from marketplace.selectors.hours import shop_schedule
 from marketplace.selectors.merchant_messages import merchant_message_banners
 from marketplace.selectors.stock import products_with_availability
 from marketplace.services import api_keys, csv_import, merchant_messages, pickup_days, products
+from marketplace.services import feedback as feedback_services
+from marketplace.services.accessibility import Accessibility, shop_accessibility_set
 from marketplace.services.data_health import stock_confirm_shop, stock_confirm_still_true
 from marketplace.services.inventory import SyncRejected
 
@@ -127,6 +133,9 @@ def render_shop_page(
         "api_keys": list(selectors.api_keys_of_shop(shop=shop).filter(revoked_at__isnull=True)),
         "can_manage_keys": selectors.shop_member_is_owner(user=request.user, shop=shop),
         "recent_imports": list(shop.import_jobs.order_by("-created_at")[:3]),
+        "accessibility_form": AccessibilityForm(initial=asdict(Accessibility.of(shop))),
+        "feedback": feedback_of_shop(shop=shop),
+        "now": timezone.now(),
         **extra,
         "city_messages": list(merchant_message_banners(shop=shop)),
     }
@@ -210,6 +219,70 @@ def reservation_action(request: HttpRequest, slug: str, code: str, action: str) 
             {"shop": shop, "reservation": reservation, "error": error},
         )
     return redirect("my_shop:shop", slug=shop.slug)
+
+
+@require_POST
+@login_required
+def accessibility_update(request: HttpRequest, slug: str) -> HttpResponse:
+    """Save the accessibility facts; bad values re-render the page with the errors and change nothing."""
+    from frontend.views.my_shop_voice import voice_context
+
+    shop = _shop(request, slug)
+    form = AccessibilityForm(request.POST)
+    if form.is_valid():
+        try:
+            shop_accessibility_set(shop=shop, facts=Accessibility(**form.cleaned_data))
+        except ValidationFailed as exc:
+            for field, field_errors in exc.details.items():
+                for message in field_errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, _("Accessibility saved."))
+            return redirect(f"{reverse('my_shop:shop', args=[shop.slug])}#zugang")
+    return render_shop_page(
+        request, shop, extra={**voice_context(shop), "accessibility_form": form}, status=400
+    )
+
+
+@require_POST
+@login_required
+def review_answer(request: HttpRequest, slug: str, feedback_id: int) -> HttpResponse:
+    """Answer a customer's feedback privately (e-mail only) or publicly (under the review)."""
+    shop = _shop(request, slug)
+    item = feedback_get_for_shop(shop=shop, feedback_id=feedback_id)
+    if item is None:
+        raise Http404
+    try:
+        feedback_services.feedback_answer(
+            feedback=item,
+            text=request.POST.get("answer", ""),
+            public=request.POST.get("public") == "1",
+            by=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your answer was sent to the customer."))
+    return redirect(f"{reverse('my_shop:shop', args=[shop.slug])}#bewertungen")
+
+
+@require_POST
+@login_required
+def review_report(request: HttpRequest, slug: str, feedback_id: int) -> HttpResponse:
+    """Report a review to the city (it breaks the rules); the city decides."""
+    shop = _shop(request, slug)
+    item = feedback_get_for_shop(shop=shop, feedback_id=feedback_id)
+    if item is None:
+        raise Http404
+    try:
+        feedback_services.feedback_report(
+            feedback=item, by=FeedbackReport.By.MERCHANT, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The city's team will look at this review."))
+    return redirect(f"{reverse('my_shop:shop', args=[shop.slug])}#bewertungen")
 
 
 @require_POST

@@ -22,6 +22,7 @@ from frontend.forms.search import SearchForm
 from marketplace.exceptions import NotFound
 from marketplace.models import Collection, Product, Shop
 from marketplace.selectors import curation, shops, website
+from marketplace.selectors.feedback import shop_feedback_summary
 from marketplace.selectors.hours import pickup_lead, shop_schedule
 from marketplace.selectors.pickup import PickupOptions, pickup_options
 from marketplace.selectors.stock import availability_label
@@ -179,8 +180,10 @@ def shop_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = paginator.get_page(request.GET.get("seite"))
     url = shop_url(shop)
     weekly = list(shop.opening_hours.all())
+    reviews = shop_feedback_summary(shop=shop, now=now)
     context = {
         "shop": shop,
+        "reviews": reviews,
         "hours": hours,
         "pickup": formatting.pickup_words(
             pickup_today_until=hours.pickup_today_until,
@@ -196,7 +199,7 @@ def shop_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "markers": [shop_marker(shop, news=news_by_shop(now=now).get(shop.pk, ""))],
         **voice_for_shop(shop, url=url, now=now),
         "json_ld": structured_data.local_business(
-            shop, url=url, weekly=weekly, special_ahead=hours.special_ahead
+            shop, url=url, weekly=weekly, special_ahead=hours.special_ahead, reviews=reviews
         ),
         "canonical": structured_data.absolute(url),
     }

@@ -165,6 +165,7 @@ def search(request: HttpRequest) -> HttpResponse:
             category=cleaned.get("kategorie") or "",
             available_today=bool(cleaned.get("heute")),
             open_now=bool(cleaned.get("offen")),
+            step_free=bool(cleaned.get("step_free")),
             max_price=cleaned.get("max_preis"),
             ordering=cleaned.get("sortierung") or "",
             page=page,

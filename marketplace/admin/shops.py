@@ -252,9 +252,19 @@ class ShopAdmin(ShopScopedAdmin):
                 ]
             },
         ),
+        (_("Practical"), {"fields": ["card_payment", "bicycle_parking", "gift_wrapping"]}),
         (
-            _("Practical"),
-            {"fields": ["step_free_entrance", "card_payment", "bicycle_parking", "gift_wrapping"]},
+            _("Accessibility"),
+            {
+                "fields": [
+                    "step_free",
+                    "accessible_toilet",
+                    "seating",
+                    "quiet_hours",
+                    "hearing_loop",
+                    "disabled_parking_nearby",
+                ]
+            },
         ),
     ]
 

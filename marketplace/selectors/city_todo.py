@@ -50,6 +50,7 @@ PROVIDER_MODULES: tuple[str, ...] = (
     "marketplace.selectors.city_todo",
     "marketplace.selectors.posts",
     "marketplace.selectors.outbox",
+    "marketplace.selectors.feedback",
 )
 
 EXPIRING_WITHIN = timedelta(days=3)

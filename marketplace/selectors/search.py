@@ -17,6 +17,8 @@ of two shapes (decision 1400):
 - "Collectable today" comes from the per-minute pickup board (`marketplace.selectors.pickup`): the SQL gets
   the list of shop ids (or the shorter list of excluded ones), Python adds `pickup_today_until` and
   `next_pickup_from` to the page.
+- `step_free` is a shop-level filter (decision 1700): one short query for the ids of active step-free shops
+  (`ShopQuerySet.step_free`), then the same `shop_id = ANY(...)` row filter; a search without it is unchanged.
 - Text: German full-text search over the generated `search_vector` (config `german_unaccent`). Query words
   are normalised like the documents (lower case, accents and umlauts folded, `ß` -> `ss`), a spelling with
   `ae/oe/ue` also tries the folded vowel, and a word unknown to the word list `marketplace_search_word`
@@ -87,6 +89,7 @@ class SearchParams:
     open_now: bool = False
     max_price: Decimal | None = None
     shop: str = ""
+    step_free: bool = False
     ordering: str = ""
     page: int = 1
     page_size: int = 20
@@ -331,6 +334,7 @@ def search_query(
     shop_id: int | None = None,
     lookup: WordLookup | None = None,
     shop_limit: int | None = SHOP_BATCH,
+    step_free_shop_ids: list[int] | None = None,
 ) -> SearchQuery:
     """Build the one statement of a search (see the module docstring for its two shapes)."""
     now_ts = now.timestamp()
@@ -369,6 +373,11 @@ def search_query(
     if params.open_now:
         open_ids = board.open_ids(now_ts)
         shop_filter = open_ids if shop_filter is None else sorted(set(shop_filter) & set(open_ids))
+    if step_free_shop_ids is not None:
+        # a shop-level filter: the same `shop_id = ANY(...)` row filter as "open now", no join in the scan
+        shop_filter = (
+            step_free_shop_ids if shop_filter is None else sorted(set(shop_filter) & set(step_free_shop_ids))
+        )
     if shop_filter is not None:
         if not shop_filter:
             empty = True
@@ -527,6 +536,9 @@ def _product_search_nearby(*, params: SearchParams, now: datetime | None) -> Sea
         shop_id = Shop.objects.active().filter(slug=params.shop).values_list("id", flat=True).first()
         if shop_id is None:
             raise ValidationFailed(details={"shop": [str(_("Unknown shop."))]})
+    step_free_shop_ids: list[int] | None = None
+    if params.step_free:
+        step_free_shop_ids = sorted(Shop.objects.active().step_free().values_list("id", flat=True))
     words = query_words(params.q)
     lookup = word_lookup(words) if words else None
     corrections = lookup.corrections if lookup else {}
@@ -544,6 +556,7 @@ def _product_search_nearby(*, params: SearchParams, now: datetime | None) -> Sea
         shop_id=shop_id,
         lookup=lookup,
         shop_limit=SHOP_BATCH,
+        step_free_shop_ids=step_free_shop_ids,
     )
     rows: list[tuple[Any, ...]] = []
     if not query.empty:
@@ -560,6 +573,7 @@ def _product_search_nearby(*, params: SearchParams, now: datetime | None) -> Sea
                     shop_id=shop_id,
                     lookup=lookup,
                     shop_limit=None,
+                    step_free_shop_ids=step_free_shop_ids,
                 )
                 cursor.execute(query.sql, query.params)
                 rows = cursor.fetchall()

@@ -44,6 +44,7 @@ def shops_filtered(
     featured: bool | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     near: Near | None = None,
+    step_free: bool = False,
     now: datetime | None = None,
 ) -> QuerySet[Shop]:
     """Active shops matching the filters of `GET /shops/` and `/shops/map/`; nearest first with `near`."""
@@ -68,6 +69,8 @@ def shops_filtered(
     if featured is not None:
         live = Exists(FeaturedShop.objects.live(at=now).filter(shop_id=OuterRef("pk")))
         shops = shops.filter(live if featured else ~live)
+    if step_free:
+        shops = shops & Shop.objects.step_free()
     if bbox is not None:
         shops = shops.filter(location__intersects=Polygon.from_bbox(bbox))
     if near is not None:

@@ -1736,7 +1736,7 @@ class ShopPlan:
     email: str
     website: str
     social_links: dict[str, str]
-    attributes: dict[str, bool]
+    attributes: dict[str, bool | str]
     pickup_lead_minutes: int
     hold_minutes: int | None
     created_days_ago: int
@@ -1989,7 +1989,11 @@ def _plan_shops(rng: random.Random) -> list[ShopPlan]:
                 website=f"https://{slug}.example.org/" if has_website else "",
                 social_links=social,
                 attributes={
-                    "step_free_entrance": rng.random() < 0.5,
+                    "step_free": "yes" if rng.random() < 0.5 else rng.choice(("", "no", "limited")),
+                    "accessible_toilet": rng.random() < 0.2,
+                    "seating": rng.random() < 0.4,
+                    "hearing_loop": rng.random() < 0.1,
+                    "disabled_parking_nearby": rng.random() < 0.3,
                     "card_payment": rng.random() < 0.9,
                     "bicycle_parking": rng.random() < 0.4,
                     "gift_wrapping": rng.random() < (0.75 if top in GIFTY else 0.15),
@@ -2112,7 +2116,11 @@ def _write_shops(plans: list[ShopPlan], categories: dict[str, Category], base: d
         "time_zone",
         "pickup_lead_minutes",
         "hold_minutes",
-        "step_free_entrance",
+        "step_free",
+        "accessible_toilet",
+        "seating",
+        "hearing_loop",
+        "disabled_parking_nearby",
         "card_payment",
         "bicycle_parking",
         "gift_wrapping",

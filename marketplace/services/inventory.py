@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from marketplace.exceptions import DomainError
 from marketplace.metrics import SYNC_ROWS
 from marketplace.models import Product, Shop, StockMovement
+from marketplace.services.alerts import alerts_match_schedule
 from marketplace.services.products import Actor, flag_stock_conflicts, stock_changed_notify
 from marketplace.services.search_index import search_words_refresh_schedule
 
@@ -545,6 +546,8 @@ def inventory_sync(
         search_words_refresh_schedule()
     conflicted = [pk for pk, _, _, _, held in moved if held > 0]  # flags set or cleared
     flag_stock_conflicts(product_ids=conflicted)
+    # "tell me when it's here": matched later by the outbox dispatcher, never in this request
+    alerts_match_schedule(product_ids=[pk for pk, _, delta, _, _ in moved if delta > 0])
     stock_changed_notify(
         shop=shop, products=[(sku, after) for _, sku, _, after, _ in moved], source=actor.source
     )

@@ -101,6 +101,14 @@ HANDLERS: dict[str, Handler] = {
     "email.merchant_message": Handler(
         "marketplace.services.merchant_messages.merchant_message_email_deliver"
     ),
+    "email.feedback_request": Handler("marketplace.services.feedback.feedback_request_email_deliver"),
+    "email.feedback_shop": Handler("marketplace.services.feedback.feedback_shop_email_deliver"),
+    "email.feedback_answer": Handler("marketplace.services.feedback.feedback_answer_email_deliver"),
+    "email.stock_alert_confirm": Handler("marketplace.services.alerts.stock_alert_confirm_email_deliver"),
+    "email.stock_alert": Handler("marketplace.services.alerts.stock_alert_email_deliver"),
+    "alerts.match": Handler(
+        "marketplace.services.alerts.alerts_match_deliver", max_attempts=5, lease=timedelta(minutes=10)
+    ),
     "webhook.event": Handler(
         "marketplace.services.webhooks.webhook_event_deliver",
         max_attempts=lambda: int(settings.LADENKARTE_WEBHOOK_MAX_ATTEMPTS),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from marketplace.exceptions import DomainError, StockChanged, ValidationFailed
 from marketplace.models import ApiKey, Category, Product, Shop, StockMovement
+from marketplace.services.alerts import alerts_match_schedule
 
 # The fields a merchant may set on a product; everything else (held, shop, location, ...) is ours.
 EDITABLE_FIELDS = frozenset(
@@ -196,6 +197,7 @@ def product_create(
     if quantity_on_hand:
         stock_movement_record(product=product, on_hand_delta=quantity_on_hand, actor=actor, now=now)
         stock_changed_notify(shop=shop, products=[(sku, quantity_on_hand)], source=actor.source)
+        alerts_match_schedule(product_ids=[product.pk])
     return product
 
 
@@ -258,6 +260,8 @@ def product_update(
         stock_changed_notify(
             shop=product.shop, products=[(product.sku, product.quantity_on_hand)], source=actor.source
         )
+        if delta > 0:
+            alerts_match_schedule(product_ids=[product.pk])
     return product
 
 

@@ -55,6 +55,7 @@ from marketplace.exceptions import (
 )
 from marketplace.models import ApiKey, Product, Reservation, ReservationLine, Shop, StockMovement, Webhook
 from marketplace.selectors.stock import ACTIVE_STATUSES, availability_now, stock_is_fresh
+from marketplace.services.feedback import feedback_request_queue
 from marketplace.services.hoarding import (
     email_identity,
     needs_confirmation,
@@ -929,6 +930,7 @@ def reservation_collect(
     )
     _emit(reservation, "collected")
     reservation_emails_queue(reservation=reservation, event="collected")
+    feedback_request_queue(reservation=reservation)
     return reservation
 
 

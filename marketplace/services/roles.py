@@ -31,6 +31,7 @@ MERCHANT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "shopmembership": ("view",),
     "post": ("view", "change"),  # written in my-shop / API; the admin lists, edits and ends them
     "jobposting": ("view", "change"),
+    "feedback": ("view",),  # read in the admin; answered and reported in my-shop / API
 }
 
 # The city: curation, the calendar, the approval queue and the insights; never products or reservations.
@@ -56,6 +57,8 @@ CITY_EDITOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "outboxmessage": ("view", "change"),  # e-mails and webhook events waiting or dead; "retry" needs change
     # the workspace (/admin/stadt/) and messages to merchants; never API keys, webhooks, stock or imports
     "merchantmessage": ("view", "add", "view_city_workspace"),
+    "feedback": ("view", "moderate_review"),  # reviews: hide with a reason, show again, keep reported ones
+    "feedbackreport": ("view",),
 }
 
 

@@ -197,7 +197,7 @@ def _shop_create_pending(
         email=(registration.email or registration.owner_email).strip().lower(),
         website=registration.website.strip(),
         status=Shop.Status.PENDING,
-        step_free_entrance=registration.step_free_entrance,
+        step_free=Shop.StepFree.YES if registration.step_free_entrance else "",
         card_payment=registration.card_payment,
         bicycle_parking=registration.bicycle_parking,
         gift_wrapping=registration.gift_wrapping,

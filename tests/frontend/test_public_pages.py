@@ -350,7 +350,7 @@ def test_shop_page_shows_week_with_today_special_days_contact_and_local_business
         phone="+49 4131 12345",
         website="https://buch.example.org",
         social_links={"instagram": "https://instagram.com/buch", "evil": "javascript:alert(1)"},
-        step_free_entrance=True,
+        step_free="yes",
     )
     SpecialDay.objects.create(
         shop=shop, date=timezone.localdate() + timedelta(days=3), closed=True, name="Inventur"

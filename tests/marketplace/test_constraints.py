@@ -144,6 +144,12 @@ TESTED = {
     "job_title_not_empty",
     "job_description_not_empty",
     "job_has_a_way_to_apply",
+    "feedback_rating_1_5",
+    "feedback_hidden_has_reason",
+    "feedback_public_answer_has_text",
+    "stockalert_query_or_product",
+    "stockalert_radius_range",
+    "stockalert_match_once",
 }
 
 
@@ -774,3 +780,68 @@ def test_job_posting_refuses_bad_values(shop: Shop, changes: dict[str, str], con
     JobPosting.objects.create(**good)
     # when / then
     assert_refused(lambda: JobPosting.objects.create(**{**good, **changes}), constraint)
+
+
+# --- feedback after pickup and stock alerts (issue 17) -----------------------------------------------------
+
+
+def _feedback(shop: Shop) -> Any:
+    from marketplace.models import Feedback, Reservation
+    from tests.factories import ReservationFactory
+
+    reservation = ReservationFactory(shop=shop, status=Reservation.Status.COLLECTED, closed_at=timezone.now())
+    return Feedback.objects.create(
+        reservation=reservation, shop=shop, ready="yes", rating=4, publish_at=timezone.now()
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "constraint"),
+    [
+        ({"rating": 0}, "feedback_rating_1_5"),
+        ({"rating": 6}, "feedback_rating_1_5"),
+        ({"hidden_at": timezone.now(), "hidden_reason": ""}, "feedback_hidden_has_reason"),
+        ({"answer_public": True, "answer": ""}, "feedback_public_answer_has_text"),
+    ],
+)
+def test_feedback_refuses_bad_values(shop: Shop, changes: dict[str, Any], constraint: str) -> None:
+    from marketplace.models import Feedback
+
+    # given
+    feedback = _feedback(shop)
+    # when / then
+    assert_refused(lambda: Feedback.objects.filter(pk=feedback.pk).update(**changes), constraint)
+
+
+def test_stock_alert_needs_a_query_or_a_product_and_a_sane_radius() -> None:
+    from marketplace.models import StockAlert
+
+    # given
+    values = {
+        "email": "a@example.org",
+        "email_key": "a@example.org",
+        "location": Point(10.4, 53.25, srid=4326),
+    }
+    # when / then
+    assert_refused(lambda: StockAlert.objects.create(**values, query=""), "stockalert_query_or_product")
+    assert_refused(
+        lambda: StockAlert.objects.create(**values, query="Tee", radius_km=0), "stockalert_radius_range"
+    )
+    assert_refused(
+        lambda: StockAlert.objects.create(**values, query="Tee", radius_km=30), "stockalert_radius_range"
+    )
+
+
+def test_a_waiting_match_exists_once(shop: Shop) -> None:
+    from marketplace.models import StockAlert, StockAlertMatch
+
+    # given
+    product = ProductFactory(shop=shop)
+    alert = StockAlert.objects.create(
+        email="a@example.org", email_key="a@example.org", query="Tee", location=Point(10.4, 53.25, srid=4326)
+    )
+    StockAlertMatch.objects.create(alert=alert, product=product)
+    # when / then
+    assert_refused(
+        lambda: StockAlertMatch.objects.create(alert=alert, product=product), "stockalert_match_once"
+    )
