@@ -57,14 +57,6 @@ def search_words_refresh() -> int:
     return refresh()
 
 
-@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def claim_code_email_send(*, shop_id: int, code: str, url: str) -> int:
-    """E-mail a listing its claim code (the code travels in the task message, never in the database)."""
-    from marketplace.services.claim_letters import claim_code_email_write
-
-    return claim_code_email_write(shop_id=shop_id, code=code, url=url)
-
-
 @shared_task(ignore_result=True)
 def data_health_snapshot() -> int:
     """Celery beat (daily): store the town's data-health totals for the chart over time."""
@@ -87,19 +79,3 @@ def jobs_remind_expiring() -> int:
     from marketplace.services.jobs import jobs_remind_expiring as remind
 
     return len(remind())
-
-
-@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def job_expiry_notify(job_id: int) -> int:
-    """E-mail one shop that its job posting ends soon."""
-    from marketplace.services.jobs import job_expiry_email_send
-
-    return job_expiry_email_send(job_id=job_id)
-
-
-@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def merchant_message_email(*, message_id: int) -> int:
-    """E-mail a city message to its recipient shops (rows already mailed are skipped on a retry)."""
-    from marketplace.services.merchant_messages import merchant_message_emails_send
-
-    return merchant_message_emails_send(message_id=message_id)

@@ -1,8 +1,9 @@
 """Claim letters: one page per listing with its data, a one-time code and a QR code (PDF by WeasyPrint),
 or the same code by e-mail to the shop's address from OpenStreetMap.
 
-Codes are made in one transaction (`claim_code_create`); the PDF is rendered after it, the e-mail is sent
-by Celery after commit. The code exists only in the letter or the e-mail: the database keeps its hash.
+Codes are made in one transaction (`claim_code_create`); the PDF is rendered after it, the e-mail is an
+outbox row of the same transaction. The code exists only in the letter or the e-mail: the database keeps its
+hash (the outbox row holds it sealed until the e-mail went out).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,9 +24,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import ValidationFailed
-from marketplace.models import ClaimCode, Shop
+from marketplace.models import ClaimCode, OutboxMessage, Shop
 from marketplace.selectors.website import shop_week
 from marketplace.services.claims import claim_code_create, claim_code_hash
+from marketplace.services.outbox import outbox_message_id, outbox_put
 
 
 @dataclass(frozen=True)
@@ -101,23 +102,29 @@ def claim_letters_pdf(*, letters: list[ClaimLetter], now: datetime | None = None
 
 @transaction.atomic
 def claim_code_send_email(*, shop: Shop, user: Any = None, now: datetime | None = None) -> ClaimCode:
-    """E-mail a new code to the shop's address (from OSM or the city); sent after commit."""
+    """E-mail a new code to the shop's address (from OSM or the city): an outbox row of this transaction
+    (the code rides sealed in the row and is wiped once the e-mail went out)."""
     if not shop.email:
         raise ValidationFailed(
             _("%(shop)s has no e-mail address; print a letter instead.") % {"shop": shop.name},
             details={"email": [_("No e-mail address.")]},
         )
     letter = claim_letters_create(shops=[shop], channel=ClaimCode.Channel.EMAIL, user=user, now=now)[0]
-    from marketplace.tasks import claim_code_email_send
-
-    transaction.on_commit(
-        partial(claim_code_email_send.delay, shop_id=shop.pk, code=letter.code, url=letter.url)
-    )
+    outbox_put(kind="email.claim_code", payload={"shop_id": shop.pk}, secret=letter.code, shop=shop, now=now)
     return ClaimCode.objects.get(code_hash=claim_code_hash(letter.code))
 
 
-def claim_code_email_write(*, shop_id: int, code: str, url: str) -> int:
-    """Write the claim e-mail (Celery, after commit); nothing when the code was used or revoked meanwhile."""
+def claim_code_email_deliver(message: OutboxMessage, secret: str) -> None:
+    """Outbox handler: the claim e-mail of one code (the row's sealed secret)."""
+    claim_code_email_write(
+        shop_id=int(message.payload["shop_id"]),
+        code=secret,
+        headers={"Message-ID": outbox_message_id(message)},
+    )
+
+
+def claim_code_email_write(*, shop_id: int, code: str, headers: dict[str, str] | None = None) -> int:
+    """Write the claim e-mail; nothing when the code was used or revoked meanwhile."""
     claim = (
         ClaimCode.objects.filter(code_hash=claim_code_hash(code), shop_id=shop_id)
         .select_related("shop")
@@ -129,7 +136,7 @@ def claim_code_email_write(*, shop_id: int, code: str, url: str) -> int:
         context = {
             "shop": claim.shop,
             "code": code,
-            "url": url,
+            "url": claim_url(code),
             "expires_at": claim.expires_at,
             "operator": settings.LADENKARTE_OPERATOR,
             "town": settings.LADENKARTE_TOWN,
@@ -138,4 +145,4 @@ def claim_code_email_write(*, shop_id: int, code: str, url: str) -> int:
             "town": settings.LADENKARTE_TOWN
         }
         body = render_to_string("marketplace/email/claim_code.txt", context)
-    return EmailMessage(subject=subject, body=body, to=[claim.shop.email]).send()
+    return EmailMessage(subject=subject, body=body, to=[claim.shop.email], headers=headers).send()

@@ -2,15 +2,14 @@
 
 A posting is shown through `valid_through` (a local date, inclusive) and disappears by itself the day after.
 Applications go straight to the shop by e-mail, phone or in person: no CV is uploaded to or stored by us.
-Three days before the end the shop gets one e-mail (Celery beat, after commit); extending the end date
-re-arms the reminder.
+Three days before the end the shop gets one e-mail (Celery beat marks it, an outbox row sends it);
+extending the end date re-arms the reminder.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +22,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import LimitExceeded, ValidationFailed
-from marketplace.models import JobPosting, Shop, ShopMembership
+from marketplace.models import JobPosting, OutboxMessage, Shop, ShopMembership
+from marketplace.services.outbox import Outgoing, outbox_message_id, outbox_put_all
 from marketplace.services.posts import local_day_start
 
 
@@ -169,7 +169,7 @@ def job_feature(*, job: JobPosting, featured: bool) -> JobPosting:
 
 @transaction.atomic
 def jobs_remind_expiring(*, now: datetime | None = None) -> list[int]:
-    """Mark postings that end within the reminder window and e-mail their shops after commit.
+    """Mark postings that end within the reminder window; their e-mails are outbox rows of the same commit.
 
     Each posting is reminded once (`expiry_reminder_sent_at`); rows locked by a concurrent run are
     skipped, so two beat workers never send the same reminder twice.
@@ -190,19 +190,23 @@ def jobs_remind_expiring(*, now: datetime | None = None) -> list[int]:
     )
     if due:
         JobPosting.objects.filter(pk__in=due).update(expiry_reminder_sent_at=now)
-        transaction.on_commit(partial(_schedule_reminders, due))
+        shops = dict(JobPosting.objects.filter(pk__in=due).values_list("pk", "shop_id"))
+        outbox_put_all(
+            [Outgoing("email.job_expiring", {"job_id": pk}, shop=shops[pk]) for pk in due],
+            now=now,
+        )
     return due
 
 
-def _schedule_reminders(job_ids: list[int]) -> None:
-    from marketplace.tasks import job_expiry_notify
+def job_expiry_email_deliver(message: OutboxMessage, secret: str) -> None:
+    """Outbox handler: the expiry reminder of one posting."""
+    job_expiry_email_send(
+        job_id=int(message.payload["job_id"]), headers={"Message-ID": outbox_message_id(message)}
+    )
 
-    for job_id in job_ids:
-        job_expiry_notify.delay(job_id)
 
-
-def job_expiry_email_send(*, job_id: int) -> int:
-    """E-mail the shop's owners (and the shop address) that a posting ends soon; runs in the worker."""
+def job_expiry_email_send(*, job_id: int, headers: dict[str, str] | None = None) -> int:
+    """E-mail the shop's owners (and the shop address) that a posting ends soon."""
     job = JobPosting.objects.select_related("shop").filter(pk=job_id).first()
     if job is None:
         return 0
@@ -230,4 +234,4 @@ def job_expiry_email_send(*, job_id: int) -> int:
             "date": job.valid_through.strftime("%d.%m.%Y"),
         }
         body = render_to_string("marketplace/email/job_expiring.txt", context)
-        return EmailMessage(subject=subject, body=body, to=recipients).send()
+        return EmailMessage(subject=subject, body=body, to=recipients, headers=headers).send()

@@ -1,7 +1,8 @@
 """The city's messages to merchants: send (e-mail plus a banner on "my shop"), answer, dismiss, unsubscribe.
 
-Sending resolves the audience into one recipient row per shop in one transaction; the e-mails go out after
-commit from Celery (`merchant_message_emails_send`, safe to run again: it only mails rows not mailed yet).
+Sending resolves the audience into one recipient row per shop in one transaction, with one outbox row per
+recipient in the same transaction (`merchant_message_email_deliver`: a shop mailed already is not mailed
+again).
 A question ("will you open on 14 December?") is answered with one tap; the answer is written into the
 shop's special day through `marketplace.services.hours`, so the map, search and pickup times follow it.
 Non-essential messages are not e-mailed to shops that unsubscribed (one click, RFC 8058 header included);
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -31,11 +31,13 @@ from marketplace.models import (
     MerchantMessage,
     MerchantMessageRecipient,
     MerchantNewsOptOut,
+    OutboxMessage,
     Shop,
     ShopMembership,
     SpecialDay,
 )
 from marketplace.services import city_calendar, hours
+from marketplace.services.outbox import Outgoing, outbox_message_id, outbox_put_all
 
 MAX_SUBJECT = 150
 MAX_BODY = 5000
@@ -129,12 +131,16 @@ def merchant_message_send(
         created_by=sender if getattr(sender, "pk", None) else None,
         created_at=now,
     )
-    MerchantMessageRecipient.objects.bulk_create(
+    recipients = MerchantMessageRecipient.objects.bulk_create(
         MerchantMessageRecipient(message=message, shop=shop) for shop in shops
     )
-    from marketplace.tasks import merchant_message_email
-
-    transaction.on_commit(partial(merchant_message_email.delay, message_id=message.pk))
+    outbox_put_all(
+        [
+            Outgoing("email.merchant_message", {"recipient_id": row.pk}, shop=row.shop_id)
+            for row in recipients
+        ],
+        now=now,
+    )
     return message
 
 
@@ -181,46 +187,39 @@ def _shop_addresses(shop: Shop) -> list[str]:
     return sorted({*(address.lower() for address in owners), *([shop.email.lower()] if shop.email else [])})
 
 
-def merchant_message_emails_send(*, message_id: int, now: datetime | None = None) -> int:
-    """E-mail a message to every recipient shop not mailed yet (Celery, after commit); returns e-mails sent.
-
-    Each row is claimed with a conditional UPDATE before its e-mail is sent, so two workers running the
-    task at once never mail a shop twice.
-    """
-    message = MerchantMessage.objects.filter(pk=message_id).first()
-    if message is None:
-        return 0
-    now = now or timezone.now()
-    opted_out = set(MerchantNewsOptOut.objects.values_list("shop_id", flat=True))
-    sent = 0
-    rows = list(
-        message.recipients.filter(emailed_at__isnull=True, email_skipped=False)
-        .select_related("shop")
-        .order_by("pk")
+def merchant_message_email_deliver(message: OutboxMessage, secret: str) -> None:
+    """Outbox handler: e-mail one recipient shop (nothing when it was mailed, skipped, or unsubscribed)."""
+    merchant_message_email_send(
+        recipient_id=int(message.payload["recipient_id"]), message_id=outbox_message_id(message)
     )
-    for row in rows:
-        if not message.essential and row.shop_id in opted_out:
-            MerchantMessageRecipient.objects.filter(pk=row.pk, emailed_at__isnull=True).update(
-                email_skipped=True
-            )
-            continue
-        if not MerchantMessageRecipient.objects.filter(pk=row.pk, emailed_at__isnull=True).update(
-            emailed_at=now
-        ):
-            continue  # another worker has it
-        addresses = _shop_addresses(row.shop)
-        if not addresses:
-            continue
-        try:
-            sent += _email(message=message, shop=row.shop, to=addresses)
-        except OSError:
-            # Give the row back so the task's retry mails it; nothing is lost, nothing is sent twice.
-            MerchantMessageRecipient.objects.filter(pk=row.pk).update(emailed_at=None)
-            raise
+
+
+def merchant_message_email_send(
+    *, recipient_id: int, message_id: str = "", now: datetime | None = None
+) -> int:
+    """E-mail a message to one recipient shop unless it was mailed already; returns e-mails sent (0 or 1).
+
+    Non-essential messages skip shops that unsubscribed (the row is marked, the banner still shows it).
+    """
+    row = (
+        MerchantMessageRecipient.objects.select_related("message", "shop")
+        .filter(pk=recipient_id, emailed_at__isnull=True, email_skipped=False)
+        .first()
+    )
+    if row is None:
+        return 0
+    if not row.message.essential and MerchantNewsOptOut.objects.filter(shop_id=row.shop_id).exists():
+        MerchantMessageRecipient.objects.filter(pk=row.pk).update(email_skipped=True)
+        return 0
+    addresses = _shop_addresses(row.shop)
+    if not addresses:
+        return 0
+    sent = _email(message=row.message, shop=row.shop, to=addresses, message_id=message_id)
+    MerchantMessageRecipient.objects.filter(pk=row.pk).update(emailed_at=now or timezone.now())
     return sent
 
 
-def _email(*, message: MerchantMessage, shop: Shop, to: list[str]) -> int:
+def _email(*, message: MerchantMessage, shop: Shop, to: list[str], message_id: str = "") -> int:
     with translation.override(settings.LANGUAGE_CODE):
         my_shop = f"{settings.SITE_URL}{reverse('my_shop:shop', kwargs={'slug': shop.slug})}"
         unsubscribe = "" if message.essential else merchant_news_unsubscribe_url(shop=shop)
@@ -233,9 +232,9 @@ def _email(*, message: MerchantMessage, shop: Shop, to: list[str]) -> int:
             "town": settings.LADENKARTE_TOWN,
         }
         body = render_to_string("marketplace/email/merchant_message.txt", context)
-        headers = {}
+        headers = {"Message-ID": message_id} if message_id else {}
         if unsubscribe:
-            headers = {
+            headers |= {
                 "List-Unsubscribe": f"<{unsubscribe}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             }

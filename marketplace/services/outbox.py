@@ -95,6 +95,11 @@ HANDLERS: dict[str, Handler] = {
     "email.reservation_merchant": Handler("marketplace.services.reservation_emails.merchant_email_deliver"),
     "email.shop_status": Handler("marketplace.services.shops.shop_status_email_deliver"),
     "email.shop_registered_city": Handler("marketplace.services.shops.shop_registered_city_email_deliver"),
+    "email.claim_code": Handler("marketplace.services.claim_letters.claim_code_email_deliver"),
+    "email.job_expiring": Handler("marketplace.services.jobs.job_expiry_email_deliver"),
+    "email.merchant_message": Handler(
+        "marketplace.services.merchant_messages.merchant_message_email_deliver"
+    ),
     "webhook.event": Handler(
         "marketplace.services.webhooks.webhook_event_deliver",
         max_attempts=lambda: int(settings.LADENKARTE_WEBHOOK_MAX_ATTEMPTS),
