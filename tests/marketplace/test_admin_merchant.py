@@ -301,7 +301,7 @@ def test_idempotency_records_are_for_superusers_only(world):
 
 
 def test_the_webhook_page_lists_its_events_waiting_retrying_and_dead(world):
-    # given: the merchant's webhook has a pending row (from the fixture), a retrying, a dead and a delivered one
+    # given: the webhook has a pending row (from the fixture), a retrying, a dead and a delivered one
     webhook = world["objects"]["mine"]["webhook"]
     for state, error in (("retrying", "HTTP 502 from hook"), ("dead", "gave up after 6"), ("delivered", "")):
         OutboxMessage.objects.create(
