@@ -660,7 +660,7 @@ class WebhookQueueInline(ReadOnlyInline):
     verbose_name = _("event waiting")
     verbose_name_plural = _("events waiting, retrying or dead")
     fields = ["created_at", "state", "attempts", "due_at", "last_error"]
-    readonly_fields = fields
+    readonly_fields = ["created_at", "state", "attempts", "due_at", "last_error"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OutboxMessage]:
         waiting = super().get_queryset(request).exclude(state=OutboxMessage.State.DELIVERED)
