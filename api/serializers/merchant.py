@@ -15,7 +15,8 @@ from marketplace.services.webhooks import EVENTS
 
 
 class StrictInput(serializers.Serializer):
-    """Rejects fields it does not declare, so read-only data (held stock, shop, status ...) cannot be sent."""
+    """Rejects fields it does not declare, so read-only data (held stock, shop, status ...) cannot be sent,
+    and numbers where the schema says string (DRF's CharField would quietly turn 12 into "12")."""
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
@@ -23,6 +24,15 @@ class StrictInput(serializers.Serializer):
             unknown = sorted(set(data) - writable)
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown or read-only field."] for name in unknown})
+            not_text = sorted(
+                name
+                for name, item in self.fields.items()
+                if isinstance(item, serializers.CharField)
+                and data.get(name) is not None
+                and not isinstance(data[name], str)
+            )
+            if not_text:
+                raise serializers.ValidationError({name: ["Send text (a JSON string)."] for name in not_text})
         return super().to_internal_value(data)
 
 
