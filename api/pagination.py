@@ -14,7 +14,7 @@ MAX_PAGE_SIZE = 100
 def page_size_from(request: Request, default: int = 20) -> int:
     """Read `page_size` (1..100) from the query string; a bad value is a validation error."""
     raw = request.query_params.get("page_size")
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         size = int(raw)
@@ -27,7 +27,7 @@ def page_size_from(request: Request, default: int = 20) -> int:
 
 def page_from(request: Request) -> int:
     raw = request.query_params.get("page")
-    if raw is None or raw == "":
+    if raw is None:
         return 1
     try:
         page = int(raw)
@@ -46,9 +46,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_page_size(self, request: Request) -> int:
         return page_size_from(request, self.page_size)
 
+    def get_page_number(self, request: Request, paginator: Any) -> int:
+        return page_from(request)  # a whole number >= 1; `page=` or `page=x` is a 400
+
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         params = super().get_schema_operation_parameters(view)
         for param in params:
+            if param["name"] == "page":
+                param["schema"] = {"type": "integer", "minimum": 1}
             if param["name"] == "page_size":
                 param["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 20}
         return params

@@ -6,6 +6,7 @@ from datetime import time
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace.models import Category, Product, Webhook, WebhookDelivery
@@ -14,7 +15,8 @@ from marketplace.services.webhooks import EVENTS
 
 
 class StrictInput(serializers.Serializer):
-    """Rejects fields it does not declare, so read-only data (held stock, shop, status ...) cannot be sent."""
+    """Rejects fields it does not declare, so read-only data (held stock, shop, status ...) cannot be sent,
+    and numbers where the schema says string (DRF's CharField would quietly turn 12 into "12")."""
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
@@ -22,6 +24,15 @@ class StrictInput(serializers.Serializer):
             unknown = sorted(set(data) - writable)
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown or read-only field."] for name in unknown})
+            not_text = sorted(
+                name
+                for name, item in self.fields.items()
+                if isinstance(item, serializers.CharField)
+                and data.get(name) is not None
+                and not isinstance(data[name], str)
+            )
+            if not_text:
+                raise serializers.ValidationError({name: ["Send text (a JSON string)."] for name in not_text})
         return super().to_internal_value(data)
 
 
@@ -30,8 +41,21 @@ class CategoryBySlug(serializers.SlugRelatedField):
         super().__init__(slug_field="slug", queryset=Category.objects.all(), **kwargs)
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "pattern": r"^\d{1,5}(\.\d{1,2})?$"},
+            {"type": "number", "minimum": 0, "maximum": 99999.99, "multipleOf": 0.01},
+        ],
+        "description": "0 to 99999.99 (two decimals), as a string or a number",
+    }
+)
+class PriceField(serializers.DecimalField):
+    """A price in euros: 0 to `LADENKARTE_MAX_PRICE`, cents at most (the schema states the same bounds)."""
+
+
 def _price_field(**kwargs: Any) -> serializers.DecimalField:
-    return serializers.DecimalField(
+    return PriceField(
         max_digits=10, decimal_places=2, min_value=0, max_value=settings.LADENKARTE_MAX_PRICE, **kwargs
     )
 
@@ -42,7 +66,7 @@ class ProductCreateIn(StrictInput):
     price = _price_field()
     quantity_on_hand = serializers.IntegerField(min_value=0, max_value=1_000_000_000, default=0)
     gtin = serializers.RegexField(
-        r"^(\d{8}|\d{12}|\d{13}|\d{14})$", required=False, allow_blank=True, default=""
+        r"^(\d{8}|\d{12}|\d{13}|\d{14})?$", required=False, allow_blank=True, default=""
     )
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
     brand = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
@@ -63,7 +87,7 @@ class ProductUpdateIn(StrictInput):
             "the PATCH is refused with 409 `stock_changed` (details name the current figure)."
         ),
     )
-    gtin = serializers.RegexField(r"^(\d{8}|\d{12}|\d{13}|\d{14})$", required=False, allow_blank=True)
+    gtin = serializers.RegexField(r"^(\d{8}|\d{12}|\d{13}|\d{14})?$", required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     brand = serializers.CharField(required=False, allow_blank=True, max_length=100)
     category = CategoryBySlug(required=False, allow_null=True)
@@ -73,7 +97,7 @@ class ProductUpdateIn(StrictInput):
 class ProductOut(serializers.ModelSerializer):
     price = serializers.DecimalField(max_digits=10, decimal_places=2)
     currency = serializers.SerializerMethodField()
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Product
@@ -103,7 +127,10 @@ class ProductOut(serializers.ModelSerializer):
 class InventoryItemDoc(serializers.Serializer):
     """One sync row (documentation only: rows are validated one by one and fail as row errors)."""
 
-    sku = serializers.CharField(max_length=64)
+    # No bounds here: a row that breaks them is reported as a row error (or rejects the sync without partial).
+    sku = serializers.CharField(
+        help_text="1 to 64 characters; longer or empty is the row error `invalid_sku`"
+    )
     quantity = serializers.IntegerField(help_text="set: the new on-hand figure; adjust: the change (+/-)")
     price = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
     expected_quantity = serializers.IntegerField(
@@ -160,9 +187,22 @@ class ImportJobOut(serializers.Serializer):
     url = serializers.CharField()
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "09:30"})
+class ClockTimeField(serializers.TimeField):
+    """A time of day as `hh:mm` (in and out), what the schema states."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
+@extend_schema_field({"type": "string", "pattern": r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", "example": "18:00"})
+class ClosingTimeField(ClockTimeField):
+    """`hh:mm`, or 24:00 for midnight."""
+
+
 class IntervalIn(StrictInput):
-    opens = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
-    closes = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
+    opens = ClockTimeField()
+    closes = ClosingTimeField()
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict) and data.get("closes") == "24:00":

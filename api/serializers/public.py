@@ -117,7 +117,7 @@ class ShopFilterSerializer(serializers.Serializer):
         help_text=_("Name, description or category."),
     )
     category = serializers.SlugField(
-        required=False, allow_blank=True, default="", help_text=_("Category slug (includes sub-categories).")
+        required=False, default="", help_text=_("Category slug (includes sub-categories).")
     )
     featured = serializers.BooleanField(
         required=False,
@@ -512,6 +512,7 @@ class CategoryRefSerializer(serializers.Serializer):
 class ProductSerializer(serializers.ModelSerializer):
     """A listed product with what can be reserved now."""
 
+    gtin = serializers.CharField(read_only=True, help_text=_("8, 12, 13 or 14 digits; empty when unknown."))
     currency = serializers.SerializerMethodField()
     image_url = serializers.SerializerMethodField()
     category = serializers.SerializerMethodField()

@@ -97,7 +97,7 @@ def reservation_create_input_fast(data: Any) -> dict[str, Any] | None:
         return None
     result: dict[str, Any] = {"items": lines, "customer": {"name": name, "email": email, "phone": phone}}
     if "language" in data:
-        if data["language"] not in {code for code, _name in settings.LANGUAGES}:
+        if not isinstance(data["language"], str) or data["language"] not in dict(settings.LANGUAGES):
             return None
         result["language"] = data["language"]
     if "pickup_date" in data:

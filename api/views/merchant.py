@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import FileUploadParser, FormParser, MultiPartParser
+from rest_framework.parsers import FileUploadParser, FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -58,11 +58,20 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _boolean_param(name: str, value: str) -> bool:
+    """A boolean query parameter: true/false (or 1/0); anything else is a 400, not a silent false."""
+    spelled = value.strip().lower()
+    if spelled not in {"true", "false", "1", "0"}:
+        raise ValidationFailed(details={name: ["Send true or false."]})
+    return spelled in {"true", "1"}
+
+
 class MerchantView(APIView):
     """Base of the merchant endpoints: API key or member session; 404 for shops the caller cannot reach."""
 
     authentication_classes = MERCHANT_AUTHENTICATION
     permission_classes = [IsMerchant]
+    parser_classes = [JSONParser]  # JSON only (what the schema says); uploads declare their own parsers
     owner_only = False
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -103,6 +112,8 @@ def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dic
 
 
 class ProductListView(MerchantView):
+    pagination_class = PageNumberPagination  # for the schema: the answer is a page
+
     @extend_schema(
         tags=["merchant"],
         parameters=[
@@ -117,7 +128,7 @@ class ProductListView(MerchantView):
         queryset = selectors.products_of_shop(
             shop=self.shop(),
             q=request.query_params.get("q", "").strip()[:100],
-            active=None if active_raw in (None, "") else _truthy(active_raw),
+            active=None if active_raw is None else _boolean_param("active", active_raw),
         )
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
@@ -359,7 +370,8 @@ class SpecialDayListView(MerchantView):
     )
     def get(self, request: Request, slug: str) -> Response:
         """The shop's special days from `from` on (closed days or other hours)."""
-        start = _date_param(request.query_params.get("from")) if request.query_params.get("from") else None
+        raw_from = request.query_params.get("from")
+        start = _date_param(raw_from) if raw_from is not None else None  # `from=` is a bad date, not "today"
         days = selectors.special_days_of_shop(shop=self.shop(), start=start)
         return Response([_special_day_data(day) for day in days])
 
@@ -448,6 +460,7 @@ class WebhookDetailView(MerchantView):
 
 
 class WebhookDeliveryListView(MerchantView):
+    pagination_class = PageNumberPagination  # for the schema: the answer is a page
     owner_only = True
 
     @extend_schema(tags=["merchant"], responses=s.WebhookDeliveryOut(many=True))

@@ -27,6 +27,8 @@ def _user(request: Request) -> Any:
 
 
 class MerchantReservationListView(MerchantView):
+    pagination_class = PageNumberPagination  # for the schema: the answer is a page
+
     @extend_schema(
         operation_id="merchant_reservation_list",
         parameters=[s.MerchantReservationListQuery],
@@ -34,7 +36,8 @@ class MerchantReservationListView(MerchantView):
         tags=["merchant"],
     )
     def get(self, request: Request, slug: str) -> Response:
-        query = s.MerchantReservationListQuery(data=request.query_params)
+        # A plain dict: for a QueryDict DRF reads `status=` as "not sent"; here it is an invalid status.
+        query = s.MerchantReservationListQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         reservations = reservations_of_shop(
             shop=self.shop(),

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -57,6 +56,7 @@ from marketplace.selectors.search import (
     product_search_nearby,
 )
 from marketplace.selectors.shops import (
+    HOURS_MAX_DAYS,
     SPECIAL_DAYS_AHEAD,
     Near,
     product_get_public,
@@ -268,14 +268,12 @@ class SearchView(APIView):
 
 
 def _shop_filter_params(request: Request) -> dict[str, Any]:
-    filters = ShopFilterSerializer(data=request.query_params)
+    filters = ShopFilterSerializer(data=request.query_params.dict())  # `category=` is invalid, not "not sent"
     filters.is_valid(raise_exception=True)
     data = filters.validated_data
     category_ids = None
     if data["category"]:
-        category_ids = category_subtree_ids(data["category"])
-        if category_ids is None:
-            raise ValidationError({"category": [_("Unknown category.")]})
+        category_ids = category_subtree_ids(data["category"]) or []  # unknown: matches nothing (as in search)
     near = None
     if data["lat"] is not None:
         near = Near(lat=data["lat"], lng=data["lng"], radius_km=data["radius_km"])
@@ -408,7 +406,11 @@ class ShopHoursView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("from", str, description=_("First date, YYYY-MM-DD (default: today)")),
-            OpenApiParameter("days", int, description=_("Number of days, 1 to 62 (default 7)")),
+            OpenApiParameter(
+                "days",
+                {"type": "integer", "minimum": 1, "maximum": HOURS_MAX_DAYS, "default": 7},
+                description=_("Number of days, 1 to 62 (default 7)"),
+            ),
         ],
         responses={200: DayHoursSerializer(many=True), 400: ERRORS_400, 404: ERROR_404},
         tags=["residents"],

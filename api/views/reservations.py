@@ -9,6 +9,7 @@ from django.utils import translation
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -50,7 +51,7 @@ def _user(request: Request) -> Any:
 class ResidentView(APIView):
     # API-key clients (e.g. a town app) may reserve for residents; browsers come anonymously or by session.
     authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
-    permission_classes: list[Any] = []
+    permission_classes = [AllowAny]  # anonymous too (the schema's security then includes "none")
 
 
 class ReservationCreateView(ResidentView):

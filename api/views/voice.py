@@ -6,6 +6,7 @@ endpoints find the shop through `shop_get_for_member` (404 for other shops) and 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils import timezone
@@ -62,6 +63,7 @@ class PostFeedView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    pagination_class = PageNumberPagination  # for the schema: the answer is a page
 
     @extend_schema(
         tags=["residents"],
@@ -87,6 +89,7 @@ class JobListView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    pagination_class = PageNumberPagination  # for the schema: the answer is a page
 
     @extend_schema(
         tags=["residents"], parameters=[JobQuery], responses=s.JobOut(many=True), summary="Open jobs"
@@ -142,6 +145,8 @@ class MerchantPostListView(MerchantView):
     def post(self, request: Request, slug: str) -> Response:
         """Write a post (limit per shop and day: 429 `post_limit_reached`); a photo is sent as multipart."""
         shop = self.shop()
+        if not isinstance(request.data, Mapping):  # a JSON list or string: the serializer's 400 says why
+            _valid(s.PostIn, request.data)
         data = request.data.copy() if hasattr(request.data, "copy") else dict(request.data)
         if hasattr(request.data, "getlist") and "product_ids" in request.data:
             data = {
@@ -174,7 +179,7 @@ class MerchantPostDetailView(MerchantView):
     def get(self, request: Request, slug: str, post_id: int) -> Response:
         return Response(s.MerchantPostOut(self._post(post_id)).data)
 
-    @extend_schema(tags=["merchant"], responses=s.MerchantPostOut)
+    @extend_schema(tags=["merchant"], responses={200: s.MerchantPostOut})
     def delete(self, request: Request, slug: str, post_id: int) -> Response:
         """Take the post down now (it stays in the shop's list and counts for the daily limit)."""
         return Response(s.MerchantPostOut(posts.post_end(post=self._post(post_id))).data)
@@ -215,7 +220,7 @@ class MerchantJobDetailView(MerchantView):
         changes = _valid(s.JobUpdateIn, request.data)
         return Response(s.JobOut(jobs.job_update(job=job, changes=changes)).data)
 
-    @extend_schema(tags=["merchant"], responses=s.JobOut)
+    @extend_schema(tags=["merchant"], responses={200: s.JobOut})
     def delete(self, request: Request, slug: str, job_id: int) -> Response:
         """End the posting now (valid through yesterday)."""
         return Response(s.JobOut(jobs.job_end(job=self._job(job_id))).data)

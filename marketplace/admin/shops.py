@@ -28,6 +28,7 @@ from marketplace.models import (
     IdempotencyRecord,
     ImportJob,
     OpeningHours,
+    OutboxMessage,
     Product,
     Reservation,
     ReservationLine,
@@ -675,6 +676,20 @@ class WebhookDeliveryInline(ReadOnlyInline):
     max_num = 50
 
 
+class WebhookQueueInline(ReadOnlyInline):
+    """The webhook's events not delivered yet: pending, retrying (with the last error) and dead."""
+
+    model = OutboxMessage
+    verbose_name = _("event waiting")
+    verbose_name_plural = _("events waiting, retrying or dead")
+    fields = ["created_at", "state", "attempts", "due_at", "last_error"]
+    readonly_fields = ["created_at", "state", "attempts", "due_at", "last_error"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OutboxMessage]:
+        waiting = super().get_queryset(request).exclude(state=OutboxMessage.State.DELIVERED)
+        return waiting.order_by("created_at", "pk")
+
+
 class WebhookForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
         label=_("events"),
@@ -704,7 +719,7 @@ class WebhookAdmin(ShopScopedAdmin):
     list_display = ["url", "shop", "active", "consecutive_failures", "disabled_at"]
     list_filter = ["active"]
     list_select_related = ["shop"]
-    inlines = [WebhookDeliveryInline]
+    inlines = [WebhookQueueInline, WebhookDeliveryInline]
     readonly_fields = ["consecutive_failures", "disabled_at"]
     actions = ["enable"]
 

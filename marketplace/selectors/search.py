@@ -527,15 +527,13 @@ def _product_search_nearby(*, params: SearchParams, now: datetime | None) -> Sea
     now = now or timezone.now()
     category_ids: list[int] | None = None
     if params.category:
-        category_ids = category_subtree_ids(params.category)
-        if category_ids is None:
-            raise ValidationFailed(details={"category": [str(_("Unknown category."))]})
+        # An unknown category or shop is a filter nothing matches (an empty page), not an error: the slugs
+        # are data, not part of the API's schema, and a link to a category renamed since stays valid.
+        category_ids = category_subtree_ids(params.category) or []
     board = pickup_board(now=now)
     shop_id: int | None = None
     if params.shop:
-        shop_id = Shop.objects.active().filter(slug=params.shop).values_list("id", flat=True).first()
-        if shop_id is None:
-            raise ValidationFailed(details={"shop": [str(_("Unknown shop."))]})
+        shop_id = Shop.objects.active().filter(slug=params.shop).values_list("id", flat=True).first() or 0
     step_free_shop_ids: list[int] | None = None
     if params.step_free:
         step_free_shop_ids = sorted(Shop.objects.active().step_free().values_list("id", flat=True))

@@ -541,7 +541,7 @@ def inventory_sync(
         report = result.as_dict()
         raise SyncRejected(details=report)
     moved = _write(shop=shop, plan=plan, actor=actor, now=now)
-    transaction.on_commit(partial_fn(_count_sync_rows, source=str(actor.source), result=result))
+    transaction.on_commit(partial_fn(_count_sync_rows, source=str(actor.source), result=result), robust=True)
     if plan.inserts or any(_new_words(row, existing) for row, existing, _ in plan.updates):
         search_words_refresh_schedule()
     conflicted = [pk for pk, _, _, _, held in moved if held > 0]  # flags set or cleared

@@ -120,7 +120,7 @@ def test_featured_filter(api_client, town):
 @pytest.mark.parametrize(
     ("query", "field"),
     [
-        ({"category": "gibt-es-nicht"}, "category"),
+        ({"category": "kein slug"}, "category"),
         ({"in_bbox": "1,2,3"}, "in_bbox"),
         ({"in_bbox": "10.5,53,10.4,53.3"}, "in_bbox"),
         ({"in_bbox": "a,b,c,d"}, "in_bbox"),

@@ -302,3 +302,25 @@ def test_idempotency_records_are_for_superusers_only(world):
     response = world["client"].get("/admin/marketplace/idempotencyrecord/")
     # then
     assert response.status_code == 403
+
+
+def test_the_webhook_page_lists_its_events_waiting_retrying_and_dead(world):
+    # given: the webhook has a pending row (from the fixture), a retrying, a dead and a delivered one
+    webhook = world["objects"]["mine"]["webhook"]
+    for state, error in (("retrying", "HTTP 502 from hook"), ("dead", "gave up after 6"), ("delivered", "")):
+        OutboxMessage.objects.create(
+            kind="webhook.event",
+            shop=world["mine"],
+            webhook=webhook,
+            payload={"event": state},
+            state=state,
+            last_error=error or "delivered-row",
+        )
+    # when
+    response = world["client"].get(f"/admin/marketplace/webhook/{webhook.pk}/change/")
+    # then: the three not delivered are listed with their errors, the delivered one is not
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "HTTP 502 from hook" in body
+    assert "gave up after 6" in body
+    assert "delivered-row" not in body

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,9 +14,10 @@ from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from marketplace.models import OutboxMessage, Reservation
+from marketplace.models import OutboxMessage, Reservation, Shop
 from marketplace.selectors.outbox import outbox_depth
 from marketplace.services import reservations as svc
+from marketplace.services.claim_letters import claim_code_send_email
 from marketplace.services.outbox import (
     HANDLERS,
     outbox_deliver,
@@ -233,3 +235,47 @@ def test_the_management_command_delivers_what_is_due(capsys, django_capture_on_c
     assert len(mail.outbox) == 2
     assert "delivered 2, retrying 0, dead 0; waiting 0" in capsys.readouterr().out
     assert connection.in_atomic_block  # the test's own transaction is untouched
+
+
+# Modules that run in requests (and the beat tasks' services): none may hand work to the broker or the mail
+# server itself; their side effects are outbox rows. The handlers (`*_deliver`) send, from the dispatcher.
+# An after-commit callback is allowed only as `robust=True` (in-process counters, which cannot fail a 500).
+BYPASSES = (".delay(", ".apply_async(", "send_mail(", "send_mass_mail(")
+
+
+def test_no_write_enqueues_to_the_broker_or_mails_directly():
+    root = Path(__file__).resolve().parents[3]
+    allowed = {"marketplace/services/outbox.py"}  # the on_commit delivery without a worker (robust=True)
+    found = [
+        f"{path.relative_to(root)}:{n}: {line.strip()}"
+        for folder in ("marketplace", "api", "frontend", "geo", "ops", "backend")
+        for path in (root / folder).rglob("*.py")
+        if str(path.relative_to(root)) not in allowed and "migrations" not in path.parts
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if not line.lstrip().startswith("#")
+        and (
+            any(bypass in line for bypass in BYPASSES) or ("on_commit(" in line and "robust=True" not in line)
+        )
+    ]
+    assert found == []
+
+
+@pytest.mark.django_db
+def test_a_claim_code_email_is_an_outbox_row_with_the_code_sealed(django_capture_on_commit_callbacks):
+    # given: a listing with an address; the city e-mails it a claim code (delivery waits: no worker yet)
+    shop = ShopFactory(status=Shop.Status.LISTED, email="laden@example.org")
+    with django_capture_on_commit_callbacks(execute=False):
+        claim_code_send_email(shop=shop)
+    row = OutboxMessage.objects.get(kind="email.claim_code")
+    assert row.sealed
+    assert "code" not in str(row.payload)
+    assert mail.outbox == []
+    # when
+    outbox_dispatch()
+    outbox_deliver(message_id=row.pk, ignore_due=True)  # handed over twice
+    # then: one e-mail with the code's link; the sealed code is gone from the row
+    row.refresh_from_db()
+    assert (row.state, row.sealed) == ("delivered", "")
+    assert len(mail.outbox) == 1
+    assert "/laden-anmelden/code/?code=" in mail.outbox[0].body
+    assert mail.outbox[0].extra_headers["Message-ID"].startswith(f"<outbox-{row.pk}@")
