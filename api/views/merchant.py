@@ -84,6 +84,10 @@ class MerchantView(APIView):
             )
         return self._shop
 
+    def person(self) -> Any:
+        """The logged-in member acting, or None for an API key (which acts for its shop, not a person)."""
+        return None if request_api_key(self.request) else self.request.user
+
     def actor(self, source: str | None = None) -> products.Actor:
         api_key = request_api_key(self.request)
         default = StockMovement.Source.API
@@ -379,7 +383,9 @@ class WebhookListView(MerchantView):
         """Register a URL; the answer holds the signing secret, shown only this once."""
         shop = self.shop()
         data = _validated(s.WebhookIn, request.data)
-        webhook, secret = webhooks.webhook_create(shop=shop, url=data["url"], events=list(data["events"]))
+        webhook, secret = webhooks.webhook_create(
+            shop=shop, url=data["url"], events=list(data["events"]), by_user=self.person()
+        )
         return Response(
             s.WebhookCreatedOut(webhook, context={"secret": secret}).data, status=status.HTTP_201_CREATED
         )
@@ -397,7 +403,8 @@ class WebhookDetailView(MerchantView):
     @extend_schema(tags=["merchant"], responses={204: None})
     def delete(self, request: Request, slug: str, webhook_id: int) -> Response:
         webhooks.webhook_delete(
-            webhook=selectors.webhook_get_for_shop(shop=self.shop(), webhook_id=webhook_id)
+            webhook=selectors.webhook_get_for_shop(shop=self.shop(), webhook_id=webhook_id),
+            by_user=self.person(),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -102,7 +102,7 @@ def render_shop_page(
         "reservations": _reservations(shop),
         "today": _today(shop),
         "api_keys": list(selectors.api_keys_of_shop(shop=shop).filter(revoked_at__isnull=True)),
-        "can_manage_keys": selectors.shop_member_is_owner(user=request.user, shop=shop),
+        "can_manage_keys": selectors.may_manage_integrations(user=request.user, shop=shop),
         "recent_imports": list(shop.import_jobs.order_by("-created_at")[:3]),
         **extra,
         "city_messages": list(merchant_message_banners(shop=shop)),
@@ -237,7 +237,7 @@ def _csv_actor(request: HttpRequest) -> products.Actor:
 def api_key_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Create a key (owners only); its value is shown on this one page and never again."""
     shop = _shop(request, slug)
-    if not selectors.shop_member_is_owner(user=request.user, shop=shop):
+    if not selectors.may_manage_integrations(user=request.user, shop=shop):
         raise Http404
     scope = request.POST.get("scope", ApiKey.Scope.WRITE)
     try:
@@ -259,12 +259,12 @@ def api_key_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def api_key_revoke(request: HttpRequest, slug: str, key_id: int) -> HttpResponse:
     shop = _shop(request, slug)
-    if not selectors.shop_member_is_owner(user=request.user, shop=shop):
+    if not selectors.may_manage_integrations(user=request.user, shop=shop):
         raise Http404
     api_key = selectors.api_keys_of_shop(shop=shop).filter(pk=key_id).first()
     if api_key is None:
         raise Http404
-    api_keys.api_key_revoke(api_key=api_key)
+    api_keys.api_key_revoke(api_key=api_key, by_user=request.user)
     return redirect("my_shop:shop", slug=shop.slug)
 
 

@@ -95,7 +95,8 @@ CALLERS = {
 @pytest.fixture
 def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
     settings.MEDIA_ROOT = tmp_path
-    settings.LADENKARTE_WEBHOOK_ALLOW_PRIVATE = True
+    settings.DEBUG = True  # plain http to the test seam's loopback address (nothing connects here)
+    settings.LADENKARTE_WEBHOOK_TEST_ALLOW = ["127.0.0.1:9"]
     mine, other = ShopFactory(slug="mein-laden"), ShopFactory(slug="anderer-laden")
     for shop in (mine, other):
         ProductFactory(shop=shop, sku="A-1", quantity_on_hand=3)
