@@ -67,7 +67,8 @@ class MerchantView(APIView):
         limit = self.body_limit()
         if length.isdigit() and int(length) > limit:
             raise PayloadTooLarge(
-                f"The request body has {length} bytes; at most {limit} are accepted.",
+                _("The request body has %(length)s bytes; at most %(limit)d are accepted.")
+                % {"length": length, "limit": limit},
                 details={"max_bytes": limit},
             )
 
@@ -378,7 +379,7 @@ class WebhookListView(MerchantView):
         return Response(s.WebhookOut(Webhook.objects.filter(shop=self.shop()).order_by("pk"), many=True).data)
 
     @extend_schema(tags=["merchant"], request=s.WebhookIn, responses={201: s.WebhookCreatedOut})
-    @idempotent(required_for_api_keys=False)
+    @idempotent(required_for_api_keys=False, seal_fields=("secret",))  # the secret is stored sealed
     def post(self, request: Request, slug: str) -> Response:
         """Register a URL; the answer holds the signing secret, shown only this once."""
         shop = self.shop()

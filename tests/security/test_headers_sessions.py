@@ -43,7 +43,7 @@ def test_production_sends_hsts_and_marks_cookies_secure():
     assert result.returncode == 0, result.stderr
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert probe["hsts"] == "max-age=31536000; includeSubDomains; preload"
-    assert probe["session_secure"] and probe["csrf_secure"] and probe["session_httponly"]
+    assert (probe["session_secure"], probe["csrf_secure"], probe["session_httponly"]) == (True, True, True)
     assert probe["ssl_redirect"] is True
 
 

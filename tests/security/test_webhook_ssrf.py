@@ -235,7 +235,7 @@ def test_a_slow_or_huge_answer_is_cut_off(receiver, fake_dns, settings):
     elapsed = time.monotonic() - started
     # then: the status is kept, the read stopped at the cap, well within the time-out
     assert delivery.status_code == 200
-    assert elapsed < 1.5
+    assert elapsed < 3
 
 
 def test_the_log_keeps_a_generic_reason_not_socket_errors(settings, fake_dns):
