@@ -9,17 +9,16 @@ and `marketplace.apps` so that importing it registers nothing and Django finds o
 
 from __future__ import annotations
 
-from typing import Any
-
 import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils.translation import gettext as _
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, include, path, reverse
+from django.utils.translation import gettext as _
 
 WORKSPACE_PERMISSION = "marketplace.view_city_workspace"
 
