@@ -29,8 +29,8 @@ RUN export SECRET_KEY=docker-build-time-only-not-a-secret-0123456789abcdefghijkl
 
 # The app user writes uploads, the metrics files of its processes and (at start) the static volume.
 RUN useradd --system --uid 1000 --home-dir /app app \
-    && mkdir -p /app/media /app/metrics \
-    && chown -R app /app/media /app/metrics /app/staticfiles
+    && mkdir -p /app/media /app/private /app/metrics \
+    && chown -R app /app/media /app/private /app/metrics /app/staticfiles
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "backend.wsgi", "-c", "deploy/gunicorn.conf.py"]

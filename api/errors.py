@@ -92,5 +92,5 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     """Django's 500 handler: API paths answer in the API's error format."""
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("server_error", "Internal server error."), status=500)
+        return JsonResponse(error_body("server_error", str(_("Internal server error."))), status=500)
     return defaults.server_error(request)

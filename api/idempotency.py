@@ -90,11 +90,15 @@ def _replayed_body(body: Any, *, seal_fields: tuple[str, ...], material: str) ->
     return body
 
 
+TRANSIENT_CONFLICTS = frozenset({"idempotency_key_in_use", "concurrent_update"})
+
+
 def _keep(response: Response) -> bool:
     return 200 <= response.status_code < 300 or (
         response.status_code == 409
         and isinstance(response.data, dict)
-        and response.data.get("error", {}).get("code") not in {"idempotency_key_in_use"}
+        # only final answers: a transient conflict (the row was busy) must not be replayed for 24 h
+        and response.data.get("error", {}).get("code") not in TRANSIENT_CONFLICTS
     )
 
 

@@ -216,6 +216,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Files only the application reads (uploaded CSV imports): never under MEDIA_ROOT, never served.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -301,6 +303,8 @@ LADENKARTE_STOCK_FRESH_DAYS = env_int("LADENKARTE_STOCK_FRESH_DAYS", 14)
 # Claim codes for listings imported from OpenStreetMap: valid this many days, tries per client.
 LADENKARTE_CLAIM_CODE_DAYS = env_int("LADENKARTE_CLAIM_CODE_DAYS", 60)
 LADENKARTE_CLAIM_RATE = env_str("LADENKARTE_CLAIM_RATE", "10/h")
+# Admin login attempts, per client and per user name (decision 1200; django-axes was not added).
+LADENKARTE_ADMIN_LOGIN_RATE = env_str("LADENKARTE_ADMIN_LOGIN_RATE", "10/h")
 # The city admin's upload of the town's extract (a town cut out with osmium is a few MB). Behind the
 # proxy the upload and the import must fit in gunicorn's 30 s; bigger regions: `manage.py import_osm`.
 # deploy/Caddyfile lets bodies of this size through on that one path only.
@@ -332,7 +336,15 @@ LADENKARTE_CSV_MAX_ROWS = env_int("LADENKARTE_CSV_MAX_ROWS", 100_000)
 LADENKARTE_WEBHOOK_MAX_ATTEMPTS = env_int("LADENKARTE_WEBHOOK_MAX_ATTEMPTS", 6)
 LADENKARTE_WEBHOOK_DISABLE_AFTER = env_int("LADENKARTE_WEBHOOK_DISABLE_AFTER", 20)
 LADENKARTE_WEBHOOK_TIMEOUT = env_int("LADENKARTE_WEBHOOK_TIMEOUT", 5)
-LADENKARTE_WEBHOOK_ALLOW_PRIVATE = env_bool("LADENKARTE_WEBHOOK_ALLOW_PRIVATE", DEBUG)
+# Webhooks reach public addresses only, also with DEBUG (decision 1200). A private CA bundle for receivers'
+# certificates (empty: the system's). The test seam: loopback "address:port" pairs of fake receivers, read
+# from the environment only with DEBUG on (the fault-injection stack); pytest sets it per test.
+LADENKARTE_WEBHOOK_CA_FILE = env_str("LADENKARTE_WEBHOOK_CA_FILE", "")
+LADENKARTE_WEBHOOK_TEST_ALLOW = env_list("LADENKARTE_WEBHOOK_TEST_ALLOW", "")
+if LADENKARTE_WEBHOOK_TEST_ALLOW and not DEBUG:
+    raise ImproperlyConfigured("LADENKARTE_WEBHOOK_TEST_ALLOW is a test seam: it is refused with DEBUG off.")
+if any(not entry.startswith(("127.0.0.1:", "[::1]:")) for entry in LADENKARTE_WEBHOOK_TEST_ALLOW):
+    raise ImproperlyConfigured("LADENKARTE_WEBHOOK_TEST_ALLOW takes loopback address:port pairs only.")
 LADENKARTE_CSV_MAX_BYTES = env_int("LADENKARTE_CSV_MAX_BYTES", 10 * 1024 * 1024)
 # Search events (for the city's insights) are buffered per process and written in batches of this many,
 # or when the oldest buffered one is older than this many seconds.

@@ -9,13 +9,16 @@ and `marketplace.apps` so that importing it registers nothing and Django finds o
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, include, path, reverse
+from django.utils.translation import gettext as _
 
 WORKSPACE_PERMISSION = "marketplace.view_city_workspace"
 
@@ -42,6 +45,33 @@ class LadenkarteAdminSite(admin.AdminSite):
         if lands_on_workspace(request.user) and "models" not in request.GET:
             return HttpResponseRedirect(reverse("admin:city_workspace", current_app=self.name))
         return super().index(request, extra_context)
+
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        """Django's login, throttled (decision 1200): login attempts per client (IPv6 by /64) and per user
+        name, counted in the shared cache across processes; past the limit `429` with `Retry-After`."""
+        if request.method == "POST":
+            from marketplace.exceptions import RateLimited
+            from marketplace.services.rate_limits import client_address, rate_limit_client, rate_limit_hit
+
+            username = str(request.POST.get("username") or "").strip().lower()[:150]
+            name_key = hashlib.sha256(f"{settings.SECRET_KEY}|{username}".encode()).hexdigest()[:40]
+            rate = settings.LADENKARTE_ADMIN_LOGIN_RATE
+            try:
+                rate_limit_hit(
+                    bucket="admin_login",
+                    client=rate_limit_client(address=client_address(request.META)),
+                    rate=rate,
+                )
+                rate_limit_hit(bucket="admin_login_name", client=f"name:{name_key}", rate=rate)
+            except RateLimited as exc:
+                response = HttpResponse(
+                    _("Too many login attempts. Please try again later."),
+                    status=429,
+                    content_type="text/plain; charset=utf-8",
+                )
+                response["Retry-After"] = str(exc.details.get("retry_after", 60))
+                return response
+        return super().login(request, extra_context)
 
     def each_context(self, request: HttpRequest) -> dict[str, Any]:
         context = super().each_context(request)

@@ -206,3 +206,19 @@ class AlertLinkInvalid(DomainError):
     code = "alert_link_invalid"
     status = 404
     default_message = _("This link is not valid (any more).")
+
+
+class WebhookUrlRefused(ValidationFailed):
+    """A webhook URL that is not https (outside DEBUG) or could reach our own network; `details.reason`."""
+
+    code = "webhook_url_refused"
+    status = 400
+    default_message = _("This webhook URL is not allowed.")
+
+
+class ShopNotActive(DomainError):
+    """Webhooks are for shops the city approved: pending, suspended, rejected (any not active) are refused."""
+
+    code = "shop_not_active"
+    status = 409
+    default_message = _("This is possible only once the city has approved the shop.")

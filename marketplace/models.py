@@ -6,6 +6,7 @@ reads that are more than a `.get()` in `marketplace.selectors`.
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from django.contrib.gis.db import models as gis_models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.files.storage import FileSystemStorage
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -76,6 +78,25 @@ class ShopQuerySet(models.QuerySet["Shop"]):
     def step_free(self) -> ShopQuerySet:
         """Shops with a step-free entrance: the one rule of the `step_free=true` filter (decision 1700)."""
         return self.filter(step_free=Shop.StepFree.YES)
+
+
+class PrivateStorage(FileSystemStorage):
+    """Files only the application reads (CSV imports) in `PRIVATE_MEDIA_ROOT`: not served, no URL."""
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("private files have no URL")
+
+
+def private_storage() -> PrivateStorage:
+    return PrivateStorage()
 
 
 class Shop(TimeStamped):
@@ -855,7 +876,8 @@ class ImportJob(TimeStamped):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    file = models.FileField(upload_to="imports/")
+    # private storage (never under the public MEDIA_ROOT), random file names: decision 1200
+    file = models.FileField(upload_to="imports/", storage=private_storage)
     original_name = models.CharField(max_length=200, blank=True)
     dry_run = models.BooleanField(default=False)
     partial = models.BooleanField(default=False)

@@ -54,6 +54,12 @@ def _default_language() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _private_media(settings: object, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Uploaded CSV imports go to private storage (decision 1200): a temporary folder in tests."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path_factory.getbasetemp() / "private"  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_local_cache() -> None:
     """Rate-limit counters live in the cache: with the per-process local-memory cache (the test default),
     every test starts with none, so a file's earlier reservations never use up a later test's budget.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
@@ -21,6 +20,7 @@ from rest_framework.views import APIView
 
 from api.serializers.city import CollectionDetailOut, CollectionOut, DataHealthOut, FeaturedShopOut
 from api.views.public import ErrorSerializer
+from marketplace import spreadsheet
 from marketplace.exceptions import NotFound
 from marketplace.models import Collection, FeaturedShop, Shop
 from marketplace.selectors.curation import collection_get_live, collections_live, featured_shops_live
@@ -76,7 +76,7 @@ class _Echo:
 
 
 def _csv_stream(columns: Iterable[str], rows: Iterable[dict[str, Any]], *, delimiter: str) -> Iterator[str]:
-    writer = csv.DictWriter(_Echo(), fieldnames=list(columns), delimiter=delimiter, lineterminator="\n")
+    writer = spreadsheet.dict_writer(_Echo(), list(columns), delimiter=delimiter, lineterminator="\n")
     yield delimiter.join(columns) + "\n"
     for row in rows:
         yield writer.writerow(row)
@@ -183,7 +183,7 @@ class DataHealthView(APIView):
         if request.query_params.get("format_type") == "csv":
             response = HttpResponse(content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = 'attachment; filename="data-health.csv"'
-            csv.writer(response).writerows(data_health_table(rows))
+            spreadsheet.writer(response).writerows(data_health_table(rows))
             return response
         body = {
             "totals": data_health_totals(rows),

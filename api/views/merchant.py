@@ -80,7 +80,8 @@ class MerchantView(APIView):
         limit = self.body_limit()
         if length.isdigit() and int(length) > limit:
             raise PayloadTooLarge(
-                f"The request body has {length} bytes; at most {limit} are accepted.",
+                _("The request body has %(length)s bytes; at most %(limit)d are accepted.")
+                % {"length": length, "limit": limit},
                 details={"max_bytes": limit},
             )
 
@@ -96,6 +97,10 @@ class MerchantView(APIView):
                 owner_only=self.owner_only,
             )
         return self._shop
+
+    def person(self) -> Any:
+        """The logged-in member acting, or None for an API key (which acts for its shop, not a person)."""
+        return None if request_api_key(self.request) else self.request.user
 
     def actor(self, source: str | None = None) -> products.Actor:
         api_key = request_api_key(self.request)
@@ -431,12 +436,14 @@ class WebhookListView(MerchantView):
         return Response(s.WebhookOut(Webhook.objects.filter(shop=self.shop()).order_by("pk"), many=True).data)
 
     @extend_schema(tags=["merchant"], request=s.WebhookIn, responses={201: s.WebhookCreatedOut})
-    @idempotent(required_for_api_keys=False)
+    @idempotent(required_for_api_keys=False, seal_fields=("secret",))  # the secret is stored sealed
     def post(self, request: Request, slug: str) -> Response:
         """Register a URL; the answer holds the signing secret, shown only this once."""
         shop = self.shop()
         data = _validated(s.WebhookIn, request.data)
-        webhook, secret = webhooks.webhook_create(shop=shop, url=data["url"], events=list(data["events"]))
+        webhook, secret = webhooks.webhook_create(
+            shop=shop, url=data["url"], events=list(data["events"]), by_user=self.person()
+        )
         return Response(
             s.WebhookCreatedOut(webhook, context={"secret": secret}).data, status=status.HTTP_201_CREATED
         )
@@ -454,7 +461,8 @@ class WebhookDetailView(MerchantView):
     @extend_schema(tags=["merchant"], responses={204: None})
     def delete(self, request: Request, slug: str, webhook_id: int) -> Response:
         webhooks.webhook_delete(
-            webhook=selectors.webhook_get_for_shop(shop=self.shop(), webhook_id=webhook_id)
+            webhook=selectors.webhook_get_for_shop(shop=self.shop(), webhook_id=webhook_id),
+            by_user=self.person(),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

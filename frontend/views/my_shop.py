@@ -131,7 +131,7 @@ def render_shop_page(
         "pickup_form": extra.get("pickup_form") or PickupSettingsForm(shop=shop),
         "today": _today(shop),
         "api_keys": list(selectors.api_keys_of_shop(shop=shop).filter(revoked_at__isnull=True)),
-        "can_manage_keys": selectors.shop_member_is_owner(user=request.user, shop=shop),
+        "can_manage_keys": selectors.may_manage_integrations(user=request.user, shop=shop),
         "recent_imports": list(shop.import_jobs.order_by("-created_at")[:3]),
         "accessibility_form": AccessibilityForm(initial=asdict(Accessibility.of(shop))),
         "feedback": feedback_of_shop(shop=shop),
@@ -335,7 +335,7 @@ def _csv_actor(request: HttpRequest) -> products.Actor:
 def api_key_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Create a key (owners only); its value is shown on this one page and never again."""
     shop = _shop(request, slug)
-    if not selectors.shop_member_is_owner(user=request.user, shop=shop):
+    if not selectors.may_manage_integrations(user=request.user, shop=shop):
         raise Http404
     scope = request.POST.get("scope", ApiKey.Scope.WRITE)
     try:
@@ -357,12 +357,12 @@ def api_key_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def api_key_revoke(request: HttpRequest, slug: str, key_id: int) -> HttpResponse:
     shop = _shop(request, slug)
-    if not selectors.shop_member_is_owner(user=request.user, shop=shop):
+    if not selectors.may_manage_integrations(user=request.user, shop=shop):
         raise Http404
     api_key = selectors.api_keys_of_shop(shop=shop).filter(pk=key_id).first()
     if api_key is None:
         raise Http404
-    api_keys.api_key_revoke(api_key=api_key)
+    api_keys.api_key_revoke(api_key=api_key, by_user=request.user)
     return redirect("my_shop:shop", slug=shop.slug)
 
 

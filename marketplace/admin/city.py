@@ -7,7 +7,6 @@ permissions, so every page, action and export here answers them with 403.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +26,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from marketplace import spreadsheet
 from marketplace.admin.osm import ClaimLetterActions
 from marketplace.exceptions import DomainError
 from marketplace.models import (
@@ -646,7 +646,7 @@ class SearchEventAdmin(admin.ModelAdmin):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="insights-{report}-{days}d.csv"'
         response.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
-        writer = csv.writer(response, delimiter=";")
+        writer = spreadsheet.writer(response, delimiter=";")
         if report in {"top", "zero"}:
             selector = (
                 insights.insights_top_searches if report == "top" else insights.insights_zero_result_searches

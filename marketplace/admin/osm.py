@@ -3,7 +3,6 @@ claim letters and claim codes. Thin: every write is a service in `marketplace.se
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from marketplace import spreadsheet
 from marketplace.exceptions import DomainError
 from marketplace.models import (
     ChainBrand,
@@ -374,5 +374,5 @@ def data_health_csv(rows: list[data_health.ShopHealth]) -> HttpResponse:
         f'attachment; filename="data-health-{timezone.localdate():%Y-%m-%d}.csv"'
     )
     response.write("\ufeff")
-    csv.writer(response, delimiter=";").writerows(data_health.data_health_table(rows))
+    spreadsheet.writer(response, delimiter=";").writerows(data_health.data_health_table(rows))
     return response

@@ -40,6 +40,7 @@ from marketplace.models import (
     WebhookDelivery,
     Weekday,
 )
+from marketplace.selectors.merchant import shops_with_integrations_managed_by
 from marketplace.services import api_keys as api_key_services
 from marketplace.services import csv_import, hours, products, webhooks
 from marketplace.services.roles import CITY_EDITORS_GROUP
@@ -81,21 +82,38 @@ class ShopScopedAdmin(admin.ModelAdmin):
 
     shop_field = "shop"
     formfield_overrides = HTTPS_URLS
+    # API keys and webhooks: only the shops whose integrations the user manages (owners; one rule with the
+    # API and my-shop, `may_manage_integrations`); a staff member sees none and may add none.
+    owners_only = False
+
+    def shop_ids(self, request: HttpRequest) -> list[int]:
+        if self.owners_only:
+            return list(shops_with_integrations_managed_by(user=request.user).values_list("pk", flat=True))
+        return member_shop_ids(request)
 
     def scope(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.owners_only and not request.user.is_superuser:
+            return queryset.filter(**{f"{self.shop_field}__in": self.shop_ids(request)})
         if sees_all_shops(request):
             return queryset
-        return queryset.filter(**{f"{self.shop_field}__in": member_shop_ids(request)})
+        return queryset.filter(**{f"{self.shop_field}__in": self.shop_ids(request)})
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return self.scope(request, super().get_queryset(request))
 
     def _own(self, request: HttpRequest, obj: Model | None) -> bool:
+        if self.owners_only and not request.user.is_superuser:
+            if obj is None:
+                return bool(self.shop_ids(request))
+            return self.scope(request, self.model.objects.filter(pk=obj.pk)).exists()
         return (
             obj is None
             or sees_all_shops(request)
             or self.scope(request, self.model.objects.filter(pk=obj.pk)).exists()
         )
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return super().has_add_permission(request, *args) and self._own(request, None)
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return super().has_view_permission(request, obj) and self._own(request, obj)
@@ -107,9 +125,9 @@ class ShopScopedAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and self._own(request, obj)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if not sees_all_shops(request):
+        if not sees_all_shops(request) or (self.owners_only and not request.user.is_superuser):
             if db_field.related_model is Shop:
-                kwargs["queryset"] = Shop.objects.filter(pk__in=member_shop_ids(request))
+                kwargs["queryset"] = Shop.objects.filter(pk__in=self.shop_ids(request))
             elif db_field.related_model is Product:
                 kwargs["queryset"] = Product.objects.filter(shop_id__in=member_shop_ids(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -618,6 +636,7 @@ class ApiKeyAddForm(forms.ModelForm):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(ShopScopedAdmin):
+    owners_only = True
     list_display = ["name", "shop", "prefix", "scope", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix"]
@@ -664,7 +683,7 @@ class ApiKeyAdmin(ShopScopedAdmin):
     @admin.action(description=_("Revoke selected keys"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for api_key in queryset:
-            api_key_services.api_key_revoke(api_key=api_key)
+            api_key_services.api_key_revoke(api_key=api_key, by_user=request.user)
         self.message_user(request, _("Keys revoked."))
 
 
@@ -715,6 +734,7 @@ class WebhookForm(forms.ModelForm):
 
 @admin.register(Webhook)
 class WebhookAdmin(ShopScopedAdmin):
+    owners_only = True
     form = WebhookForm
     list_display = ["url", "shop", "active", "consecutive_failures", "disabled_at"]
     list_filter = ["active"]
@@ -729,12 +749,16 @@ class WebhookAdmin(ShopScopedAdmin):
     def save_model(self, request: HttpRequest, obj: Webhook, form: forms.ModelForm, change: bool) -> None:
         data = form.cleaned_data
         if change:
-            Webhook.objects.filter(pk=obj.pk).update(
-                url=data["url"], events=sorted(data["events"]), active=data["active"]
+            webhooks.webhook_update(
+                webhook=obj,
+                url=data["url"],
+                events=list(data["events"]),
+                active=data["active"],
+                by_user=request.user,
             )
             return
         webhook, secret = webhooks.webhook_create(
-            shop=data["shop"], url=data["url"], events=list(data["events"])
+            shop=data["shop"], url=data["url"], events=list(data["events"]), by_user=request.user
         )
         obj.pk = webhook.pk
         self.message_user(
@@ -743,10 +767,17 @@ class WebhookAdmin(ShopScopedAdmin):
             messages.WARNING,
         )
 
+    def delete_model(self, request: HttpRequest, obj: Webhook) -> None:
+        webhooks.webhook_delete(webhook=obj, by_user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
+        for webhook in queryset:
+            webhooks.webhook_delete(webhook=webhook, by_user=request.user)
+
     @admin.action(description=_("Enable selected webhooks again"), permissions=["change"])
     def enable(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
         for webhook in queryset:
-            webhooks.webhook_enable(webhook=webhook)
+            webhooks.webhook_enable(webhook=webhook, by_user=request.user)
 
 
 class ImportJobForm(forms.ModelForm):

@@ -47,13 +47,30 @@ def shop_get_for_member(
     shop = shops_for_member(user=user, api_key=api_key).filter(slug=slug).first()
     if shop is None:
         raise NotFound()
-    if owner_only and api_key is None and not shop_member_is_owner(user=user, shop=shop):
+    if owner_only and api_key is None and not may_manage_integrations(user=user, shop=shop):
         raise PermissionDenied(_("Only the shop owner may do this."))
     return shop
 
 
 def shop_member_is_owner(*, user: Any, shop: Shop) -> bool:
     return ShopMembership.objects.filter(user=user, shop=shop, role=ShopMembership.Role.OWNER).exists()
+
+
+def may_manage_integrations(*, user: Any, shop: Shop) -> bool:
+    """The one rule for API keys and webhooks (admin, API, my-shop; enforced by their services): the shop's
+    owners, and superusers (the operators). Staff members, city editors and everyone else may not."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(user.is_superuser) or shop_member_is_owner(user=user, shop=shop)
+
+
+def shops_with_integrations_managed_by(*, user: Any) -> QuerySet[Shop]:
+    """The shops whose API keys and webhooks `user` may manage (`may_manage_integrations`, as a set)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Shop.objects.none()
+    if user.is_superuser:
+        return Shop.objects.all()
+    return Shop.objects.filter(memberships__user=user, memberships__role=ShopMembership.Role.OWNER).distinct()
 
 
 def product_get_for_shop_member(

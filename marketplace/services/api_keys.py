@@ -11,15 +11,16 @@ import hashlib
 import secrets
 import string
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.exceptions import ValidationFailed
+from marketplace.exceptions import PermissionDenied, ValidationFailed
 from marketplace.models import ApiKey, Shop
+from marketplace.selectors.merchant import may_manage_integrations
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -36,6 +37,13 @@ def api_key_hash(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
+def integrations_check(*, shop: Shop, user: Any) -> None:
+    """Raise `PermissionDenied` unless `user` may manage the shop's API keys and webhooks (owners only;
+    `may_manage_integrations`); every service that creates, changes or revokes them calls it for a person."""
+    if not may_manage_integrations(user=user, shop=shop):
+        raise PermissionDenied(_("Only the shop owner may manage API keys and webhooks."))
+
+
 def _new_raw_key() -> str:
     middle = "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(PREFIX_LENGTH - len(KEY_START)))
     return f"{KEY_START}{middle}_{secrets.token_urlsafe(32)}"
@@ -45,7 +53,11 @@ def _new_raw_key() -> str:
 def api_key_create(
     *, shop: Shop, name: str, scope: str = ApiKey.Scope.WRITE, created_by: User | None = None
 ) -> tuple[ApiKey, str]:
-    """Create a key for `shop`; returns the key and its raw value, which is not stored and shown only once."""
+    """Create a key for `shop`; returns the key and its raw value, which is not stored and shown only once.
+
+    `created_by` (a person; None only for the operators' `create_api_key` command) must be an owner."""
+    if created_by is not None:
+        integrations_check(shop=shop, user=created_by)
     name = name.strip()
     errors: dict[str, list[str]] = {}
     if not name:
@@ -71,8 +83,12 @@ def api_key_create(
 
 
 @transaction.atomic
-def api_key_revoke(*, api_key: ApiKey, now: datetime | None = None) -> ApiKey:
-    """Revoke the key from now on; revoking a revoked key keeps the first revocation time."""
+def api_key_revoke(*, api_key: ApiKey, by_user: Any = None, now: datetime | None = None) -> ApiKey:
+    """Revoke the key from now on; revoking a revoked key keeps the first revocation time.
+
+    `by_user`: the person revoking (must be an owner); None only for system calls."""
+    if by_user is not None:
+        integrations_check(shop=api_key.shop, user=by_user)
     ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
     api_key.refresh_from_db(fields=["revoked_at"])
     return api_key

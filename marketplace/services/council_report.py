@@ -6,7 +6,6 @@ The PDF is made from the same template the admin shows, in German (the council's
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 
+from marketplace import spreadsheet
 from marketplace.charts import column_chart
 from marketplace.selectors.town import MonthReport
 
@@ -60,7 +60,7 @@ def council_report_csv(report: MonthReport) -> str:
     """The report's figures as CSV (`;`, UTF-8 with BOM for Excel): summary rows, then one row per day."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";")
+    writer = spreadsheet.writer(buffer, delimiter=";")
     month = f"{report.month:%Y-%m}"
     state = report.state
     writer.writerow(["month", month, f"as_of {report.as_of.isoformat()}"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -320,8 +321,22 @@ def csv_import(
 
 
 def csv_row_count(data: bytes) -> int:
-    """Data lines in the file (cheap, for choosing between running now and in the background)."""
-    return max(data.count(b"\n") - (0 if data.endswith(b"\n") else -1) - 1, 0)
+    """Data rows as `parse_csv` counts them (any line ending: `\\n`, `\\r\\n` or a lone `\\r`; quoted line
+    breaks; blank rows skipped): decides between running now and in the background. Undecodable or
+    unreadable files count 0 (the import itself reports why)."""
+    try:
+        text = decode(data)
+    except DomainError:
+        return 0
+    lines = text.splitlines()
+    if not lines:
+        return 0
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_detect_delimiter(lines[0]))
+    try:
+        rows = sum(1 for values in reader if any(value.strip() for value in values))
+    except csv.Error:
+        return 0
+    return max(rows - 1, 0)
 
 
 @transaction.atomic
@@ -347,7 +362,8 @@ def import_job_create(
         rows_total=csv_row_count(data),
         created_at=now or timezone.now(),
     )
-    job.file.save(f"{shop.slug}.csv", ContentFile(data), save=False)
+    # a random name in private storage: not guessable, not served (decision 1200)
+    job.file.save(f"{secrets.token_urlsafe(18)}.csv", ContentFile(data), save=False)
     job.save()
     outbox_put(kind="csv_import.run", payload={"job_id": job.pk}, shop=shop)
     return job

@@ -11,18 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
-import socket
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -31,8 +26,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.exceptions import LimitExceeded, ValidationFailed
+from marketplace.exceptions import LimitExceeded, ShopNotActive, ValidationFailed
 from marketplace.models import OutboxMessage, Shop, Webhook, WebhookDelivery
+from marketplace.services import webhook_transport
+from marketplace.services.api_keys import integrations_check
 from marketplace.services.outbox import OutboxGiveUp, OutboxRetry, outbox_put
 
 EVENTS = (
@@ -68,29 +65,10 @@ def retry_delay(attempt: int) -> int:
     return int(RETRY_BASE_SECONDS * 4 ** (attempt - 1))
 
 
-def _host_is_public(host: str) -> bool:
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except (socket.gaierror, UnicodeError):
-        return False
-    return all(ipaddress.ip_address(info[4][0]).is_global for info in infos)
-
-
 def validate_webhook_url(url: str) -> None:
-    parts = urlsplit(url)
-    allowed = ("https", "http") if settings.DEBUG or settings.LADENKARTE_WEBHOOK_ALLOW_PRIVATE else ("https",)
-    if parts.scheme not in allowed or not parts.hostname or len(url) > 500:
-        raise ValidationFailed(
-            details={
-                "url": [
-                    _("Enter a %(schemes)s URL (at most 500 characters).") % {"schemes": " / ".join(allowed)}
-                ]
-            }
-        )
-    if parts.username or parts.password:
-        raise ValidationFailed(details={"url": [_("The URL must not contain a user name or password.")]})
-    if not settings.LADENKARTE_WEBHOOK_ALLOW_PRIVATE and not _host_is_public(parts.hostname):
-        raise ValidationFailed(details={"url": [_("The URL must point to a public internet address.")]})
+    """Refuse a URL that is not https (outside DEBUG) or resolves to a non-public address
+    (`WebhookUrlRefused` naming the reason); the same check runs again before every delivery."""
+    webhook_transport.target_check(url)
 
 
 def _validate_events(events: list[str]) -> list[str]:
@@ -109,12 +87,19 @@ def _validate_events(events: list[str]) -> list[str]:
 
 @transaction.atomic
 def webhook_create(
-    *, shop: Shop, url: str, events: list[str], now: datetime | None = None
+    *, shop: Shop, url: str, events: list[str], by_user: Any = None, now: datetime | None = None
 ) -> tuple[Webhook, str]:
-    """Register a URL for `events` (empty: all); returns the webhook and its secret (shown only now)."""
+    """Register a URL for `events` (empty: all); returns the webhook and its secret (shown only now).
+
+    `by_user`: the person (an owner, `integrations_check`); None for an API key of the shop (write scope,
+    checked by the API) and system calls. Only active shops register webhooks."""
+    if by_user is not None:
+        integrations_check(shop=shop, user=by_user)
+    locked = Shop.objects.select_for_update().filter(pk=shop.pk).first()  # serialise the per-shop limit
+    if locked is None or locked.status != Shop.Status.ACTIVE:
+        raise ShopNotActive()
     validate_webhook_url(url)
     events = _validate_events(events)
-    Shop.objects.select_for_update().filter(pk=shop.pk).first()  # serialise the per-shop limit
     if Webhook.objects.filter(shop=shop).count() >= MAX_WEBHOOKS_PER_SHOP:
         raise LimitExceeded(_("A shop can have at most %(max)d webhooks.") % {"max": MAX_WEBHOOKS_PER_SHOP})
     webhook = Webhook.objects.create(
@@ -124,13 +109,30 @@ def webhook_create(
 
 
 @transaction.atomic
-def webhook_delete(*, webhook: Webhook) -> None:
+def webhook_update(
+    *, webhook: Webhook, url: str, events: list[str], active: bool, by_user: Any = None
+) -> Webhook:
+    """Change a webhook's URL (checked like a new one), events and on/off switch."""
+    if by_user is not None:
+        integrations_check(shop=webhook.shop, user=by_user)
+    validate_webhook_url(url)
+    Webhook.objects.filter(pk=webhook.pk).update(url=url, events=_validate_events(events), active=active)
+    webhook.refresh_from_db()
+    return webhook
+
+
+@transaction.atomic
+def webhook_delete(*, webhook: Webhook, by_user: Any = None) -> None:
+    if by_user is not None:
+        integrations_check(shop=webhook.shop, user=by_user)
     webhook.delete()
 
 
 @transaction.atomic
-def webhook_enable(*, webhook: Webhook) -> Webhook:
+def webhook_enable(*, webhook: Webhook, by_user: Any = None) -> Webhook:
     """Turn a webhook back on after it was disabled for failing."""
+    if by_user is not None:
+        integrations_check(shop=webhook.shop, user=by_user)
     Webhook.objects.filter(pk=webhook.pk).update(active=True, consecutive_failures=0, disabled_at=None)
     webhook.refresh_from_db()
     return webhook
@@ -146,6 +148,8 @@ def webhook_event_emit(
     """
     if event not in EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
+    if shop.status != Shop.Status.ACTIVE:  # pending, suspended, rejected shops receive nothing
+        return 0
     now = now or timezone.now()
     targets = [
         webhook.pk
@@ -194,34 +198,10 @@ def webhook_event_deliver(message: OutboxMessage, secret: str) -> None:
     raise OutboxRetry(reason, delay=outcome.retry_in)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(
-        self, *args: Any, **kwargs: Any
-    ) -> None:  # a redirect could point inside our network
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
-
-
 @dataclass(frozen=True)
 class AttemptOutcome:
     delivery: WebhookDelivery | None
     retry_in: int | None  # seconds until the next attempt, None when done (delivered, given up or disabled)
-
-
-def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
-    if not settings.LADENKARTE_WEBHOOK_ALLOW_PRIVATE and not _host_is_public(urlsplit(url).hostname or ""):
-        return None, "refused: the URL does not resolve to a public address"
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - scheme checked
-    try:
-        with _OPENER.open(request, timeout=settings.LADENKARTE_WEBHOOK_TIMEOUT) as response:
-            response.read(1024)
-            return int(response.status), ""
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return None, str(getattr(exc, "reason", exc))[:300]
 
 
 def webhook_attempt(
@@ -234,7 +214,7 @@ def webhook_attempt(
     now: datetime | None = None,
 ) -> AttemptOutcome:
     """POST one event once (no transaction is held during the request) and log the attempt."""
-    webhook = Webhook.objects.filter(pk=webhook_id, active=True).first()
+    webhook = Webhook.objects.filter(pk=webhook_id, active=True, shop__status=Shop.Status.ACTIVE).first()
     if webhook is None:
         return AttemptOutcome(delivery=None, retry_in=None)
     body = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
@@ -246,7 +226,8 @@ def webhook_attempt(
         SIGNATURE_HEADER: webhook_signature(secret=webhook_secret(webhook), body=body),
     }
     started = time.monotonic()
-    status_code, error = _post(webhook.url, body, headers)
+    result = webhook_transport.post(webhook.url, body, headers)
+    status_code, error = result.status_code, result.error
     duration_ms = int((time.monotonic() - started) * 1000)
     ok = status_code is not None and 200 <= status_code < 300
     now = now or timezone.now()

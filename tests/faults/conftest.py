@@ -236,6 +236,7 @@ def stack(transactional_db: None, tmp_path: Path) -> Iterator[Stack]:
     )
     (tmp_path / "mail").mkdir()
     redis_port, web_port = free_port(), free_port()
+    receiver = Receiver()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))},
         "DJANGO_SETTINGS_MODULE": "backend.settings",
@@ -248,13 +249,14 @@ def stack(transactional_db: None, tmp_path: Path) -> Iterator[Stack]:
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
         "LADENKARTE_OUTBOX_INTERVAL": "1",
-        "LADENKARTE_WEBHOOK_ALLOW_PRIVATE": "1",
+        # the test seam (DEBUG only): exactly this loopback receiver counts as a public address
+        "LADENKARTE_WEBHOOK_TEST_ALLOW": f"127.0.0.1:{receiver.server.server_address[1]}",
         "LADENKARTE_RESERVATION_RATE": "100000/h",
         "SITE_URL": f"http://127.0.0.1:{web_port}",
         "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
     }
-    stack = Stack(tmp=tmp_path, env=env, redis_port=redis_port, web_port=web_port, receiver=Receiver())
+    stack = Stack(tmp=tmp_path, env=env, redis_port=redis_port, web_port=web_port, receiver=receiver)
     try:
         stack.redis_start()
         stack.web_start()

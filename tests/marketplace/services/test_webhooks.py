@@ -56,8 +56,10 @@ class Receiver:
 
 @pytest.fixture
 def receiver(settings: Any) -> Iterator[Receiver]:
-    settings.LADENKARTE_WEBHOOK_ALLOW_PRIVATE = True
+    # plain http needs DEBUG; the test seam allows exactly this loopback receiver (decision 1200)
+    settings.DEBUG = True
     server = Receiver()
+    settings.LADENKARTE_WEBHOOK_TEST_ALLOW = [f"127.0.0.1:{server.server.server_address[1]}"]
     yield server
     server.server.shutdown()
     server.server.server_close()
@@ -201,7 +203,8 @@ def test_webhook_is_disabled_after_repeated_failures(receiver, settings):
 
 def test_unreachable_url_is_logged_without_status(settings):
     # given: nothing listens on port 9
-    settings.LADENKARTE_WEBHOOK_ALLOW_PRIVATE = True
+    settings.DEBUG = True
+    settings.LADENKARTE_WEBHOOK_TEST_ALLOW = ["127.0.0.1:9"]
     shop = ShopFactory()
     webhook, _ = webhook_create(shop=shop, url="http://127.0.0.1:9/hook", events=[])
     # when
@@ -220,10 +223,10 @@ def test_unreachable_url_is_logged_without_status(settings):
 
 
 def test_private_addresses_are_refused_at_delivery_time_when_not_allowed(receiver, settings):
-    # given: a webhook created while allowed, then the setting is off (e.g. DNS now points inside)
+    # given: a webhook created while allowed, then the address no longer is (e.g. DNS now points inside)
     shop = ShopFactory()
     webhook, _ = webhook_create(shop=shop, url=receiver.url, events=[])
-    settings.LADENKARTE_WEBHOOK_ALLOW_PRIVATE = False
+    settings.LADENKARTE_WEBHOOK_TEST_ALLOW = []
     # when
     webhook_attempt(
         webhook_id=webhook.pk,

@@ -1,7 +1,9 @@
-"""OWASP API: broken object-level and function-level authorisation on every merchant endpoint.
+"""The security matrix (issue 12): every merchant endpoint tried by every kind of caller.
 
-Callers: the shop's write key and member (allowed), its read-only key (reads only), a revoked key, another
-shop's key and member, a resident without membership and anonymous. Anyone refused changes nothing.
+Callers: the shop's write key and owner (allowed), its staff member (everything but keys and webhooks), its
+read-only key (reads only), a revoked key, another shop's key and owner, the owner of a pending shop, a
+resident without membership and anonymous. The expected answer is asserted, and anyone refused changes
+nothing in the database (`state()`).
 """
 
 from __future__ import annotations
@@ -78,10 +80,12 @@ ENDPOINTS = [
     Endpoint("get", "webhooks/{webhook}/deliveries/"),
 ]
 
-# caller -> expected status for reads / for writes (None: success)
+# caller -> expected status for reads / for writes (None: success); `own_staff` gets 403 on webhooks
 CALLERS = {
     "own_write_key": (None, None),
     "own_member": (None, None),
+    "own_staff": (None, None),
+    "pending_owner": (404, 404),
     "own_read_key": (None, 403),
     "revoked_key": (401, 401),
     "other_key": (404, 404),
@@ -95,8 +99,10 @@ CALLERS = {
 @pytest.fixture
 def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
     settings.MEDIA_ROOT = tmp_path
-    settings.LADENKARTE_WEBHOOK_ALLOW_PRIVATE = True
+    settings.DEBUG = True  # plain http to the test seam's loopback address (nothing connects here)
+    settings.LADENKARTE_WEBHOOK_TEST_ALLOW = ["127.0.0.1:9"]
     mine, other = ShopFactory(slug="mein-laden"), ShopFactory(slug="anderer-laden")
+    pending = ShopFactory(slug="neu-angemeldet", status="pending", hours=[])
     for shop in (mine, other):
         ProductFactory(shop=shop, sku="A-1", quantity_on_hand=3)
         SpecialDay.objects.create(shop=shop, date=date.fromisoformat(DAY), closed=True)
@@ -118,6 +124,8 @@ def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
         },
         "users": {
             "own_member": MembershipFactory(shop=mine).user,
+            "own_staff": MembershipFactory(shop=mine, role="staff").user,
+            "pending_owner": MembershipFactory(shop=pending).user,
             "other_member": MembershipFactory(shop=other).user,
             "resident": UserFactory(),
         },
@@ -175,6 +183,8 @@ def test_only_the_shops_own_key_or_member_reaches_the_endpoint(world, caller, en
     client = client_for(world, caller)
     refused_read, refused_write = CALLERS[caller]
     expected = refused_write if endpoint.writes else refused_read
+    if caller == "own_staff" and endpoint.path.startswith("webhooks/"):
+        expected = 403  # keys and webhooks: owners only (one rule with the admin and my-shop)
     before = state()
     # when
     response = call(client, endpoint, world["mine"])
@@ -241,4 +251,18 @@ def test_session_writes_need_the_csrf_token(world):
     )
     # then
     assert response.status_code == 403
+    assert state() == before
+
+
+def test_a_pending_shop_cannot_register_a_webhook_through_the_api(world):
+    # given: the owner of a shop the city has not approved yet
+    client = client_for(world, "pending_owner")
+    before = state()
+    # when
+    response = client.post(
+        "/api/v1/merchant/shops/neu-angemeldet/webhooks/", {"url": "http://127.0.0.1:9/x"}, format="json"
+    )
+    # then
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "shop_not_active"
     assert state() == before
