@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +17,7 @@ from rest_framework.views import APIView
 from api.idempotency import idempotent
 from api.serializers import feedback as s
 from api.views.merchant import MerchantView
+from api.views.public import ErrorSerializer
 from marketplace.exceptions import NotFound
 from marketplace.models import Feedback, FeedbackReport
 from marketplace.selectors import shops
@@ -49,7 +51,16 @@ class FeedbackCreateView(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=["residents"], request=s.FeedbackIn, responses={201: s.ReviewOut})
+    parser_classes = [JSONParser]  # JSON only, as the schema says
+
+    @extend_schema(
+        tags=["residents"],
+        request=s.FeedbackIn,
+        responses={
+            201: s.ReviewOut,
+            404: OpenApiResponse(ErrorSerializer, description="`feedback_link_invalid`"),
+        },
+    )
     def post(self, request: Request) -> Response:
         """`404 feedback_link_invalid` for an altered or expired link (30 days after the pickup);
         `409 feedback_not_possible` when the reservation was not collected or feedback was already given."""
@@ -126,6 +137,8 @@ class AlertCreateView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+
+    parser_classes = [JSONParser]  # JSON only, as the schema says
 
     @extend_schema(tags=["residents"], request=s.AlertIn, responses={202: s.AlertOut})
     def post(self, request: Request) -> Response:
