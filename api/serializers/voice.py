@@ -83,6 +83,8 @@ class PostIn(StrictInput):
 
 class JobOut(serializers.ModelSerializer):
     shop = PostShopOut(read_only=True)
+    # empty when the job is applied for by phone or in person, so not typed `email` (found by schemathesis)
+    apply_email = serializers.CharField(read_only=True, help_text="Empty: no application by e-mail.")
     url = serializers.SerializerMethodField(
         help_text="The job's page on the website (with JobPosting JSON-LD)."
     )

@@ -1,5 +1,6 @@
-"""Schemathesis hooks for tests/api/test_schemathesis.py: a webhook the run registers points at the local
-receiver only (`LK_SCHEMATHESIS_RECEIVER`), so no delivery ever leaves 127.0.0.1; a query object (which
+"""Schemathesis hooks for tests/api/test_schemathesis.py: a webhook the run registers or changes points at the
+local receiver only (`LK_SCHEMATHESIS_RECEIVER`), so no delivery and no name lookup of a generated host ever
+leaves 127.0.0.1 (webhook URLs are resolved when they are checked, decision 1200); a query object (which
 cannot travel as what it is) is not sent."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from schemathesis import GenerationMode
 @schemathesis.hook
 def map_case(context: Any, case: Any) -> Any:
     operation = case.operation
-    if not (operation.method.upper() == "POST" and operation.path.endswith("/webhooks/")):
+    if operation.method.upper() not in ("POST", "PUT", "PATCH") or "/webhooks/" not in operation.path:
         return case
     body = case.body
     if not isinstance(body, dict) or not isinstance(body.get("url"), str):
