@@ -84,3 +84,21 @@ def _fresh_search_caches() -> Iterator[None]:
     yield
     for clear in (pickup_board_clear, category_tree_clear, search_events_discard):
         clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_name_lookups_outside_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests talk to 127.0.0.1 only: a name lookup of anything but an IP literal or `localhost` (a webhook
+    URL of `example.org` checked or delivered, a geocoder host) fails at once as "name not known" instead of
+    asking the machine's resolver. Tests that need answers for names install their own (tests/security)."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def loopback_only(host: object, *args: object, **kwargs: object) -> object:
+        name = host.decode() if isinstance(host, bytes) else str(host or "")
+        if name in ("", "localhost") or name.replace(".", "").isdigit() or ":" in name:
+            return real(host, *args, **kwargs)  # type: ignore[arg-type]
+        raise socket.gaierror(socket.EAI_NONAME, f"no name lookups in tests: {name}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)

@@ -13,9 +13,9 @@ from django.db import connection
 from django.utils import timezone
 
 from marketplace.exceptions import ValidationFailed
-from marketplace.models import ApiKey, Shop
+from marketplace.models import ApiKey, Shop, ShopMembership
 from marketplace.services.api_keys import api_key_authenticate, api_key_create, api_key_revoke
-from tests.factories import ShopFactory, UserFactory
+from tests.factories import MembershipFactory, ShopFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -134,6 +134,7 @@ def test_keys_differ_and_record_their_creator() -> None:
     # given
     shop = ShopFactory(hours=[])
     user = UserFactory()
+    MembershipFactory(shop=shop, user=user, role=ShopMembership.Role.OWNER)  # only owners make keys (1200)
     # when
     first, first_raw = api_key_create(shop=shop, name="Kasse", created_by=user)
     second, second_raw = api_key_create(shop=shop, name="Warenwirtschaft", scope=ApiKey.Scope.READ)

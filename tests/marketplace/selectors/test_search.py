@@ -221,9 +221,8 @@ def test_pending_and_suspended_shops_and_unlisted_products_never_appear():
     assert search(now) == ["Sichtbar"]
     assert search(now, available_today=False) == ["Sichtbar"]
     assert search(now, q="Versteckt") == []
-    with pytest.raises(ValidationFailed) as error:
-        search(now, shop=Shop.objects.get(status=Shop.Status.PENDING).slug)
-    assert "shop" in error.value.details
+    # and a hidden shop named as the filter is a filter nothing matches (an empty page, decision 0901)
+    assert search(now, shop=Shop.objects.get(status=Shop.Status.PENDING).slug) == []
 
 
 @pytest.mark.parametrize(
@@ -327,9 +326,7 @@ def test_category_includes_sub_categories_price_cap_and_shop_filter():
     assert search(now, category="kueche") == ["Topf", "Pfanne"]
     assert search(now, category="haushalt", max_price=Decimal("20.00")) == ["Topf", "Besen"]
     assert search(now, category="haushalt", shop=other_shop.slug) == ["Pfanne"]
-    with pytest.raises(ValidationFailed) as error:
-        search(now, category="gibt-es-nicht")
-    assert set(error.value.details) == {"category"}
+    assert search(now, category="gibt-es-nicht") == []  # an unknown category matches nothing (decision 0901)
 
 
 def test_pages_and_has_more():
@@ -457,7 +454,10 @@ def _plan_town(rng: random.Random) -> None:
         cursor.execute("ANALYZE")
 
 
-@pytest.mark.parametrize(("q", "ordering"), [("", "distance"), ("kerze", "distance"), ("", "price")])
+# Distance order only: for price (and relevance) the search re-ranks the 500 nearest candidates, and whether
+# the planner walks the shop index or sorts the few hundred shops in the radius is a close call it may take
+# either way on a test town (it flipped with the statistics earlier tests left).
+@pytest.mark.parametrize(("q", "ordering"), [("", "distance"), ("kerze", "distance")])
 def test_plan_walks_the_nearest_shops_then_their_products_and_stops(q, ordering):
     # given the plan town and a common word (or none)
     _plan_town(random.Random(7))
