@@ -479,6 +479,10 @@ def generate(spec: Spec, url: str, *, log: bool = True) -> float:
                         "t",
                         "f",
                         "f",
+                        "2",
+                        "30",
+                        "t",
+                        "t",
                     ]
                 )
             )
@@ -490,7 +494,8 @@ def generate(spec: Spec, url: str, *, log: bool = True) -> float:
             "id, created_at, updated_at, name, slug, description, street, postcode, city, district,"
             " location, phone, email, website, social_links, photo, status, status_message, approved_at,"
             " time_zone, pickup_lead_minutes, hold_minutes, step_free, card_payment,"
-            " bicycle_parking, gift_wrapping",
+            " bicycle_parking, gift_wrapping, pickup_days_ahead, pickup_min_window_minutes,"
+            " pickup_later_days, pickup_move_allowed",
             iter(shop_rows),
         )
         _copy(cur, "marketplace_openinghours", "shop_id, weekday, opens, closes", iter(hour_rows))
