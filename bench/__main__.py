@@ -7,6 +7,7 @@ import argparse
 import importlib
 import importlib.util
 import time
+import traceback
 from datetime import UTC, datetime
 
 from bench import BENCHMARKS, ROOT, Context, Result, dataset, machine
@@ -77,7 +78,13 @@ def main() -> None:
             results.append(Result(name, "not run", "no run(ctx)", note=note))
             continue
         started = time.perf_counter()
-        rows = module.run(Context(database_url=url, quick=args.quick))
+        try:
+            rows = module.run(Context(database_url=url, quick=args.quick))
+        except Exception as error:  # one broken benchmark must not lose the others' numbers
+            traceback.print_exc()
+            first_line = (str(error).splitlines() or [""])[0][:120]
+            results.append(Result(name, "failed", type(error).__name__, note=first_line))
+            continue
         print(f"[{name}] done in {time.perf_counter() - started:.0f} s", flush=True)
         results.extend(rows)
         ran.append(name)

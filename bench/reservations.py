@@ -43,7 +43,46 @@ ENV = {
     "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     "LOG_LEVEL": "WARNING",
     "DJANGO_SETTINGS_MODULE": "backend.settings",
+    # the workers' PostgreSQL backends are found by this name (persistent connections, CONN_MAX_AGE)
+    "DATABASE_APPLICATION_NAME": "bench-holds",
 }
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process, from /proc (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(child) for child in handle.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _cpu_snapshot(server_pid: int) -> dict[str, dict[int, float]]:
+    """CPU seconds of each gunicorn worker and of each PostgreSQL backend of the benchmark's server."""
+    import psycopg
+
+    with psycopg.connect(ENV["DATABASE_URL"]) as conn:
+        backends = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s",
+                [ENV["DATABASE_APPLICATION_NAME"]],
+            )
+        ]
+    return {
+        "worker": {pid: _cpu_seconds(pid) for pid in _children(server_pid)},
+        "postgres": {pid: _cpu_seconds(pid) for pid in backends},
+    }
 
 
 def _setup_django() -> None:
@@ -145,6 +184,17 @@ def _http_phase(product_ids: list[int], *, clients: int, seconds: float) -> dict
         statuses: dict[int, int] = {}
         lock = threading.Lock()
         stop_at = time.perf_counter() + seconds + 2
+        cpu: dict[str, dict[str, dict[int, float]]] = {}
+
+        def sample() -> None:
+            # after the 2 s warm-up (every worker and its backend are up) and when the clients stop
+            time.sleep(max(0.0, stop_at - seconds - time.perf_counter()))
+            cpu["start"] = _cpu_snapshot(server.pid)
+            time.sleep(max(0.0, stop_at - time.perf_counter()))
+            cpu["end"] = _cpu_snapshot(server.pid)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
 
         def client(index: int) -> None:
             counter = 0
@@ -183,12 +233,20 @@ def _http_phase(product_ids: list[int], *, clients: int, seconds: float) -> dict
             thread.start()
         for thread in threads:
             thread.join()
+        sampler.join()
     finally:
         server.terminate()
         server.wait(timeout=10)
     latencies.sort()
     created = statuses.get(201, 0)
+    requests = max(len(latencies), 1)
+    spent = {
+        part: sum(cpu["end"][part][pid] - cpu["start"][part].get(pid, 0.0) for pid in cpu["end"][part])
+        for part in ("worker", "postgres")
+    }
     return {
+        "cpu_worker_ms": spent["worker"] / requests * 1000,
+        "cpu_postgres_ms": spent["postgres"] / requests * 1000,
         "requests": len(latencies),
         "statuses": statuses,
         "holds_per_s": created / seconds,
@@ -247,11 +305,12 @@ def _sweeper_phase(count: int) -> dict[str, float]:
             """
             INSERT INTO marketplace_reservation (code, token_hash, shop_id, customer_name, customer_email,
                 customer_phone, language, status, pickup_from, expires_at, stock_conflict, cancelled_by,
-                created_at, updated_at)
+                created_at, updated_at, contact_key, confirm_token_hash)
             SELECT
                 {code_sql},
                 md5(g::text), (SELECT shop_id FROM marketplace_product WHERE id = %s), 'Bench',
-                'sweep' || g || '@example.org', '', 'de', 'held', %s, %s, false, '', %s, %s
+                'sweep' || g || '@example.org', '', 'de', 'held', %s, %s, false, '', %s, %s,
+                'sweep' || g || '@example.org', ''
             FROM generate_series(1, %s) g
             """.replace("{code_sql}", _code_sql()),
             [product_ids[0], past - timedelta(hours=1), past, past - timedelta(hours=3), past, count],
@@ -309,12 +368,21 @@ def run(ctx: Any) -> list[Any]:
     seconds, expired = (5.0, 5_000) if ctx.quick else (15.0, 50_000)
     http_result, oversold, mismatched, sweep = _measure(clients=32, seconds=seconds, expired=expired)
     holds, p95 = float(http_result["holds_per_s"]), float(http_result["p95_ms"])  # type: ignore[arg-type]
+    cpu_worker = float(http_result["cpu_worker_ms"])  # type: ignore[arg-type]
+    cpu_db = float(http_result["cpu_postgres_ms"])  # type: ignore[arg-type]
     name = "reservations"
     return [
         Result(
             name, "holds/s over HTTP (32 clients, 10 hot products)", f"{holds:.0f}", ">= 500", holds >= 500
         ),
         Result(name, "hold p50", f"{float(http_result['p50_ms']):.1f} ms"),  # type: ignore[arg-type]
+        Result(
+            name,
+            "CPU per hold request (gunicorn workers + their PostgreSQL backends, /proc)",
+            f"{cpu_worker:.1f} + {cpu_db:.1f} = {cpu_worker + cpu_db:.1f} ms",
+            "<= 4 ms",
+            cpu_worker + cpu_db <= 4,
+        ),
         Result(name, "hold p95", f"{p95:.1f} ms", "<= 100 ms", p95 <= 100),
         Result(name, "oversold units (SQL)", str(oversold), "0", oversold == 0),
         Result(name, "held counter mismatches (SQL)", str(mismatched), "0", mismatched == 0),
@@ -349,6 +417,8 @@ def main(argv: list[str] | None = None) -> int:
         ("requests/s", f"{http_result['requests_per_s']:.0f}", ""),
         ("p50 ms", f"{http_result['p50_ms']:.1f}", ""),
         ("p95 ms", f"{http_result['p95_ms']:.1f}", "<= 100"),
+        ("CPU/request worker ms", f"{http_result['cpu_worker_ms']:.2f}", ""),
+        ("CPU/request PostgreSQL ms", f"{http_result['cpu_postgres_ms']:.2f}", ""),
         ("oversold units (SQL)", f"{oversold}", "0"),
         ("held counter mismatches (SQL)", f"{mismatched}", "0"),
         ("sweeper: expired holds", f"{sweep['swept']:.0f}", ""),

@@ -137,8 +137,10 @@ def _weekday_noon() -> datetime:
 @contextmanager
 def _state(name: str, args: argparse.Namespace) -> Iterator[datetime]:
     """Set the state up, yield the `now` to search at, tear it down (the data as it was found)."""
+    from django.contrib.gis.geos import Point
     from django.db import connection, transaction
 
+    from marketplace.models import Shop
     from marketplace.selectors.pickup import pickup_board_build, pickup_board_clear
 
     noon = _weekday_noon()
@@ -156,17 +158,19 @@ def _state(name: str, args: argparse.Namespace) -> Iterator[datetime]:
         yield best
     elif name == "big_closed_shop":
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO marketplace_shop (created_at, updated_at, name, slug, description, street, "
-                "postcode, city, district, location, phone, email, website, social_links, photo, status, "
-                "status_message, time_zone, pickup_lead_minutes, step_free_entrance, card_payment, "
-                "bicycle_parking, gift_wrapping, step_free) "
-                "VALUES (now(), now(), 'Bench Grosshandel', 'bench-big-closed', '', 'Am Markt 1', '21335', "
-                "'Lüneburg', '', ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, '', '', '', '{}', '', "
-                "'active', '', 'Europe/Berlin', 0, false, true, false, false, '') RETURNING id",
-                [CENTER[1] + 0.0005, CENTER[0] + 0.0003],
-            )
-            shop_id = cursor.fetchone()[0]
+            # The ORM fills every column the bench does not care about with the model's default, so a new
+            # shop field does not break this state (a raw INSERT did, twice).
+            shop_id = Shop.objects.create(
+                name="Bench Grosshandel",
+                slug="bench-big-closed",
+                street="Am Markt 1",
+                postcode="21335",
+                city="Lüneburg",
+                location=Point(CENTER[1] + 0.0005, CENTER[0] + 0.0003, srid=4326),
+                status=Shop.Status.ACTIVE,
+                time_zone="Europe/Berlin",
+                pickup_lead_minutes=0,
+            ).pk
             cursor.execute(
                 "INSERT INTO marketplace_product (created_at, updated_at, sku, gtin, title, description, "
                 "brand, price, image, category_names, active, quantity_on_hand, quantity_held, "

@@ -21,11 +21,11 @@ from collections import defaultdict
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import PersonProductLimit, PersonShopLimit
-from marketplace.models import ReservationLine
+from marketplace.models import Reservation, ReservationLine
 from marketplace.selectors.stock import ACTIVE_STATUSES
 
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
@@ -48,12 +48,15 @@ def email_identity(email: str) -> str:
 def person_limits_check(*, person: str, shop_id: int, lines: dict[int, int], now: datetime) -> None:
     """Raise `PersonProductLimit` / `PersonShopLimit` if these lines would take one person past a cap."""
     held: dict[int, int] = defaultdict(int)
-    rows = ReservationLine.objects.filter(
-        reservation__contact_key=person,
-        reservation__shop_id=shop_id,
-        reservation__status__in=ACTIVE_STATUSES,
-        reservation__expires_at__gt=now,
-    ).values_list("product_id", "quantity")
+    # Raw SQL on the hot path of every hold: the ORM spent ~1 ms of CPU building this query (issue 14).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT l.product_id, l.quantity FROM {ReservationLine._meta.db_table} l "  # noqa: S608
+            f"JOIN {Reservation._meta.db_table} r ON r.id = l.reservation_id "
+            "WHERE r.contact_key = %s AND r.shop_id = %s AND r.status = ANY(%s) AND r.expires_at > %s",
+            [person, shop_id, list(ACTIVE_STATUSES), now],
+        )
+        rows = cursor.fetchall()
     for product_id, quantity in rows:
         held[product_id] += quantity
     per_product = settings.LADENKARTE_MAX_UNITS_PER_PERSON_PRODUCT
@@ -78,18 +81,15 @@ def person_limits_check(*, person: str, shop_id: int, lines: dict[int, int], now
 
 def unconfirmed_units(product_ids: list[int], *, now: datetime) -> dict[int, int]:
     """Units of active, unexpired holds nobody has confirmed yet, per product."""
-    rows = (
-        ReservationLine.objects.filter(
-            product_id__in=product_ids,
-            reservation__status__in=ACTIVE_STATUSES,
-            reservation__expires_at__gt=now,
-            reservation__confirmed_at__isnull=True,
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT l.product_id, SUM(l.quantity) FROM {ReservationLine._meta.db_table} l "  # noqa: S608
+            f"JOIN {Reservation._meta.db_table} r ON r.id = l.reservation_id "
+            "WHERE l.product_id = ANY(%s) AND r.status = ANY(%s) AND r.expires_at > %s "
+            "AND r.confirmed_at IS NULL GROUP BY l.product_id",
+            [list(product_ids), list(ACTIVE_STATUSES), now],
         )
-        .order_by()
-        .values("product_id")
-        .annotate(total=Sum("quantity"))
-        .values_list("product_id", "total")
-    )
+        rows = cursor.fetchall()
     return {pk: int(total or 0) for pk, total in rows}
 
 

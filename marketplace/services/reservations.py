@@ -60,6 +60,7 @@ from marketplace.services.hoarding import (
     email_identity,
     needs_confirmation,
     person_limits_check,
+    unconfirmed_allowance,
     unconfirmed_units,
 )
 from marketplace.services.pickup_days import (
@@ -424,6 +425,14 @@ def _confirmation_if_needed(
 ) -> str:
     """Turn a hold that is too large to keep unconfirmed into one that expires unless confirmed from the
     e-mail link within `LADENKARTE_HOLD_CONFIRM_MINUTES`; returns the link's secret ("" if not needed)."""
+    # Unconfirmed units are a part of the held counter, so a line whose whole counter stays within the
+    # allowance cannot need confirmation: the common case answers without counting (issue 14).
+    if all(
+        quantity <= settings.LADENKARTE_HOLD_CONFIRM_ABOVE_UNITS
+        and held_after <= unconfirmed_allowance(on_hand)
+        for _pk, quantity, on_hand, held_after in held
+    ):
+        return ""
     before = unconfirmed_units([pk for pk, _q, _on_hand, _held in held], now=now)
     if not any(
         needs_confirmation(quantity=quantity, unconfirmed_after=before.get(pk, 0) + quantity, on_hand=on_hand)

@@ -177,6 +177,18 @@ def test_small_holds_need_no_confirmation_until_the_unconfirmed_share_is_used() 
 
 
 @pytest.mark.django_db
+def test_confirmed_holds_do_not_use_the_unconfirmed_share() -> None:
+    # given: 10 on hand (3 may be held unconfirmed); 3 units held by a hold confirmed from its e-mail
+    product = ProductFactory(quantity_on_hand=10)
+    large = reserve(product, 3, email="big@example.org")
+    svc.reservation_confirm(code=large.reservation.code, confirm_token=large.confirm_token)
+    # when: the held counter (3) is already at the allowance, three single units follow
+    holds = [reserve(product, 1, email=f"s{i}@example.org") for i in range(4)]
+    # then: only unconfirmed units count against the share (the counter alone would ask at once)
+    assert [bool(h.confirm_token) for h in holds] == [False, False, False, True]
+
+
+@pytest.mark.django_db
 def test_the_last_piece_needs_no_confirmation_but_the_second_unconfirmed_one_does() -> None:
     # given: 2 on hand -> the share is 0.6, at least one unit passes
     product = ProductFactory(quantity_on_hand=2)
