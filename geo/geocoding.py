@@ -116,7 +116,7 @@ class Geocoder:
     """A configured geocoder with rate limiting and an optional cache; safe to share between threads.
 
     The rate limit holds per instance (so per process): share one instance, as
-    `marketplace.services.geocoding` does.
+    `marketplace.infrastructure.geocoding` does.
     """
 
     def __init__(self, config: GeocoderConfig, *, cache: Cache | None = None) -> None:

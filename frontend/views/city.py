@@ -14,11 +14,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from frontend.forms.city import ShopRegistrationForm
 from frontend.forms.claims import ClaimCodeForm, ClaimConfirmForm
 from marketplace.exceptions import InvalidTransition, RateLimited, ValidationFailed
+from marketplace.infrastructure.geocoding import GeocodingFailed, address_geocode
+from marketplace.infrastructure.rate_limits import client_address, rate_limit_client
 from marketplace.models import Shop
 from marketplace.selectors import website
 from marketplace.services.claims import claim_code_check, shop_claim
-from marketplace.services.geocoding import GeocodingFailed, address_geocode
-from marketplace.services.rate_limits import client_address, rate_limit_client
 from marketplace.services.shops import shop_register
 
 # Which form field shows a service error that has no field of its own.

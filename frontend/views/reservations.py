@@ -38,17 +38,17 @@ from marketplace.exceptions import (
     ShopUnavailable,
     ValidationFailed,
 )
-from marketplace.models import Product, Reservation
-from marketplace.selectors.reservations import reservation_get_by_token
-from marketplace.selectors.search import SearchParams, product_search_nearby
-from marketplace.selectors.shops import product_get_public
-from marketplace.services.pickup_days import reservation_can_move, reservation_move_next_day
-from marketplace.services.rate_limits import (
+from marketplace.infrastructure.rate_limits import (
     RESERVATION_CREATE,
     client_address,
     rate_limit_client,
     rate_limit_hit,
 )
+from marketplace.models import Product, Reservation
+from marketplace.selectors.reservations import reservation_get_by_token
+from marketplace.selectors.search import SearchParams, product_search_nearby
+from marketplace.selectors.shops import product_get_public
+from marketplace.services.pickup_days import reservation_can_move, reservation_move_next_day
 from marketplace.services.reservation_emails import reservation_ics, reservation_status_url
 from marketplace.services.reservations import (
     Contact,
