@@ -23,6 +23,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.social_links import social_links_validate
+
 SEARCH_CONFIG = "german_unaccent"  # created by migration 0001 (german_stem with unaccent)
 
 slug_validator = RegexValidator(
@@ -133,7 +135,13 @@ class Shop(TimeStamped):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     website = models.URLField(_("website"), blank=True)
-    social_links = models.JSONField(_("social links"), default=dict, blank=True)
+    social_links = models.JSONField(
+        _("social links"),
+        default=dict,
+        blank=True,
+        validators=[social_links_validate],
+        help_text=_('Network name to http(s) address, e.g. {"instagram": "https://instagram.com/…"}.'),
+    )
     photo = models.ImageField(_("photo"), upload_to="shops/", blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     status_message = models.TextField(_("message from the city"), blank=True)

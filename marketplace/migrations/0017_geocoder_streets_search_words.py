@@ -2,7 +2,30 @@
 
 import django.contrib.gis.db.models.fields
 import django.utils.timezone
+import marketplace.social_links
 from django.db import migrations, models
+
+
+# "Did you mean" words only from listed products of active shops (decision 1200, finding 7): the word list
+# of migration 0003 also took the words of pending, suspended and rejected shops.
+WORDS = r"""
+DROP MATERIALIZED VIEW IF EXISTS marketplace_search_word;
+CREATE MATERIALIZED VIEW marketplace_search_word AS
+SELECT word, count(*)::integer AS ndoc
+FROM (
+    SELECT regexp_split_to_table(
+        lower(unaccent(p.title || ' ' || p.brand || ' ' || p.category_names)), '[^[:alnum:]]+'
+    ) AS word
+    FROM marketplace_product p
+    WHERE p.active AND p.shop_active
+) words
+WHERE length(word) BETWEEN 3 AND 40 AND word !~ '^[0-9]+$'
+GROUP BY word
+WITH DATA;
+CREATE UNIQUE INDEX marketplace_search_word_pk ON marketplace_search_word (word);
+CREATE INDEX marketplace_search_word_trgm ON marketplace_search_word USING gist (word gist_trgm_ops);
+"""
+WORDS_BEFORE = WORDS.replace("WHERE p.active AND p.shop_active", "WHERE p.active")
 
 
 class Migration(migrations.Migration):
@@ -41,4 +64,10 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('key', 'postcode'), name='street_unique_key_postcode')],
             },
         ),
+        migrations.AlterField(
+            model_name='shop',
+            name='social_links',
+            field=models.JSONField(blank=True, default=dict, help_text='Network name to http(s) address, e.g. {"instagram": "https://instagram.com/…"}.', validators=[marketplace.social_links.social_links_validate], verbose_name='social links'),
+        ),
+        migrations.RunSQL(sql=WORDS, reverse_sql=WORDS_BEFORE),
     ]
