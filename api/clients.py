@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework.request import Request
 
+from marketplace.infrastructure.rate_limits import client_address, rate_limit_client
 from marketplace.models import ApiKey
-from marketplace.services.rate_limits import client_address, rate_limit_client
 
 
 def client_scope(request: Request) -> str:

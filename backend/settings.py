@@ -373,7 +373,12 @@ GEOCODER = env_str("GEOCODER", "nominatim")
 GEOCODER_URL = env_str("GEOCODER_URL", "")  # e.g. http://127.0.0.1:8080 for a self-hosted Nominatim
 GEOCODER_USER_AGENT = env_str("GEOCODER_USER_AGENT", "ladenkarte/1.0 (stadtmarketing@ladenkarte.example)")
 GEOCODER_TIMEOUT = env_int("GEOCODER_TIMEOUT", 5)
-GEOCODER_MIN_DELAY_SECONDS = env_float("GEOCODER_MIN_DELAY_SECONDS", 1.0)  # Nominatim's usage policy: 1/s
+# One outside request per this many seconds for the whole site, across processes (Nominatim's policy: 1/s);
+# when the slot is taken the page answers without the outside call (decision 1200).
+GEOCODER_MIN_DELAY_SECONDS = env_float("GEOCODER_MIN_DELAY_SECONDS", 1.0)
+GEOCODER_MISS_CACHE_SECONDS = env_int("GEOCODER_MISS_CACHE_SECONDS", 600)  # "not found" is kept 10 minutes
+# Outside geocoder lookups per client (address fields of the search and the registration).
+LADENKARTE_GEOCODE_CLIENT_RATE = env_str("LADENKARTE_GEOCODE_CLIENT_RATE", "20/h")
 GEOCODER_COUNTRY_CODES = env_str("GEOCODER_COUNTRY_CODES", "de")  # comma-separated ISO codes
 
 # Trust X-Forwarded-Proto only when a TLS proxy that overwrites it is the only way to the app (compose sets

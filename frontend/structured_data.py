@@ -14,6 +14,7 @@ from geo.opening_hours import EffectiveDay
 from marketplace.models import JobPosting, OpeningHours, Product, Shop
 from marketplace.selectors.feedback import FeedbackSummary
 from marketplace.selectors.stock import availability_label
+from marketplace.social_links import social_links_safe
 
 SCHEMA_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SCHEMA_AVAILABILITY = {
@@ -167,14 +168,9 @@ def product(item: Product, *, url: str, shop_url: str, available: int) -> dict[s
 
 
 def safe_links(raw: object) -> dict[str, str]:
-    """Social links from the shop's JSON, only http(s) URLs (a `javascript:` link never reaches a page)."""
-    if not isinstance(raw, dict):
-        return {}
-    return {
-        str(name): str(url)
-        for name, url in raw.items()
-        if isinstance(url, str) and url.lower().startswith(("https://", "http://"))
-    }
+    """Social links from the shop's JSON: known networks, http(s) URLs only (a `javascript:` link never
+    reaches a page), `marketplace.social_links`'s rule."""
+    return social_links_safe(raw)
 
 
 # Google's employmentType values; a German Ausbildung is full-time employment, a mini job part time.

@@ -64,8 +64,11 @@ class GeocoderConfig:
 
     `service` is a geopy service name ("nominatim", "photon", ...). `url` points at another server of
     that service (a self-hosted Nominatim, a test server), e.g. "http://127.0.0.1:8080"; empty means the
-    service's public default. `min_delay_seconds` spaces requests of this process (Nominatim's public
-    server allows one a second); `max_retries` retries server errors after `error_wait_seconds`.
+    service's public default. `min_delay_seconds` spaces requests of this process by sleeping (Nominatim's
+    public server allows one a second; a web site passes 0 and its own `before_request` gate instead, which
+    refuses rather than waits); `max_retries` retries server errors after `error_wait_seconds`. Answers are
+    cached for `cache_seconds`, "no such place" only for `miss_cache_seconds` (a street may be added to
+    OpenStreetMap tomorrow).
     """
 
     user_agent: str
@@ -78,6 +81,7 @@ class GeocoderConfig:
     country_codes: tuple[str, ...] = ("de",)
     language: str = "de"
     cache_seconds: int = 30 * 24 * 3600
+    miss_cache_seconds: int = 10 * 60
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -116,7 +120,7 @@ class Geocoder:
     """A configured geocoder with rate limiting and an optional cache; safe to share between threads.
 
     The rate limit holds per instance (so per process): share one instance, as
-    `marketplace.services.geocoding` does.
+    `marketplace.infrastructure.geocoding` does.
     """
 
     def __init__(self, config: GeocoderConfig, *, cache: Cache | None = None) -> None:
@@ -147,8 +151,12 @@ class Geocoder:
     def _is_nominatim(self) -> bool:
         return self.config.service.lower() in {"nominatim", "openmapquest"}
 
-    def geocode(self, query: str) -> GeoResult | None:
-        """The best match for a free-text address, `None` when the service knows no such place."""
+    def geocode(self, query: str, *, before_request: Callable[[], None] | None = None) -> GeoResult | None:
+        """The best match for a free-text address, `None` when the service knows no such place.
+
+        `before_request` runs only when the service is about to be asked (not on a cache hit); whatever it
+        raises (a rate limit) reaches the caller and nothing is asked.
+        """
         query = " ".join(query.split())
         if not query:
             return None
@@ -157,9 +165,13 @@ class Geocoder:
             options.update(addressdetails=True, language=self.config.language)
             if self.config.country_codes:
                 options["country_codes"] = list(self.config.country_codes)
-        return self._cached(("geocode", query.casefold()), lambda: self._geocode(query, **options))
+        return self._cached(
+            ("geocode", query.casefold()), lambda: self._geocode(query, **options), before_request
+        )
 
-    def reverse(self, lat: float, lng: float) -> GeoResult | None:
+    def reverse(
+        self, lat: float, lng: float, *, before_request: Callable[[], None] | None = None
+    ) -> GeoResult | None:
         """The address at a point, `None` when there is none (e.g. at sea)."""
         if not (-90 <= lat <= 90 and -180 <= lng <= 180):
             raise ValueError(f"coordinates out of range: {lat}, {lng}")
@@ -167,7 +179,7 @@ class Geocoder:
         if self._is_nominatim():
             options["language"] = self.config.language
         point = f"{lat:.6f}, {lng:.6f}"
-        return self._cached(("reverse", point), lambda: self._reverse(point, **options))
+        return self._cached(("reverse", point), lambda: self._reverse(point, **options), before_request)
 
     def _cache_key(self, parts: tuple[str, str]) -> str:
         digest = hashlib.sha256(
@@ -175,12 +187,16 @@ class Geocoder:
         ).hexdigest()
         return f"geocode:{CACHE_VERSION}:{digest}"
 
-    def _cached(self, parts: tuple[str, str], call: Callable[[], Any]) -> GeoResult | None:
+    def _cached(
+        self, parts: tuple[str, str], call: Callable[[], Any], before_request: Callable[[], None] | None
+    ) -> GeoResult | None:
         key = self._cache_key(parts)
         if self.cache is not None:
             hit = self.cache.get(key, _MISS)
             if hit is not _MISS:
                 return GeoResult(**hit) if hit else None
+        if before_request is not None:
+            before_request()
         try:
             location = call()  # geopy's RateLimiter hands out request slots thread-safely
         except GeopyError as exc:
@@ -194,5 +210,8 @@ class Geocoder:
         except (TypeError, ValueError) as exc:
             raise GeocodingFailed(f"The geocoding service sent an unusable answer: {exc}", cause=exc) from exc
         if self.cache is not None:
-            self.cache.set(key, asdict(result) if result else {}, self.config.cache_seconds)
+            if result is not None:
+                self.cache.set(key, asdict(result), self.config.cache_seconds)
+            else:
+                self.cache.set(key, {}, self.config.miss_cache_seconds)
         return result

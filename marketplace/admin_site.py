@@ -51,7 +51,11 @@ class LadenkarteAdminSite(admin.AdminSite):
         name, counted in the shared cache across processes; past the limit `429` with `Retry-After`."""
         if request.method == "POST":
             from marketplace.exceptions import RateLimited
-            from marketplace.services.rate_limits import client_address, rate_limit_client, rate_limit_hit
+            from marketplace.infrastructure.rate_limits import (
+                client_address,
+                rate_limit_client,
+                rate_limit_hit,
+            )
 
             username = str(request.POST.get("username") or "").strip().lower()[:150]
             name_key = hashlib.sha256(f"{settings.SECRET_KEY}|{username}".encode()).hexdigest()[:40]

@@ -23,6 +23,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.social_links import social_links_validate
+
 SEARCH_CONFIG = "german_unaccent"  # created by migration 0001 (german_stem with unaccent)
 
 slug_validator = RegexValidator(
@@ -133,7 +135,13 @@ class Shop(TimeStamped):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     website = models.URLField(_("website"), blank=True)
-    social_links = models.JSONField(_("social links"), default=dict, blank=True)
+    social_links = models.JSONField(
+        _("social links"),
+        default=dict,
+        blank=True,
+        validators=[social_links_validate],
+        help_text=_('Network name to http(s) address, e.g. {"instagram": "https://instagram.com/…"}.'),
+    )
     photo = models.ImageField(_("photo"), upload_to="shops/", blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     status_message = models.TextField(_("message from the city"), blank=True)
@@ -1035,6 +1043,43 @@ class OsmImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Street(models.Model):
+    """A street of the town from the imported street list (`import_streets`, OSM highways with a name): the
+    local geocoder places it without asking an outside service (decision 1200)."""
+
+    name = models.CharField(_("street"), max_length=200)
+    # `selectors.places.street_key(name)`: case, umlauts, spaces and "str." folded, for matching typed names.
+    key = models.CharField(_("match key"), max_length=200, editable=False)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    location = gis_models.PointField(_("location"), geography=True, srid=4326)
+    way_count = models.PositiveIntegerField(_("OSM ways"), default=1)
+    imported_at = models.DateTimeField(_("imported"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("street")
+        verbose_name_plural = _("streets")
+        ordering = ["name", "postcode"]
+        constraints = [models.UniqueConstraint(fields=["key", "postcode"], name="street_unique_key_postcode")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.postcode})" if self.postcode else self.name
+
+
+class GeocoderSlot(models.Model):
+    """The shared budget of outside geocoder requests while Redis is down: per budget, the moment before
+    which no process may ask again (taken with one conditional upsert, see `rate_limits.shared_slot_take`)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    next_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("geocoder budget")
+        verbose_name_plural = _("geocoder budgets")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ClaimCode(models.Model):

@@ -1,7 +1,8 @@
 """Write the demo town's OpenStreetMap extract: marketplace/demo/lueneburg-shops.osm.
 
 Made up, not copied from OpenStreetMap: shops on the demo town's shop streets (as nodes and as building
-ways), two chains, empty units, a shop outside the town and the town boundary as a relation. Element ids
+ways), two chains, empty units, a shop outside the town, the town boundary as a relation and a few streets
+(named highway ways, for `import_streets` and the local geocoder). Element ids
 start far above the ids OpenStreetMap uses today (negative ids, the usual mark of unsaved objects, do not
 work with osmium's location index). Deterministic: running it again writes the same file.
 
@@ -252,6 +253,16 @@ OUTSIDE = [
         {},
     ),
 ]
+# A few streets as highway ways (name, highway, points): the local geocoder's street list in the demo.
+STREETS: list[tuple[str, str, list[tuple[float, float]]]] = [
+    ("Am Sande", "pedestrian", [(53.24795, 10.40960), (53.24780, 10.41150), (53.24760, 10.41300)]),
+    ("Große Bäckerstraße", "pedestrian", [(53.24800, 10.40990), (53.24900, 10.40970)]),
+    ("Bardowicker Straße", "residential", [(53.24990, 10.40800), (53.25200, 10.40740)]),
+    ("Rote Straße", "secondary", [(53.24650, 10.41050), (53.24450, 10.40990)]),
+    ("Wallstraße", "residential", [(53.24420, 10.40700), (53.24380, 10.41100)]),
+    ("Reitende-Diener-Straße", "residential", [(53.24760, 10.40520), (53.24830, 10.40480)]),
+]
+
 # The town boundary (simplified): one closed way, counter-clockwise.
 BOUNDARY = [(53.2300, 10.3800), (53.2300, 10.4500), (53.2700, 10.4500), (53.2700, 10.3800)]
 
@@ -337,6 +348,8 @@ def build() -> Writer:
         relation, {"type": "boundary", "boundary": "administrative", "admin_level": "8", "name": "Lüneburg"}
     )
     writer.relations.append(relation)
+    for name, highway, points in STREETS:
+        writer.way([writer.node(lat, lng) for lat, lng in points], {"highway": highway, "name": name})
     return writer
 
 

@@ -130,7 +130,7 @@ def geocoder_settings(settings: Any, fake_nominatim: FakeNominatim) -> Iterator[
     """Point the site's geocoder at the fake server, without delays, with a fresh cache."""
     from django.core.cache import cache
 
-    from marketplace.services.geocoding import geocoder_reset
+    from marketplace.infrastructure.geocoding import geocoder_reset
 
     settings.GEOCODER = "nominatim"
     settings.GEOCODER_URL = fake_nominatim.url

@@ -28,6 +28,10 @@ class OsmFile:
         ids = [self._helper(a, b) for a, b in corners]
         self.ways.append((osm_id, [*ids, ids[0]], {"building": "retail", **tags}))
 
+    def street_way(self, osm_id: int, points: list[tuple[float, float]], **tags: str) -> None:
+        """A highway way through `points` (e.g. `highway="residential", name="Am Sande"`)."""
+        self.ways.append((osm_id, [self._helper(lat, lng) for lat, lng in points], dict(tags)))
+
     def _helper(self, lat: float, lng: float) -> int:
         self._next_helper_node += 1
         self.nodes.append((self._next_helper_node, lat, lng, {}))

@@ -13,7 +13,7 @@ from django.db import connection, connections
 from django.test import Client
 
 from marketplace.exceptions import RateLimited
-from marketplace.services.rate_limits import rate_limit_hit
+from marketplace.infrastructure.rate_limits import rate_limit_hit
 
 
 def closed_port() -> int:

@@ -23,6 +23,7 @@ from marketplace.selectors import search as search_selector
 from marketplace.selectors.shops import HOURS_MAX_DAYS
 from marketplace.selectors.stock import availability_label
 from marketplace.services.accessibility import ACCESSIBILITY_FIELDS
+from marketplace.social_links import social_links_safe
 from marketplace.web_pages import product_page_url, shop_page_url, web_base
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
@@ -418,6 +419,17 @@ class TodaySerializer(serializers.Serializer):
     intervals = IntervalSerializer(many=True)
 
 
+class SocialLinksField(serializers.DictField):
+    """Network name -> http(s) URL; only links that pass `marketplace.social_links` (a stored value from
+    before the rule, a list or a `javascript:` URL, never breaks the answer or reaches a client)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=serializers.CharField(), read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> dict[str, Any]:
+        return dict(super().to_representation(social_links_safe(value)))
+
+
 class ShopDetailSerializer(ShopSerializer):
     """One shop with its hours: weekly hours, today, upcoming special days, pickup."""
 
@@ -425,7 +437,7 @@ class ShopDetailSerializer(ShopSerializer):
     today = TodaySerializer(allow_null=True, read_only=True)
     special_days = DayHoursSerializer(many=True, read_only=True, source="special_days_ahead")
     next_pickup_from = serializers.DateTimeField(allow_null=True, read_only=True)
-    social_links = serializers.DictField(child=serializers.CharField(), read_only=True)
+    social_links = SocialLinksField()
     time_zone = serializers.CharField(read_only=True)
     pickup_lead_minutes = serializers.IntegerField(read_only=True)
     hold_minutes = serializers.IntegerField(allow_null=True, read_only=True)

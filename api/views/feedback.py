@@ -19,12 +19,12 @@ from api.serializers import feedback as s
 from api.views.merchant import MerchantView
 from api.views.public import ErrorSerializer
 from marketplace.exceptions import NotFound
+from marketplace.infrastructure.rate_limits import client_address, rate_limit_client, rate_limit_hit
 from marketplace.models import Feedback, FeedbackReport
 from marketplace.selectors import shops
 from marketplace.selectors.feedback import feedback_get_for_shop, feedback_of_shop, shop_feedback_summary
 from marketplace.services import alerts
 from marketplace.services import feedback as services
-from marketplace.services.rate_limits import client_address, rate_limit_client, rate_limit_hit
 
 
 def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:

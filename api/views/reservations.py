@@ -20,10 +20,10 @@ from api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.idempotency import idempotent
 from api.permissions import request_api_key
 from api.serializers import reservations as s
+from marketplace.infrastructure.rate_limits import RESERVATION_CREATE, rate_limit_hit
 from marketplace.selectors.reservations import reservation_get_by_token
 from marketplace.services import reservations as services
 from marketplace.services.pickup_days import reservation_move_next_day
-from marketplace.services.rate_limits import RESERVATION_CREATE, rate_limit_hit
 from marketplace.services.reservation_emails import reservation_status_url
 
 TOKEN_HEADER = "X-Reservation-Token"  # noqa: S105 - a header name

@@ -14,8 +14,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace.exceptions import DomainError
+from marketplace.infrastructure.rate_limits import client_address, rate_limit_client, rate_limit_hit
 from marketplace.services import alerts as services
-from marketplace.services.rate_limits import client_address, rate_limit_client, rate_limit_hit
 
 ALERT_RATE = "10/h"
 

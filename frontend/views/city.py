@@ -14,11 +14,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from frontend.forms.city import ShopRegistrationForm
 from frontend.forms.claims import ClaimCodeForm, ClaimConfirmForm
 from marketplace.exceptions import InvalidTransition, RateLimited, ValidationFailed
+from marketplace.infrastructure.geocoding import GeocoderBusy, GeocodingFailed, address_geocode
+from marketplace.infrastructure.rate_limits import client_address, rate_limit_client
 from marketplace.models import Shop
 from marketplace.selectors import website
 from marketplace.services.claims import claim_code_check, shop_claim
-from marketplace.services.geocoding import GeocodingFailed, address_geocode
-from marketplace.services.rate_limits import client_address, rate_limit_client
 from marketplace.services.shops import shop_register
 
 # Which form field shows a service error that has no field of its own.
@@ -80,7 +80,24 @@ def address_lookup(request: HttpRequest) -> JsonResponse:
             status=400,
         )
     try:
-        found = address_geocode(street=street, postcode=postcode, city=city)
+        found = address_geocode(street=street, postcode=postcode, city=city, client=_client(request))
+    except RateLimited as exc:
+        message = _("Too many address searches. Please drag the pin to your shop or try again later.")
+        response = JsonResponse(
+            {"error": {"code": exc.code, "message": message, "details": exc.details}}, status=429
+        )
+        response["Retry-After"] = str(exc.details.get("retry_after", 60))
+        return response
+    except GeocoderBusy as exc:
+        message = _(
+            "The address search is busy. Please try again in a few seconds or drag the pin to your shop."
+        )
+        response = JsonResponse(
+            {"error": {"code": exc.code, "message": message, "details": {"retry_after": exc.retry_after}}},
+            status=503,
+        )
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     except GeocodingFailed:
         message = _("The address search is not available right now. Please drag the pin to your shop.")
         return JsonResponse(

@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from marketplace.exceptions import DomainError, FeedbackLinkInvalid, NotFound, RateLimited
+from marketplace.infrastructure.rate_limits import client_address, rate_limit_client, rate_limit_hit
 from marketplace.models import Feedback, FeedbackReport
 from marketplace.selectors import shops
 from marketplace.services import feedback as services
-from marketplace.services.rate_limits import client_address, rate_limit_client, rate_limit_hit
 
 REPORT_RATE = "10/h"
 

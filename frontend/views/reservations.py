@@ -6,9 +6,13 @@ Residents reach a reservation only with its code and secret token (404 otherwise
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from typing import Any
 
 import segno
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -38,17 +42,17 @@ from marketplace.exceptions import (
     ShopUnavailable,
     ValidationFailed,
 )
-from marketplace.models import Product, Reservation
-from marketplace.selectors.reservations import reservation_get_by_token
-from marketplace.selectors.search import SearchParams, product_search_nearby
-from marketplace.selectors.shops import product_get_public
-from marketplace.services.pickup_days import reservation_can_move, reservation_move_next_day
-from marketplace.services.rate_limits import (
+from marketplace.infrastructure.rate_limits import (
     RESERVATION_CREATE,
     client_address,
     rate_limit_client,
     rate_limit_hit,
 )
+from marketplace.models import Product, Reservation
+from marketplace.selectors.reservations import reservation_get_by_token
+from marketplace.selectors.search import SearchParams, product_search_nearby
+from marketplace.selectors.shops import product_get_public
+from marketplace.services.pickup_days import reservation_can_move, reservation_move_next_day
 from marketplace.services.reservation_emails import reservation_ics, reservation_status_url
 from marketplace.services.reservations import (
     Contact,
@@ -201,7 +205,7 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
 
     code = created.reservation.code
     tokens: dict[str, str] = request.session.get(SESSION_TOKENS, {})
-    tokens[code] = created.token
+    tokens[code] = _token_seal(created.token)
     request.session[SESSION_TOKENS] = dict(list(tokens.items())[-10:])
     if form_key:
         done[form_key] = code
@@ -255,6 +259,27 @@ def _reservation_context(reservation: Reservation, *, token: str) -> dict[str, A
     }
 
 
+def _session_fernet() -> Fernet:
+    key = hmac.new(settings.SECRET_KEY.encode(), b"ladenkarte-session-reservation-token", hashlib.sha256)
+    return Fernet(base64.urlsafe_b64encode(key.digest()))
+
+
+def _token_seal(token: str) -> str:
+    """The reservation token as the session keeps it: encrypted, so the session table (and its backups) holds
+    no token that opens a reservation (decision 1200)."""
+    return _session_fernet().encrypt(token.encode()).decode()
+
+
+def _token_unseal(sealed: object) -> str:
+    """The token back from the session; "" for anything unreadable (a session from before, a rotated key)."""
+    if not isinstance(sealed, str) or not sealed:
+        return ""
+    try:
+        return _session_fernet().decrypt(sealed.encode()).decode()
+    except InvalidToken:
+        return ""
+
+
 def _lookup(code: str, token: str) -> Reservation:
     try:
         return reservation_get_by_token(code=code, token=token)
@@ -265,7 +290,7 @@ def _lookup(code: str, token: str) -> Reservation:
 @require_safe
 @never_cache
 def confirmation(request: HttpRequest, code: str) -> HttpResponse:
-    token = request.session.get(SESSION_TOKENS, {}).get(code, "")
+    token = _token_unseal(request.session.get(SESSION_TOKENS, {}).get(code, ""))
     if not token:
         if request.GET.get("token"):
             return HttpResponseRedirect(

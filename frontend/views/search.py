@@ -7,7 +7,6 @@ works. Without JavaScript the filter form submits normally; with HTMX the result
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,15 +21,15 @@ from django.views.decorators.http import require_safe
 from frontend import formatting
 from frontend.forms.search import DEFAULT_RADIUS_KM, SearchForm
 from frontend.views.public import product_path
-from marketplace.exceptions import ValidationFailed
+from marketplace.exceptions import RateLimited, ValidationFailed
+from marketplace.infrastructure.geocoding import GeocoderBusy, GeocodingFailed, place_geocode
+from marketplace.infrastructure.rate_limits import client_address, rate_limit_client
 from marketplace.selectors.search import SearchHit, SearchParams, SearchResult, product_search_nearby
-from marketplace.services.geocoding import GeocodingFailed, geocoder
 from marketplace.services.search_events import search_event_record
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
-_POSTCODE = re.compile(r"^\s*\d{5}\s*$")
 # Form field -> SearchParams field, for turning selector errors into form errors.
 _FIELD_OF = {
     "q": "q",
@@ -54,8 +53,9 @@ class Place:
     source: str  # "browser", "address" or "centre"
 
 
-def resolve_place(cleaned: dict[str, Any]) -> tuple[Place, str]:
-    """Browser location, else the typed address geocoded server-side, else the town centre.
+def resolve_place(cleaned: dict[str, Any], *, client: str | None = None) -> tuple[Place, str]:
+    """Browser location, else the typed address (our own streets first, then the geocoder), else the town
+    centre. `client` is whom an outside lookup counts for.
 
     Returns the place and a notice for the resident ("" when all went as asked).
     """
@@ -74,10 +74,13 @@ def resolve_place(cleaned: dict[str, Any]) -> tuple[Place, str]:
     where = (cleaned.get("wo") or "").strip()
     if not where:
         return centre, ""
-    # A bare street or postcode means one in our town; a typed town name is taken as given.
-    query = where if ("," in where and not _POSTCODE.match(where)) else f"{where}, {town}"
     try:
-        found = geocoder().geocode(query)
+        found = place_geocode(where=where, client=client)
+    except (RateLimited, GeocoderBusy):
+        return centre, gettext(
+            "The address search is busy. Please try again shortly. Showing results around the centre of "
+            "%(town)s."
+        ) % {"town": town}
     except GeocodingFailed:
         logger.warning("geocoding failed for a search address", exc_info=True)
         return centre, gettext(
@@ -151,7 +154,10 @@ def search(request: HttpRequest) -> HttpResponse:
     if not valid:
         return render(request, "frontend/public/results.html", context, status=400)
     cleaned = form.cleaned_data
-    place, notice = resolve_place(cleaned)
+    user_id = request.user.pk if request.user.is_authenticated else None
+    place, notice = resolve_place(
+        cleaned, client=rate_limit_client(address=client_address(request.META), user_id=user_id)
+    )
     try:
         page = max(1, int(request.GET.get("seite", "1")))
     except ValueError:

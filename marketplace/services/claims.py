@@ -26,9 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import InvalidTransition, ValidationFailed
+from marketplace.infrastructure.rate_limits import rate_limit_hit
 from marketplace.models import ClaimCode, Shop, ShopMembership, ShopOsmRecord
 from marketplace.services.products import shop_status_changed
-from marketplace.services.rate_limits import rate_limit_hit
 from marketplace.services.roles import MERCHANTS_GROUP
 
 CLAIM_BUCKET = "claim-code"

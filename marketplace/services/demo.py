@@ -47,6 +47,7 @@ from marketplace.services.osm_import import osm_import
 from marketplace.services.products import category_names_for
 from marketplace.services.roles import CITY_EDITORS_GROUP, MERCHANTS_GROUP, roles_setup
 from marketplace.services.search_index import search_words_refresh
+from marketplace.services.streets import street_import
 
 TOWN = "Lüneburg"
 POSTCODE = "21335"
@@ -2571,12 +2572,15 @@ DEMO_OSM_EXTRA_TAGS = (("craft", "shoemaker"),)
 
 
 def _write_osm_listings(now: datetime) -> tuple[int, float]:
-    """The chains the city leaves out, the crafts it takes in, then the import of the demo extract."""
+    """The chains the city leaves out, the crafts it takes in, then the import of the demo extract (shops and
+    streets)."""
     for name, wikidata in DEMO_CHAINS:
         ChainBrand.objects.get_or_create(wikidata=wikidata, defaults={"name": name})
     for key, value in DEMO_OSM_EXTRA_TAGS:
         OsmImportTag.objects.get_or_create(key=key, value=value)
     run = osm_import(path=DEMO_OSM_FILE, boundary_relation=DEMO_OSM_BOUNDARY_RELATION, now=now)
+    # the local geocoder's street list (decision 1200): the same file has a few streets
+    street_import(path=DEMO_OSM_FILE, boundary_relation=DEMO_OSM_BOUNDARY_RELATION, now=now)
     return Shop.objects.filter(status=Shop.Status.LISTED).count(), run.duration_ms / 1000
 
 

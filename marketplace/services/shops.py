@@ -28,9 +28,9 @@ from django.utils.translation import gettext as _
 
 from geo.opening_hours import Interval
 from marketplace.exceptions import InvalidTransition, ValidationFailed
+from marketplace.infrastructure.geocoding import GeocodingFailed, address_geocode
 from marketplace.models import Category, OpeningHours, OutboxMessage, Shop, ShopMembership
 from marketplace.services.emails import email_compose
-from marketplace.services.geocoding import GeocodingFailed, address_geocode
 from marketplace.services.outbox import outbox_message_id, outbox_put
 from marketplace.services.products import shop_location_changed, shop_status_changed
 from marketplace.services.roles import MERCHANTS_GROUP

@@ -6,7 +6,12 @@ from typing import Any
 
 import pytest
 
-from marketplace.services.rate_limits import client_address, client_bucket, client_identity, rate_limit_client
+from marketplace.infrastructure.rate_limits import (
+    client_address,
+    client_bucket,
+    client_identity,
+    rate_limit_client,
+)
 
 
 @pytest.mark.parametrize(

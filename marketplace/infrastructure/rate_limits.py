@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
+from django.db import connection
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
@@ -158,14 +159,15 @@ class _LocalWindows:
             self._counts[key] = self._counts.get(key, 0) + 1
             return self._counts[key]
 
-    def warn(self, exc: BaseException) -> None:
+    def warn(self, exc: BaseException, *, meanwhile: str = "counting per process") -> None:
         now = time.monotonic()
         if now - self._last_warning >= 60:
             self._last_warning = now
             logger.warning(
-                "rate limits: Redis unavailable (%s: %s), counting per process until it is back",
+                "rate limits: Redis unavailable (%s: %s), %s until it is back",
                 type(exc).__name__,
                 exc,
+                meanwhile,
             )
 
 
@@ -202,3 +204,50 @@ def rate_limit_hit(*, bucket: str, client: str, rate: str, now: float | None = N
             _("Too many requests. Please try again later."),
             details={"retry_after": retry_after, "limit": limit, "period_seconds": period},
         )
+
+
+def _redis_slot(backend: RedisCache, key: str, *, milliseconds: int) -> bool:
+    full_key = backend.make_and_validate_key(key)
+    client = backend._cache.get_client(full_key, write=True)  # type: ignore[attr-defined] # Django's RedisCacheClient
+    return bool(client.set(full_key, b"1", nx=True, px=milliseconds))
+
+
+def _database_slot(name: str, *, interval_seconds: float) -> bool:
+    """The slot as a row: it moves on only when its moment has passed and nobody holds it (`SKIP LOCKED`:
+    a concurrent taker, even one inside a longer transaction, makes this one busy instead of waiting). The
+    database's clock is the one clock every process shares."""
+    from marketplace.models import GeocoderSlot
+
+    table = connection.ops.quote_name(GeocoderSlot._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (name, next_at) VALUES (%s, '-infinity') "  # noqa: S608 - our table name
+            "ON CONFLICT (name) DO NOTHING",
+            [name],
+        )
+        cursor.execute(
+            f"WITH free AS (SELECT name FROM {table} WHERE name = %s AND next_at <= clock_timestamp() "  # noqa: S608
+            "FOR UPDATE SKIP LOCKED) "
+            f"UPDATE {table} AS slot SET next_at = clock_timestamp() + make_interval(secs => %s) "
+            "FROM free WHERE slot.name = free.name RETURNING slot.name",
+            [name, interval_seconds],
+        )
+        return cursor.fetchone() is not None
+
+
+def shared_slot_take(*, name: str, interval_seconds: float) -> bool:
+    """Take the one request slot of `name` for `interval_seconds` across every process; `False` when another
+    request took it within the interval (the caller answers without the outside call, it never waits).
+
+    In Redis (`SET NX PX`); while Redis is down (or without Redis) in PostgreSQL, so the budget stays one
+    for the whole site rather than one per process.
+    """
+    if interval_seconds <= 0:
+        return True
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):
+        try:
+            return _redis_slot(backend, f"slot:{name}", milliseconds=max(1, int(interval_seconds * 1000)))
+        except (RedisError, OSError) as exc:
+            _local_windows.warn(exc, meanwhile="shared slots in PostgreSQL")
+    return _database_slot(name, interval_seconds=interval_seconds)
