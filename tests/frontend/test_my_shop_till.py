@@ -238,3 +238,24 @@ def test_the_citys_board_lists_the_connectors(admin_client, world):
     # then
     assert "Spalte fehlt" in html
     assert 'data-testid="board-connectors"' in html
+
+
+def test_a_product_sold_recently_shows_the_signal_not_a_count(world):
+    # given: a DSFinV-K article, uncounted, sold five days ago; another sold long ago
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import ProductFactory
+
+    recent = ProductFactory(shop=world["shop"], quantity_on_hand=0)
+    old = ProductFactory(shop=world["shop"], quantity_on_hand=0)
+    Product.objects.filter(pk=recent.pk).update(last_sold_at=timezone.now() - timedelta(days=5))
+    Product.objects.filter(pk=old.pk).update(last_sold_at=timezone.now() - timedelta(days=90))
+    client = Client()
+    # when
+    shown = client.get(f"/produkt/{recent.pk}/", follow=True).content.decode()
+    hidden = client.get(f"/produkt/{old.pk}/", follow=True).content.decode()
+    # then
+    assert 'data-testid="sold-recently"' in shown
+    assert 'data-testid="sold-recently"' not in hidden
