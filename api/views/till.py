@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.parsers import BaseParser
@@ -52,7 +53,7 @@ class TillPushView(APIView):
     def post(self, request: Request, connector_id: int) -> Response:
         body = request.body[: MAX_PUSH_BYTES + 1]
         if len(body) > MAX_PUSH_BYTES:
-            raise connectors.ConnectorError("The push is too large.")
+            raise connectors.ConnectorError(_("The push is too large."))
         report = connectors.connector_push(
             connector_id=connector_id, body=body, signature=request.headers.get(SIGNATURE_HEADER, "")
         )

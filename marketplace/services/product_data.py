@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -111,7 +112,7 @@ def rows_of(handle: IO[bytes]) -> Iterator[dict[str, Any]]:
     if not first:
         return
     if first.lstrip().startswith("{"):
-        for line in (first, *text):
+        for line in itertools.chain([first], text):  # streamed: never the whole file in memory
             line = line.strip()
             if not line:
                 continue
@@ -268,6 +269,16 @@ SAMPLE_NAMES = (
     ("Bleistift HB, 3er-Pack", "Schreibgut", "3 Stück"),
     ("Glühbirne LED E27 806 lm", "Lichtblick", "1 Stück"),
     ("Sonnenblumenöl kaltgepresst", "Ölmühle Österreicher", "750 ml"),
+    ("Heidehonig cremig", "Imkerei Lüneburger Heide", "500 g"),
+    ("Vollkorn-Spaghetti", "Nudelhaus", "500 g"),
+    ("Zahnbürste mittel", "Putzblitz", "1 Stück"),
+    ("Duschgel Lavendel", "Seifenwerk", "250 ml"),
+    ("Kaffee ganze Bohne", "Rösterei am Sand", "250 g"),
+    ("Bio-Haferflocken zart", "Mühle Bardowick", "500 g"),
+    ("Schokolade Zartbitter 70 %", "Kakaokontor", "100 g"),
+    ("Notizbuch A5 kariert", "Papierladen", "1 Stück"),
+    ("Tomaten passiert", "Sonnenfeld", "500 g"),
+    ("Batterien AA, 4er-Pack", "Strommann", "4 Stück"),
 )
 
 
@@ -281,7 +292,7 @@ def sample_gtin(n: int) -> str:
 def sample_records(rows: int) -> Iterable[dict[str, Any]]:
     for n in range(1, rows + 1):
         name, brand, quantity = SAMPLE_NAMES[(n - 1) % len(SAMPLE_NAMES)]
-        suffix = "" if n <= len(SAMPLE_NAMES) else f" ({n})"
+        suffix = "" if n <= len(SAMPLE_NAMES) else f" - Sorte {n}"
         yield {
             "code": sample_gtin(n),
             "product_name": f"{name}{suffix}",
