@@ -138,7 +138,13 @@ def till_upload(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
             elif connector is None or not connector.column_mapping or request.POST.get("preview") == "1":
                 preview = connectors.mapping_preview(data)
                 return _page(request, shop, preview=preview, preview_name=upload.name)
-        if connector is None:
+        if kind == TillConnector.Kind.SHOPIFY and "location" in request.POST:
+            # the inventory CSV's location to count (empty: all locations added up)
+            location = request.POST["location"].strip()[:100]
+            connector, _secret = connectors.connector_save(
+                shop=shop, kind=kind, options={"location": location}
+            )
+        elif connector is None:
             connector, _secret = connectors.connector_save(shop=shop, kind=kind)
         report = connectors.connector_file_import(connector=connector, data=data, user=request.user)
     except DomainError as exc:

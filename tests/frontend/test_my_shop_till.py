@@ -259,3 +259,15 @@ def test_a_product_sold_recently_shows_the_signal_not_a_count(world):
     # then
     assert 'data-testid="sold-recently"' in shown
     assert 'data-testid="sold-recently"' not in hidden
+
+
+def test_the_shopify_location_chosen_on_upload_is_kept(world):
+    # given: the catalogue, then an inventory export with two locations
+    client = world["clients"]["staff"]
+    upload(client, "shopify", samples.shopify_products(4))
+    inventory = samples.shopify_inventory(4, locations=("Laden", "Lager Süd"))
+    # when
+    upload(client, "shopify", inventory, location="Lager Süd")
+    # then
+    assert Product.objects.get(shop=world["shop"], sku="SKU-3").quantity_on_hand == 3
+    assert TillConnector.objects.get(shop=world["shop"]).options == {"location": "Lager Süd"}
