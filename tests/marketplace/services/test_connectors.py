@@ -518,3 +518,27 @@ def test_next_pull_is_not_due_before_the_interval(settings):
         connectors_pull_due(now=now + timedelta(seconds=settings.LADENKARTE_CONNECTOR_PULL_SECONDS - 1)) == 0
     )
     assert connectors_pull_due(now=now + timedelta(seconds=settings.LADENKARTE_CONNECTOR_PULL_SECONDS)) == 1
+
+
+def test_fetch_follows_no_redirect_and_caps_what_it_reads(allow):
+    # given: a till answering with a redirect to an inside address, and one with a huge answer
+    from marketplace.services import webhook_transport
+
+    def answer(path, query, headers):
+        if path == "/redirect":
+            return 302, b""
+        return 200, b"x" * 5000
+
+    fake = samples.FakeTill(answer)
+    allow(fake)
+    try:
+        # when
+        redirected = webhook_transport.fetch(f"{fake.url}/redirect", {})
+        capped = webhook_transport.fetch(f"{fake.url}/big", {}, max_bytes=1000)
+        whole = webhook_transport.fetch(f"{fake.url}/big", {})
+    finally:
+        fake.close()
+    # then
+    assert (redirected.status_code, redirected.error) == (302, "HTTP 302")
+    assert (capped.error, capped.body) == ("response too large", b"")
+    assert (whole.error, len(whole.body)) == ("", 5000)
