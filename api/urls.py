@@ -9,4 +9,5 @@ urlpatterns = [
     path("merchant/", include("api.routes.merchant")),  # merchant API (API key or shop member session)
     path("", include("api.routes.voice")),  # posts and job postings (public and merchant)
     path("", include("api.routes.feedback")),  # feedback after pickup, alerts
+    path("", include("api.routes.till")),  # till connectors' signed pushes
 ]

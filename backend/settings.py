@@ -188,6 +188,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "options": {"expires": float(env_int("LADENKARTE_OUTBOX_INTERVAL", 5))},
     },
     "outbox-purge": {"task": "marketplace.tasks.outbox_purge", "schedule": 86400.0},
+    "connectors-pull-due": {"task": "marketplace.tasks.connectors_pull_due", "schedule": 60.0},
 }
 # Without a worker (tasks run eagerly: laptop demo, tests) outbox rows are delivered right after the commit
 # in the writing process; with one, the beat task `outbox-dispatch` delivers them.
@@ -345,6 +346,10 @@ if LADENKARTE_WEBHOOK_TEST_ALLOW and not DEBUG:
     raise ImproperlyConfigured("LADENKARTE_WEBHOOK_TEST_ALLOW is a test seam: it is refused with DEBUG off.")
 if any(not entry.startswith(("127.0.0.1:", "[::1]:")) for entry in LADENKARTE_WEBHOOK_TEST_ALLOW):
     raise ImproperlyConfigured("LADENKARTE_WEBHOOK_TEST_ALLOW takes loopback address:port pairs only.")
+# Till connectors (issue 16): how often a pull connector asks its till for changes.
+LADENKARTE_CONNECTOR_PULL_SECONDS = env_int("LADENKARTE_CONNECTOR_PULL_SECONDS", 900)
+# DSFinV-K: an article sold within this many days is shown as "sold recently" (likely in stock).
+LADENKARTE_SOLD_RECENTLY_DAYS = env_int("LADENKARTE_SOLD_RECENTLY_DAYS", 30)
 LADENKARTE_CSV_MAX_BYTES = env_int("LADENKARTE_CSV_MAX_BYTES", 10 * 1024 * 1024)
 # Search events (for the city's insights) are buffered per process and written in batches of this many,
 # or when the oldest buffered one is older than this many seconds.

@@ -464,6 +464,8 @@ class Product(TimeStamped):
     quantity_on_hand = models.IntegerField(_("on hand"), default=0)
     quantity_held = models.IntegerField(_("held"), default=0, editable=False)
     stock_updated_at = models.DateTimeField(_("stock confirmed"), default=timezone.now)
+    # the till's sales export (DSFinV-K) says when it last sold: a likely-in-stock signal, not a count
+    last_sold_at = models.DateTimeField(_("last sold"), null=True, blank=True, editable=False)
     # No spatial index: the search walks the shops' points and reads products by shop (decision 1400).
     location = gis_models.PointField(geography=True, srid=4326, editable=False, spatial_index=False)
     shop_active = models.BooleanField(default=False, editable=False)
@@ -629,6 +631,12 @@ class StockMovement(models.Model):
         RESERVATION = "reservation", _("reservation")
         SWEEPER = "sweeper", _("expiry")
         SEED = "seed", _("demo data")
+        SHOPIFY = "shopify", _("Shopify")
+        READY2ORDER = "ready2order", _("ready2order")
+        LIGHTSPEED = "lightspeed", _("Lightspeed Retail")
+        DSFINVK = "dsfinvk", _("DSFinV-K export")
+        MAPPED_CSV = "mapped_csv", _("CSV with column mapping")
+        SCAN = "scan", _("scan to list")
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="movements")
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
@@ -1610,3 +1618,83 @@ class StockAlertMatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert_id} → {self.product_id}"
+
+
+class TillConnector(TimeStamped):
+    """A shop's link to its till: an adapter (`kind`) that pulls, receives pushes or reads files (issue 16).
+
+    Credentials of pull connectors are stored sealed (Fernet with a key derived from SECRET_KEY); the push
+    secret is never stored, it is derived from SECRET_KEY and `push_salt` like a webhook's (decision 1601).
+    `state`, `last_error`, `last_success_at` are what my-shop and the city's data-health board show.
+    """
+
+    class Kind(models.TextChoices):
+        SHOPIFY = "shopify", _("Shopify (CSV export)")
+        READY2ORDER = "ready2order", _("ready2order")
+        LIGHTSPEED = "lightspeed", _("Lightspeed Retail")
+        DSFINVK = "dsfinvk", _("DSFinV-K export (lines.csv)")
+        MAPPED_CSV = "mapped_csv", _("Other CSV (your column mapping)")
+
+    class State(models.TextChoices):
+        NEW = "new", _("not run yet")
+        RUNNING = "running", _("running")
+        OK = "ok", _("in sync")
+        ERROR = "error", _("error")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="till_connectors")
+    kind = models.CharField(_("till"), max_length=20, choices=Kind.choices)
+    active = models.BooleanField(_("active"), default=True)
+    base_url = models.URLField(_("API address"), max_length=500, blank=True)
+    account = models.CharField(_("account ID"), max_length=100, blank=True)
+    credentials_sealed = models.TextField(blank=True, editable=False)
+    push_salt = models.CharField(max_length=64, blank=True, editable=False)
+    column_mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    cursor = models.CharField(max_length=100, blank=True, editable=False)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.NEW, editable=False)
+    last_run_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True, editable=False)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_report = models.JSONField(default=dict, blank=True, editable=False)
+    next_pull_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("till connector")
+        verbose_name_plural = _("till connectors")
+        ordering = ["shop", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "kind"], name="connector_unique_shop_kind"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_pull_at"],
+                name="connector_pull_due_idx",
+                condition=Q(next_pull_at__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop} {self.kind}"
+
+
+class GtinProduct(models.Model):
+    """One row of an open product database (Open Food/Products/Beauty Facts), looked up by GTIN.
+
+    Loaded with `manage.py import_product_data`; shown with its licence (ODbL data, CC BY-SA images).
+    """
+
+    gtin = models.CharField(max_length=14, primary_key=True)
+    name = models.CharField(max_length=200, blank=True)
+    brand = models.CharField(max_length=100, blank=True)
+    quantity = models.CharField(max_length=60, blank=True)
+    image_url = models.URLField(max_length=500, blank=True)
+    source = models.CharField(max_length=30, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("open product data")
+        verbose_name_plural = _("open product data")
+
+    def __str__(self) -> str:
+        return f"{self.gtin} {self.name}"

@@ -79,3 +79,11 @@ def jobs_remind_expiring() -> int:
     from marketplace.services.jobs import jobs_remind_expiring as remind
 
     return len(remind())
+
+
+@shared_task(ignore_result=True)
+def connectors_pull_due() -> int:
+    """Celery beat (every minute): queue the pulls of till connectors that are due (issue 16)."""
+    from marketplace.services.connectors import connectors_pull_due as pull_due
+
+    return pull_due()

@@ -4,7 +4,9 @@
 #   vendor/leaflet/leaflet.js, vendor/leaflet/leaflet.css (+ vendor/leaflet/images/),
 #   vendor/leaflet.markercluster/leaflet.markercluster.js, MarkerCluster.css, MarkerCluster.Default.css,
 #   vendor/htmx/htmx.min.js, vendor/protomaps-leaflet/protomaps-leaflet.js (the self-hosted vector basemap),
-#   vendor/axe-core/axe.min.js (browser tests only).
+#   vendor/axe-core/axe.min.js (browser tests only),
+#   vendor/barcode-detector/polyfill.js + zxing_reader.wasm (scan to list; the .wasm is served by us, the
+#   page points the polyfill at it instead of its default CDN).
 # The .js.map files are copied because the JS references them and collectstatic's manifest storage
 # fails on a missing reference. Run `npm ci` in frontend/ first (scripts/setup.sh does both).
 set -euo pipefail
@@ -32,6 +34,10 @@ files=(
   "protomaps-leaflet/LICENSE protomaps-leaflet"
   "axe-core/axe.min.js axe-core"
   "axe-core/LICENSE axe-core"
+  "barcode-detector/dist/iife/polyfill.js barcode-detector"
+  "barcode-detector/LICENSE barcode-detector"
+  "zxing-wasm/dist/reader/zxing_reader.wasm barcode-detector"
+  "zxing-wasm/LICENSE barcode-detector/zxing-wasm"
 )
 
 if [[ ! -d "$src" ]]; then

@@ -3,6 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from frontend.views import my_shop as views
+from frontend.views import my_shop_till as till
 from frontend.views import my_shop_voice as voice
 
 app_name = "my_shop"
@@ -16,6 +17,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<slug:slug>/produkte/<str:sku>/bestand/", views.stock_adjust, name="stock"),
     path("<slug:slug>/reservierungen/<str:code>/<str:action>/", views.reservation_action, name="reservation"),
     path("<slug:slug>/import/", views.csv_upload, name="import"),
+    path("<slug:slug>/kasse/", till.till_page, name="till"),
+    path("<slug:slug>/kasse/<str:kind>/einstellungen/", till.till_save, name="till_save"),
+    path("<slug:slug>/kasse/<str:kind>/datei/", till.till_upload, name="till_upload"),
+    path("<slug:slug>/kasse/<str:kind>/jetzt/", till.till_pull_now, name="till_pull"),
+    path("<slug:slug>/scannen/", till.scan_page, name="scan"),
+    path("<slug:slug>/scannen/code/", till.scan_lookup, name="scan_lookup"),
+    path("<slug:slug>/scannen/listen/", till.scan_list, name="scan_list"),
     path("<slug:slug>/abholung/", views.pickup_settings, name="pickup_settings"),
     path("<slug:slug>/zugang/", views.accessibility_update, name="accessibility"),
     path("<slug:slug>/bewertungen/<int:feedback_id>/antworten/", views.review_answer, name="review_answer"),

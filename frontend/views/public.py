@@ -25,7 +25,7 @@ from marketplace.selectors import curation, shops, website
 from marketplace.selectors.feedback import shop_feedback_summary
 from marketplace.selectors.hours import pickup_lead, shop_schedule
 from marketplace.selectors.pickup import PickupOptions, pickup_options
-from marketplace.selectors.stock import availability_label
+from marketplace.selectors.stock import availability_label, sold_recently_days
 from marketplace.web_pages import product_slug
 
 SHOP_PRODUCTS_PER_PAGE = 24
@@ -155,6 +155,7 @@ def render_product(
         "availability": availability_label(available),
         "pickup": pickup,
         "can_reserve": available > 0 and bool(options.days),
+        "sold_recently_days": sold_recently_days(product.last_sold_at, now=now),
         "today_short": options.today_short,
         "form": form,
         "problem": problem,

@@ -363,6 +363,7 @@ class HealthSnapshotAdmin(admin.ModelAdmin):
             "chart": chart,
             "score_chart": score_chart,
             "weights": data_health.WEIGHTS,
+            "connectors": data_health.till_connectors_board(),
         }
         return TemplateResponse(request, "admin/marketplace/data_health.html", context)
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from marketplace.models import HealthSnapshot, Product, Reservation, Shop
+from marketplace.models import HealthSnapshot, Product, Reservation, Shop, TillConnector
 
 NO_SHOW_DAYS = 90
 UNHANDLED_AFTER = timedelta(hours=2)  # a held reservation not marked ready after this needs the shop
@@ -232,3 +232,12 @@ def data_health_table(rows: list[ShopHealth]) -> list[list[object]]:
         ]
         for row in rows
     ]
+
+
+def till_connectors_board() -> list[TillConnector]:
+    """Every shop's till connectors for the city's board: failing ones first, then by shop (issue 16)."""
+    return list(
+        TillConnector.objects.select_related("shop")
+        .annotate(failing=Count("pk", filter=Q(state=TillConnector.State.ERROR)))
+        .order_by("-failing", "shop__name", "kind")
+    )

@@ -192,3 +192,12 @@ def available_counted_positive_sql(alias: str = "p") -> str:
     """SQL condition: the rule's `available` of row `alias` is above 0, from the held counter (see above)."""
     fresh = f"{alias}.stock_updated_at >= %(fresh_since)s"
     return f"{fresh} AND {alias}.quantity_on_hand > {held_counted_sql(alias)}"
+
+
+def sold_recently_days(last_sold_at: datetime | None, *, now: datetime) -> int | None:
+    """N when the till's sales export saw a sale within the last N days (`LADENKARTE_SOLD_RECENTLY_DAYS`):
+    a likely-in-stock signal, shown as such and never counted as stock (decision 1601); else None."""
+    days = int(settings.LADENKARTE_SOLD_RECENTLY_DAYS)
+    if last_sold_at is None or last_sold_at < now - timedelta(days=days):
+        return None
+    return days

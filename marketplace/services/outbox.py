@@ -118,6 +118,9 @@ HANDLERS: dict[str, Handler] = {
     "search.words_refresh": Handler(
         "marketplace.services.search_index.search_words_refresh_deliver", max_attempts=5
     ),
+    "connector.pull": Handler(
+        "marketplace.services.connectors.connector_pull_deliver", max_attempts=3, lease=timedelta(minutes=30)
+    ),
     "csv_import.run": Handler(
         "marketplace.services.csv_import.import_job_deliver", max_attempts=3, lease=timedelta(hours=1)
     ),

@@ -232,3 +232,56 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> PostResult:
     if 200 <= status < 300:
         return PostResult(status, "")
     return PostResult(status, f"HTTP {status}")
+
+
+MAX_FETCH_BYTES = 20 * 1024 * 1024  # one page of a till's product list; more is refused, not truncated
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    status_code: int | None
+    body: bytes
+    error: str  # a generic reason (for the connector's last error), never a raw socket error
+
+
+def fetch(url: str, headers: dict[str, str], *, max_bytes: int = MAX_FETCH_BYTES) -> FetchResult:
+    """GET `url` once through the same checks as a webhook POST (till connectors, issue 16): resolved now,
+    pinned to the checked public address, no redirects, time-outs, at most `max_bytes` read."""
+    try:
+        target = target_check(url)
+    except WebhookUrlRefused:
+        return FetchResult(None, b"", "refused: address not allowed")
+    timeout = float(settings.LADENKARTE_WEBHOOK_TIMEOUT) * 4
+    connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
+    connection = connection_class(target, timeout)
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    try:
+        connection.request("GET", target.path, headers=headers)
+        response = connection.getresponse()
+        size = 0
+        while True:
+            if time.monotonic() > deadline:
+                return FetchResult(None, b"", "timed out")
+            chunk = response.read(65536)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > max_bytes:
+                return FetchResult(int(response.status), b"", "response too large")
+            chunks.append(chunk)
+        status = int(response.status)
+    except TimeoutError:
+        return FetchResult(None, b"", "timed out")
+    except ssl.SSLError:
+        return FetchResult(None, b"", "TLS handshake failed")
+    except http.client.HTTPException:
+        return FetchResult(None, b"", "invalid response")
+    except OSError:
+        return FetchResult(None, b"", "connection failed")
+    finally:
+        connection.close()
+    body = b"".join(chunks)
+    if 200 <= status < 300:
+        return FetchResult(status, body, "")
+    return FetchResult(status, body, f"HTTP {status}")

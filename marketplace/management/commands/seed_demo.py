@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from argparse import ArgumentParser
 from typing import Any
@@ -10,6 +11,9 @@ from django.core.management.base import BaseCommand
 
 from marketplace.services.demo import demo_town_seed
 from marketplace.services.demo_activity import demo_activity_seed
+from marketplace.services.product_data import product_data_import, sample_write
+
+DEMO_PRODUCT_DATA_ROWS = 50  # the open-product-data sample that scan to list finds in the demo
 
 
 class Command(BaseCommand):
@@ -24,4 +28,10 @@ class Command(BaseCommand):
         started = time.monotonic()
         summary = demo_town_seed(seed=options["seed"])
         activity = demo_activity_seed(seed=options["seed"])
-        self.stdout.write(self.style.SUCCESS(f"{summary}; {activity} in {time.monotonic() - started:.1f} s"))
+        with tempfile.TemporaryFile() as handle:  # generated, like a small Open Food Facts dump
+            sample_write(handle, rows=DEMO_PRODUCT_DATA_ROWS)
+            handle.seek(0)
+            gtins = product_data_import(handle=handle, source="off").stored
+        took = time.monotonic() - started
+        message = f"{summary}; {activity}; {gtins} product data samples in {took:.1f} s"
+        self.stdout.write(self.style.SUCCESS(message))
