@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0016_import_files_private'),
+        ('marketplace', '0017_geocoder_streets_search_words'),
     ]
 
     operations = [
