@@ -10,6 +10,12 @@ carry; 1,000 for one of the shop's products; radius 1-5 km), then one till sync 
 every product in. Measured: the sync itself (it only writes one `alerts.match` outbox row for the matching)
 and the matching the outbox dispatcher then does (`alerts_match`: one INSERT ... SELECT of the matches
 plus one e-mail row per address). Goal (PERFORMANCE.md): matching <= 5 s on the 2-core machine.
+
+The tables are vacuumed first (each run leaves its rolled-back rows behind as dead tuples), and the
+constraints are set immediate before the matching, so the foreign-key checks that the dispatcher's commit
+pays are measured. Reported with the CPU of this process and of its PostgreSQL backend (independent of the
+machine's load). `BENCH_ALERTS_EXPLAIN=/tmp/plan.txt` writes EXPLAIN (ANALYZE, BUFFERS, SETTINGS) of the
+matching statement (rolled back), `BENCH_ALERTS_JIT=on` runs that EXPLAIN with JIT on.
 """
 
 from __future__ import annotations
