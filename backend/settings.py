@@ -188,6 +188,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "options": {"expires": float(env_int("LADENKARTE_OUTBOX_INTERVAL", 5))},
     },
     "outbox-purge": {"task": "marketplace.tasks.outbox_purge", "schedule": 86400.0},
+    "alerts-purge": {"task": "marketplace.tasks.alerts_purge", "schedule": 86400.0},
 }
 # Without a worker (tasks run eagerly: laptop demo, tests) outbox rows are delivered right after the commit
 # in the writing process; with one, the beat task `outbox-dispatch` delivers them.

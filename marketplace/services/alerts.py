@@ -4,7 +4,8 @@
   `LADENKARTE_MAX_ALERTS_PER_EMAIL` live alerts per person (normalised e-mail, counted under the person's
   advisory lock). Double opt-in: nothing is matched until the confirmation link was opened (within 24 h).
 - Confirmed alerts live 30 days (`LIFETIME`), renewable from every e-mail; every e-mail has a one-click
-  unsubscribe link (RFC 8058 headers). Links carry signed tokens, nothing secret is stored.
+  unsubscribe link (RFC 8058 headers). Links carry signed tokens, nothing secret is stored. 30 days after an
+  alert ended (unconfirmed, unsubscribed or expired) `alerts_purge` deletes it with its address.
 - Matching never runs in the request of a sync: a stock write that raises a product's on-hand puts one
   `alerts.match` outbox row (the product ids) into its own transaction. The handler finds the alerts whose
   words all occur in the product's `search_vector` (a hash join on the alert's first word, then array
@@ -46,6 +47,7 @@ SALT = "ladenkarte.stock-alert"
 LIFETIME = timedelta(days=30)
 CONFIRM_WITHIN = timedelta(hours=24)
 QUIET = timedelta(hours=24)  # at most one e-mail a day per alert
+KEEP_ENDED = timedelta(days=30)  # an ended alert's address is deleted after this
 RADIUS_MAX_KM = 25.0
 ITEMS_PER_EMAIL = 20
 ALERT_PATH = "/benachrichtigung/{action}/{token}/"
@@ -200,6 +202,22 @@ def alert_unsubscribe(*, token: str, now: datetime | None = None) -> StockAlert:
         alert.save(update_fields=["unsubscribed_at"])
         StockAlertMatch.objects.filter(alert=alert, sent_at__isnull=True).delete()
     return alert
+
+
+@transaction.atomic
+def alerts_purge(*, now: datetime | None = None) -> int:
+    """Forget the addresses of alerts that ended (Celery beat, daily): never confirmed after `KEEP_ENDED`,
+    unsubscribed or expired `KEEP_ENDED` ago (until then an old e-mail's renew link still works); sent
+    matches after `KEEP_ENDED` too. Returns the number of alerts deleted (their matches go with them)."""
+    now = now or timezone.now()
+    before = now - KEEP_ENDED
+    ended = StockAlert.objects.filter(
+        Q(confirmed_at__isnull=True, created_at__lt=before)
+        | Q(unsubscribed_at__lt=before)
+        | Q(expires_at__lt=before)
+    )
+    StockAlertMatch.objects.filter(sent_at__lt=before).delete()
+    return ended.delete()[1].get(StockAlert._meta.label, 0)
 
 
 # --- matching (background work) ---

@@ -283,3 +283,36 @@ def test_empty_search_and_shop_search_offer_the_form_and_a_wide_search_gets_the_
     )
     assert "Benachrichtigung konnte nicht eingerichtet werden" in bad.content.decode()
     assert StockAlert.objects.count() == 1
+
+
+def test_ended_alerts_and_their_addresses_are_deleted_30_days_later():
+    # given a live alert, one never confirmed, one unsubscribed and one expired, all 31 days ago
+    now = timezone.now()
+    live = confirmed("live@example.org", query="Tee")
+    never = ask("never@example.org", query="Tee")
+    gone = confirmed("gone@example.org", query="Tee")
+    svc.alert_unsubscribe(token=svc.alert_token(alert=gone))
+    old = confirmed("old@example.org", query="Tee")
+    recent = confirmed("recent@example.org", query="Tee")
+    month_ago = now - timedelta(days=31)
+    StockAlert.objects.filter(pk=never.pk).update(created_at=month_ago)
+    StockAlert.objects.filter(pk=gone.pk).update(unsubscribed_at=month_ago)
+    StockAlert.objects.filter(pk=old.pk).update(expires_at=month_ago)
+    StockAlert.objects.filter(pk=recent.pk).update(expires_at=now - timedelta(days=29))  # may still renew
+    product = ProductFactory()
+    StockAlertMatch.objects.create(alert=old, product=product)
+    sent = StockAlertMatch.objects.create(alert=live, product=product, sent_at=month_ago)
+    waiting = StockAlertMatch.objects.create(alert=live, product=ProductFactory(), sent_at=None)
+    # when the daily purge runs
+    deleted = svc.alerts_purge(now=now)
+    # then the ended alerts are gone with their addresses; the live one and the recently expired stay
+    assert deleted == 3
+    assert sorted(StockAlert.objects.values_list("email", flat=True)) == [
+        "live@example.org",
+        "recent@example.org",
+    ]
+    assert list(StockAlertMatch.objects.values_list("pk", flat=True)) == [waiting.pk]
+    assert not StockAlertMatch.objects.filter(pk=sent.pk).exists()
+    # and a link of a deleted alert is simply invalid
+    with pytest.raises(AlertLinkInvalid):
+        svc.alert_renew(token=svc.alert_token(alert=old))
