@@ -189,6 +189,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     "outbox-purge": {"task": "marketplace.tasks.outbox_purge", "schedule": 86400.0},
     "connectors-pull-due": {"task": "marketplace.tasks.connectors_pull_due", "schedule": 60.0},
+    "alerts-purge": {"task": "marketplace.tasks.alerts_purge", "schedule": 86400.0},
 }
 # Without a worker (tasks run eagerly: laptop demo, tests) outbox rows are delivered right after the commit
 # in the writing process; with one, the beat task `outbox-dispatch` delivers them.

@@ -10,6 +10,12 @@ carry; 1,000 for one of the shop's products; radius 1-5 km), then one till sync 
 every product in. Measured: the sync itself (it only writes one `alerts.match` outbox row for the matching)
 and the matching the outbox dispatcher then does (`alerts_match`: one INSERT ... SELECT of the matches
 plus one e-mail row per address). Goal (PERFORMANCE.md): matching <= 5 s on the 2-core machine.
+
+The tables are vacuumed first (each run leaves its rolled-back rows behind as dead tuples), and the
+constraints are set immediate before the matching, so the foreign-key checks that the dispatcher's commit
+pays are measured. Reported with the CPU of this process and of its PostgreSQL backend (independent of the
+machine's load). `BENCH_ALERTS_EXPLAIN=/tmp/plan.txt` writes EXPLAIN (ANALYZE, BUFFERS, SETTINGS) of the
+matching statement (rolled back), `BENCH_ALERTS_JIT=on` runs that EXPLAIN with JIT on.
 """
 
 from __future__ import annotations
@@ -19,8 +25,11 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime
+from pathlib import Path
 
 from bench import ROOT, Context, Result
+from bench.states import _cpu_seconds
 
 ROWS = 10_000
 ALERTS = 100_000
@@ -49,6 +58,7 @@ def measure() -> dict[str, float | int]:
         OutboxMessage,
         Product,
         Shop,
+        StockAlert,
         StockAlertMatch,
         StockMovement,
     )
@@ -58,6 +68,11 @@ def measure() -> dict[str, float | int]:
 
     figures: dict[str, float | int] = {}
     actor = Actor(source=StockMovement.Source.SEED)
+    # Every run leaves 100,000 rolled-back alert rows (and their outbox and match rows) behind as dead
+    # tuples; vacuumed first, so a run does not pay for the runs before it.
+    with connection.cursor() as cursor:
+        for model in (StockAlert, StockAlertMatch, OutboxMessage, Product):
+            cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
     try:
         with transaction.atomic():
             shop = Shop.objects.create(
@@ -135,16 +150,56 @@ def measure() -> dict[str, float | int]:
                 :1
             ]
             figures["match_rows_queued"] = len(job.payload["product_ids"])
+            # the foreign-key checks PostgreSQL defers to the commit: the setup's now (not measured), the
+            # matching's at the end of its statements (measured: the dispatcher's commit pays them)
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            explain_to = os.environ.get("BENCH_ALERTS_EXPLAIN")
+            if explain_to:  # the plan of the matching statement, for profiling (its writes rolled back)
+                _explain(job.payload["product_ids"], now=timezone.now(), path=explain_to)
             # what the outbox dispatcher then does
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                (backend,) = cursor.fetchone()
+            worker0, db0 = time.process_time(), _cpu_seconds(backend)
             started = time.perf_counter()
             figures["emails_queued"] = alerts_match(product_ids=job.payload["product_ids"])
             figures["match_seconds"] = round(time.perf_counter() - started, 3)
+            figures["match_cpu_worker"] = round(time.process_time() - worker0, 3)
+            figures["match_cpu_db"] = round(_cpu_seconds(backend) - db0, 3)
             figures["matches"] = StockAlertMatch.objects.filter(product__shop=shop).count()
             raise _RolledBack
     except _RolledBack:
         pass
     figures["left_behind"] = Shop.objects.filter(slug="bench-alerts-laden").count()
     return figures
+
+
+def _explain(product_ids: list[int], *, now: datetime, path: str) -> None:
+    """Write EXPLAIN (ANALYZE, BUFFERS) of the matching statement to `path`; its inserts are rolled back."""
+    from django.db import connection, transaction
+
+    from marketplace.selectors.stock import stock_fresh_since
+    from marketplace.services.alerts import MATCH_SQL, QUIET
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if os.environ.get("BENCH_ALERTS_JIT") == "on":  # project connections have jit=off (decision 1400)
+                cursor.execute("SET LOCAL jit = on")
+            cursor.execute(
+                "EXPLAIN (ANALYZE, BUFFERS, SETTINGS) " + MATCH_SQL,
+                {
+                    "ids": product_ids,
+                    "now": now,
+                    "quiet_since": now - QUIET,
+                    "fresh_since": stock_fresh_since(now=now),
+                },
+            )
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    Path(path).write_text(plan + "\n", encoding="utf-8")
 
 
 def _measure_in(env: dict[str, str]) -> dict[str, float | int]:
@@ -163,7 +218,8 @@ def _results(figures: dict[str, float | int]) -> list[Result]:
     match_seconds = float(figures["match_seconds"])
     note = (
         f"{ALERTS:,} alerts, {int(figures['matches']):,} matches, {int(figures['emails_queued']):,} e-mails "
-        f"queued (one per address)"
+        f"queued (one per address); CPU {float(figures['match_cpu_worker']):.2f} s worker + "
+        f"{float(figures['match_cpu_db']):.2f} s database"
     )
     return [
         Result(

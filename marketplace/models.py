@@ -1585,6 +1585,12 @@ class StockAlert(models.Model):
                 name="stockalert_product_idx",
                 condition=Q(confirmed_at__isnull=False, unsubscribed_at__isnull=True, product__isnull=False),
             ),
+            # matching finds the text alerts by their first word among a sync's words (decision 1700)
+            models.Index(
+                F("lexemes__0"),
+                name="stockalert_first_word_idx",
+                condition=Q(confirmed_at__isnull=False, unsubscribed_at__isnull=True, product__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

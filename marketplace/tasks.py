@@ -26,6 +26,14 @@ def outbox_purge() -> int:
 
 
 @shared_task(ignore_result=True)
+def alerts_purge() -> int:
+    """Celery beat (daily): delete "tell me when it's here" alerts 30 days after they ended."""
+    from marketplace.services.alerts import alerts_purge as purge
+
+    return purge()
+
+
+@shared_task(ignore_result=True)
 def reservations_sweep() -> int:
     """Celery beat: expire past-due reservations and release their stock."""
     from marketplace.services.reservations import reservations_sweep as sweep

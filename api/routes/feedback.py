@@ -9,9 +9,19 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("alerts/", feedback.AlertCreateView.as_view(), name="api-alerts"),
     path("shops/<slug:slug>/reviews/", feedback.ShopReviewsView.as_view(), name="api-shop-reviews"),
     path(
+        "shops/<slug:slug>/reviews/<int:feedback_id>/report/",
+        feedback.ShopReviewReportView.as_view(),
+        name="api-shop-review-report",
+    ),
+    path(
         "merchant/shops/<slug:slug>/reviews/",
         feedback.MerchantReviewListView.as_view(),
         name="merchant-reviews",
+    ),
+    path(
+        "merchant/shops/<slug:slug>/alerts/",
+        feedback.MerchantAlertDemandView.as_view(),
+        name="merchant-alert-demand",
     ),
     path(
         "merchant/shops/<slug:slug>/reviews/<int:feedback_id>/answer/",

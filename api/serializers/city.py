@@ -213,7 +213,9 @@ class DataHealthPartsOut(serializers.Serializer):
     stock_fresh = serializers.FloatField()
     hours = serializers.FloatField()
     reservations_handled = serializers.FloatField()
-    no_show = serializers.FloatField()
+    stock_confidence = serializers.FloatField(
+        help_text="5 x the stock confidence; full 5 points while it is not known (fewer than 5 signals)"
+    )
 
 
 class DataHealthShopOut(serializers.Serializer):
@@ -233,6 +235,12 @@ class DataHealthShopOut(serializers.Serializer):
     hours_confirmed_at = serializers.DateTimeField(allow_null=True)
     open_unhandled = serializers.IntegerField(help_text="held reservations not marked ready after 2 hours")
     no_show_rate = serializers.FloatField(allow_null=True, help_text="of the last 90 days' finished pickups")
+    stock_confidence = serializers.FloatField(
+        allow_null=True,
+        help_text='0-1: (yes + half of partly) / ("was it there?" answers + no-shows) of the last 180 days; '
+        "null below 5 signals (the same figure as in the search)",
+    )
+    stock_signals = serializers.IntegerField(help_text="answers and no-shows of the last 180 days")
     parts = DataHealthPartsOut()
 
 

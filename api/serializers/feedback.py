@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from api.serializers.merchant import StrictInput
+from api.serializers.public import StockConfidenceSerializer
 from marketplace.models import Feedback
 from marketplace.services.feedback import REASON_MAX, TEXT_MAX
 
@@ -31,13 +32,15 @@ class ReviewOut(serializers.Serializer):
 
 
 class ReviewSummaryOut(serializers.Serializer):
-    """`average`, `ready_yes` and `ready_total` are null below 5 reviews (no fake precision)."""
+    """`average`, `ready_yes` and `ready_total` are null below 5 reviews (no fake precision); the stock
+    confidence's `share` below 5 signals."""
 
     count = serializers.IntegerField()
     rating_count = serializers.IntegerField()
     average = serializers.FloatField(allow_null=True)
     ready_yes = serializers.IntegerField(allow_null=True)
     ready_total = serializers.IntegerField(allow_null=True)
+    stock_confidence = StockConfidenceSerializer(help_text="The same figure as in the search.")
     latest = ReviewOut(many=True)
 
 
@@ -84,3 +87,24 @@ class AlertOut(serializers.Serializer):
     status = serializers.CharField(
         help_text="`confirmation_sent`: the alert starts once the e-mail link is opened."
     )
+
+
+class WaitingProductOut(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    title = serializers.CharField()
+    people = serializers.IntegerField(help_text="Distinct e-mail addresses with a live alert for it.")
+
+
+class WaitingTextOut(serializers.Serializer):
+    text = serializers.CharField(help_text="A search text (one spelling of its words).")
+    people = serializers.IntegerField(
+        help_text="Distinct e-mail addresses whose alert's radius covers the shop."
+    )
+
+
+class AlertDemandOut(serializers.Serializer):
+    """What residents near the shop wait for (live alerts, counts only, no addresses)."""
+
+    products = WaitingProductOut(many=True)
+    texts = WaitingTextOut(many=True, help_text="Texts of at least 2 people, most people first.")
+    rare_texts = serializers.IntegerField(help_text="Further texts, each of fewer than 2 people (not shown).")

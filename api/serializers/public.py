@@ -210,6 +210,23 @@ class SearchProductSerializer(serializers.Serializer):
     api_url = serializers.URLField(help_text=_("The product in the API."))
 
 
+class StockConfidenceSerializer(serializers.Serializer):
+    """How often the shop's stock shown matched its shelf (decision 1700)."""
+
+    share = serializers.FloatField(
+        allow_null=True,
+        min_value=0,
+        max_value=1,
+        help_text=_("(yes + half of partly) / signals, 0-1; null below 5 signals (too few to say anything)."),
+    )
+    signals = serializers.IntegerField(
+        min_value=0,
+        help_text=_(
+            '"Was everything there?" answers of residents after a pickup and no-shows, last 180 days.'
+        ),
+    )
+
+
 class SearchShopSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     slug = serializers.CharField()
@@ -218,6 +235,7 @@ class SearchShopSerializer(serializers.Serializer):
     location = LatLngSerializer()
     url = serializers.URLField(help_text=_("The shop's page on the website."))
     api_url = serializers.URLField(help_text=_("The shop in the API."))
+    stock_confidence = StockConfidenceSerializer()
 
 
 class SearchHitSerializer(serializers.Serializer):

@@ -22,9 +22,19 @@ from marketplace.exceptions import NotFound
 from marketplace.infrastructure.rate_limits import client_address, rate_limit_client, rate_limit_hit
 from marketplace.models import Feedback, FeedbackReport
 from marketplace.selectors import shops
-from marketplace.selectors.feedback import feedback_get_for_shop, feedback_of_shop, shop_feedback_summary
+from marketplace.selectors.alerts import alert_demand_for_shop
+from marketplace.selectors.feedback import (
+    NO_CONFIDENCE,
+    feedback_get_for_shop,
+    feedback_of_shop,
+    published_review_of_shop,
+    shop_feedback_summary,
+    stock_confidence,
+)
 from marketplace.services import alerts
 from marketplace.services import feedback as services
+
+REPORT_RATE = "10/h"  # as the website's report button
 
 
 def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
@@ -80,7 +90,9 @@ class ShopReviewsView(APIView):
     @extend_schema(tags=["residents"], responses=s.ReviewSummaryOut)
     def get(self, request: Request, slug: str) -> Response:
         shop = shops.shop_get_public(slug=slug)
-        summary = shop_feedback_summary(shop=shop, now=timezone.now())
+        now = timezone.now()
+        summary = shop_feedback_summary(shop=shop, now=now)
+        confidence = stock_confidence(shop_ids=[shop.pk], now=now).get(shop.pk, NO_CONFIDENCE)
         return Response(
             {
                 "count": summary.count,
@@ -88,9 +100,42 @@ class ShopReviewsView(APIView):
                 "average": summary.average,
                 "ready_yes": summary.ready_yes,
                 "ready_total": summary.ready_total,
+                "stock_confidence": {"share": confidence.share, "signals": confidence.signals},
                 "latest": [_review(item) for item in summary.latest],
             }
         )
+
+
+class ShopReviewReportView(APIView):
+    """A resident reports a published review that breaks the rules (the website's report button)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        tags=["residents"],
+        request=s.ReportIn,
+        responses={
+            204: None,
+            404: OpenApiResponse(ErrorSerializer, description="`not_found`: no such published review"),
+            429: OpenApiResponse(ErrorSerializer, description="`rate_limited`: more than 10 an hour"),
+        },
+    )
+    def post(self, request: Request, slug: str, feedback_id: int) -> Response:
+        """The city's to-do list picks it up; the city hides it with a reason, or keeps it."""
+        shop = shops.shop_get_public(slug=slug)
+        feedback = published_review_of_shop(shop=shop, feedback_id=feedback_id)
+        if feedback is None:
+            raise NotFound
+        data = _valid(s.ReportIn, request.data)
+        rate_limit_hit(
+            bucket="review_report",
+            client=rate_limit_client(address=client_address(request.META)),
+            rate=REPORT_RATE,
+        )
+        services.feedback_report(feedback=feedback, by=FeedbackReport.By.RESIDENT, reason=data["reason"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MerchantReviewListView(MerchantView):
@@ -98,6 +143,24 @@ class MerchantReviewListView(MerchantView):
     def get(self, request: Request, slug: str) -> Response:
         """The shop's feedback, newest first (the latest 20), published or not yet."""
         return Response(s.MerchantFeedbackOut(feedback_of_shop(shop=self.shop()), many=True).data)
+
+
+class MerchantAlertDemandView(MerchantView):
+    @extend_schema(tags=["merchant"], responses=s.AlertDemandOut)
+    def get(self, request: Request, slug: str) -> Response:
+        """What residents near the shop wait for ("tell me when it's here"): people per product of the shop
+        and per search text whose radius covers the shop; counts only (a text only from 2 people on)."""
+        demand = alert_demand_for_shop(shop=self.shop())
+        return Response(
+            {
+                "products": [
+                    {"product_id": row.product_id, "title": row.product_title, "people": row.people}
+                    for row in demand.products
+                ],
+                "texts": [{"text": row.text, "people": row.people} for row in demand.texts],
+                "rare_texts": demand.rare_texts,
+            }
+        )
 
 
 class _MerchantReviewView(MerchantView):

@@ -110,6 +110,10 @@ def _hit_json(hit: SearchHit, *, product_base: str, shop_base: str, web: str) ->
             "location": {"lat": hit.shop_lat, "lng": hit.shop_lng},
             "url": f"{web}/laden/{hit.shop_slug}/",  # = shop_page_url(), inlined on the hot path
             "api_url": f"{shop_base}{hit.shop_slug}/",
+            "stock_confidence": {
+                "share": hit.stock_confidence.share,
+                "signals": hit.stock_confidence.signals,
+            },
         },
         "distance_m": hit.distance_m,
         "available_quantity": hit.available_quantity,

@@ -26,7 +26,8 @@ class AlertForm(forms.Form):
     product = forms.IntegerField(required=False, min_value=1)
     lat = forms.FloatField(min_value=-90, max_value=90)
     lng = forms.FloatField(min_value=-180, max_value=180)
-    radius_km = forms.FloatField(required=False, min_value=0.1, max_value=services.RADIUS_MAX_KM)
+    # the search offers up to 50 km; an alert reaches at most RADIUS_MAX_KM (clamped in the view)
+    radius_km = forms.FloatField(required=False, min_value=0.1)
     next = forms.CharField(required=False, max_length=500)
 
 
@@ -40,7 +41,10 @@ def alert_request(request: HttpRequest) -> HttpResponse:
     """Leave an e-mail address for a query or a product; a confirmation e-mail follows (double opt-in)."""
     form = AlertForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Please enter a valid e-mail address."))
+        if "email" in form.errors:
+            messages.error(request, _("Please enter a valid e-mail address."))
+        else:  # the form's hidden fields were changed
+            messages.error(request, _("This alert could not be set up. Please start again from the page."))
         return redirect(_back(request, request.POST.get("next", "")))
     data = form.cleaned_data
     try:
@@ -56,7 +60,7 @@ def alert_request(request: HttpRequest) -> HttpResponse:
                 product_id=data["product"],
                 lat=data["lat"],
                 lng=data["lng"],
-                radius_km=data["radius_km"] or 2.0,
+                radius_km=min(data["radius_km"] or 2.0, services.RADIUS_MAX_KM),
                 language=get_language() or "de",
             )
         )

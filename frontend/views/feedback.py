@@ -16,6 +16,7 @@ from marketplace.exceptions import DomainError, FeedbackLinkInvalid, NotFound, R
 from marketplace.infrastructure.rate_limits import client_address, rate_limit_client, rate_limit_hit
 from marketplace.models import Feedback, FeedbackReport
 from marketplace.selectors import shops
+from marketplace.selectors.feedback import published_review_of_shop
 from marketplace.services import feedback as services
 
 REPORT_RATE = "10/h"
@@ -94,7 +95,7 @@ def review_report(request: HttpRequest, slug: str, feedback_id: int) -> HttpResp
         shop = shops.shop_get_public(slug=slug)
     except NotFound:
         raise Http404 from None
-    feedback = Feedback.objects.filter(shop=shop, pk=feedback_id).first()
+    feedback = published_review_of_shop(shop=shop, feedback_id=feedback_id)
     if feedback is None:
         raise Http404
     form = ReportForm(request.POST)

@@ -29,7 +29,14 @@ from frontend.forms.pickup import PickupSettingsForm
 from marketplace.exceptions import DomainError, NotFound, StockChanged, ValidationFailed
 from marketplace.models import ApiKey, FeedbackReport, Product, Reservation, Shop, StockMovement
 from marketplace.selectors import merchant as selectors
-from marketplace.selectors.feedback import feedback_get_for_shop, feedback_of_shop
+from marketplace.selectors.alerts import alert_demand_for_shop
+from marketplace.selectors.feedback import (
+    MIN_FOR_FIGURES,
+    NO_CONFIDENCE,
+    feedback_get_for_shop,
+    feedback_of_shop,
+    stock_confidence,
+)
 from marketplace.selectors.hours import shop_schedule
 from marketplace.selectors.merchant_messages import merchant_message_banners
 from marketplace.selectors.stock import products_with_availability
@@ -135,6 +142,9 @@ def render_shop_page(
         "recent_imports": list(shop.import_jobs.order_by("-created_at")[:3]),
         "accessibility_form": AccessibilityForm(initial=asdict(Accessibility.of(shop))),
         "feedback": feedback_of_shop(shop=shop),
+        "stock_confidence": stock_confidence(shop_ids=[shop.pk]).get(shop.pk, NO_CONFIDENCE),
+        "min_signals": MIN_FOR_FIGURES,
+        "alert_demand": alert_demand_for_shop(shop=shop),
         "now": timezone.now(),
         **extra,
         "city_messages": list(merchant_message_banners(shop=shop)),

@@ -22,7 +22,7 @@ from frontend.forms.search import SearchForm
 from marketplace.exceptions import NotFound
 from marketplace.models import Collection, Product, Shop
 from marketplace.selectors import curation, shops, website
-from marketplace.selectors.feedback import shop_feedback_summary
+from marketplace.selectors.feedback import NO_CONFIDENCE, shop_feedback_summary, stock_confidence
 from marketplace.selectors.hours import pickup_lead, shop_schedule
 from marketplace.selectors.pickup import PickupOptions, pickup_options
 from marketplace.selectors.stock import availability_label, sold_recently_days
@@ -185,6 +185,7 @@ def shop_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "shop": shop,
         "reviews": reviews,
+        "stock_confidence": stock_confidence(shop_ids=[shop.pk], now=now).get(shop.pk, NO_CONFIDENCE),
         "hours": hours,
         "pickup": formatting.pickup_words(
             pickup_today_until=hours.pickup_today_until,

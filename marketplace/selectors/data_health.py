@@ -1,7 +1,8 @@
 """The data-health board: per shop on the map a score (0-100) and its parts, needs-help-first, and the
 town's totals for the chart over time.
 
-One query for all shops (aggregates as sub-queries, so joins never multiply rows); the score is plain
+One query for all shops (aggregates as sub-queries, so joins never multiply rows) and one for their stock
+confidence (`selectors/feedback.stock_confidence`, the rule the search shows too); the score is plain
 arithmetic on the parts, stated once in `health_score`.
 """
 
@@ -16,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from marketplace.models import HealthSnapshot, Product, Reservation, Shop, TillConnector
+from marketplace.selectors.feedback import NO_CONFIDENCE, stock_confidence
 
 NO_SHOW_DAYS = 90
 UNHANDLED_AFTER = timedelta(hours=2)  # a held reservation not marked ready after this needs the shop
@@ -33,7 +35,7 @@ WEIGHTS = {
     "stock_fresh": 15,
     "hours": 10,
     "reservations_handled": 5,
-    "no_show": 5,
+    "stock_confidence": 5,  # "was it there?" answers and no-shows (decision 1700)
 }
 
 
@@ -54,6 +56,8 @@ class ShopHealth:
     hours_confirmed_at: datetime | None
     open_unhandled: int
     no_show_rate: float | None  # of the last 90 days' finished pickups; None without any
+    stock_confidence: float | None  # 0-1 over 180 days; None below 5 signals
+    stock_signals: int  # "was it there?" answers and no-shows of the last 180 days
     score: int
     parts: dict[str, float]
 
@@ -72,9 +76,10 @@ def health_score(
     stock_age_days: float | None,
     hours_age_days: float | None,
     open_unhandled: int,
-    no_show_rate: float | None,
+    stock_confidence: float | None,
 ) -> tuple[int, dict[str, float]]:
-    """The score and the points of each part (see `WEIGHTS`)."""
+    """The score and the points of each part (see `WEIGHTS`); an unknown stock confidence (fewer than 5
+    signals) costs nothing."""
     fresh_days = settings.LADENKARTE_STOCK_FRESH_DAYS
     if stock_age_days is None:
         stock = 0.0
@@ -99,7 +104,7 @@ def health_score(
         "stock_fresh": stock,
         "hours": hours,
         "reservations_handled": 0.0 if open_unhandled else 1.0,
-        "no_show": 1.0 if no_show_rate is None else 1.0 - no_show_rate,
+        "stock_confidence": 1.0 if stock_confidence is None else stock_confidence,
     }
     parts = {name: round(WEIGHTS[name] * value, 1) for name, value in fractions.items()}
     return round(sum(parts.values())), parts
@@ -137,6 +142,7 @@ def data_health_shops(*, now: datetime | None = None) -> list[ShopHealth]:
         )
         .order_by("pk")
     )
+    confidence = stock_confidence(now=now)
     rows = []
     for shop in shops:
         claimed = shop.is_active  # live on Ladenkarte; a listing is not (yet)
@@ -150,6 +156,7 @@ def data_health_shops(*, now: datetime | None = None) -> list[ShopHealth]:
         )
         finished = shop.n_collected + shop.n_no_show  # type: ignore[attr-defined]
         no_show_rate = shop.n_no_show / finished if finished else None  # type: ignore[attr-defined]
+        stock = confidence.get(shop.pk, NO_CONFIDENCE)
         values = {
             "gtin_share": _share(shop.n_gtin, products),  # type: ignore[attr-defined]
             "photo_share": _share(shop.n_photo, products),  # type: ignore[attr-defined]
@@ -161,7 +168,7 @@ def data_health_shops(*, now: datetime | None = None) -> list[ShopHealth]:
             stock_age_days=stock_age,
             hours_age_days=hours_age,
             open_unhandled=shop.n_unhandled,  # type: ignore[attr-defined]
-            no_show_rate=no_show_rate,
+            stock_confidence=stock.share,
             **values,
         )
         rows.append(
@@ -176,6 +183,8 @@ def data_health_shops(*, now: datetime | None = None) -> list[ShopHealth]:
                 hours_confirmed_at=shop.hours_confirmed_at,
                 open_unhandled=shop.n_unhandled,  # type: ignore[attr-defined]
                 no_show_rate=no_show_rate,
+                stock_confidence=stock.share,
+                stock_signals=stock.signals,
                 score=score,
                 parts=parts,
                 **values,
@@ -210,7 +219,8 @@ def data_health_table(rows: list[ShopHealth]) -> list[list[object]]:
     """The board as a table (header first) for CSV exports."""
     header: list[object] = [
         "shop", "slug", "status", "score", "claimed", "products", "gtin_share", "photo_share", "price_share",
-        "stock_age_days", "hours_confirmed", "open_unhandled", "no_show_rate",
+        "stock_age_days", "hours_confirmed", "open_unhandled", "no_show_rate", "stock_confidence",
+        "stock_signals",
         *(f"points_{part}" for part in WEIGHTS),  # the score's parts; "claimed" etc. above are the values
     ]  # fmt: skip
     return [header] + [
@@ -228,6 +238,8 @@ def data_health_table(rows: list[ShopHealth]) -> list[list[object]]:
             "" if row.hours_confirmed_at is None else row.hours_confirmed_at.date().isoformat(),
             row.open_unhandled,
             "" if row.no_show_rate is None else f"{row.no_show_rate:.2f}",
+            "" if row.stock_confidence is None else f"{row.stock_confidence:.2f}",
+            row.stock_signals,
             *(row.parts[name] for name in WEIGHTS),
         ]
         for row in rows

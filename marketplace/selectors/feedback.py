@@ -6,10 +6,11 @@ No figure below `MIN_FOR_FIGURES` (5): with fewer reviews the page says how many
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -76,38 +77,75 @@ def feedback_get_for_shop(*, shop: Shop, feedback_id: int) -> Feedback | None:
     return Feedback.objects.filter(shop=shop, pk=feedback_id).first()
 
 
-def stock_confidence(*, shop_ids: list[int], now: datetime | None = None) -> dict[int, float | None]:
-    """Per shop, over the last 180 days: (yes + half of "partly") / (answers + no-shows), or None with fewer
-    than 5 of them. "Was it there?" answers say how well the stock shown matched the shelf; a no-show is a
-    reservation that did not end in a pickup and counts as a miss (decision 1700)."""
+def published_review_of_shop(*, shop: Shop, feedback_id: int, now: datetime | None = None) -> Feedback | None:
+    """One review of `shop` as residents see it (published, not hidden); None otherwise (callers answer 404),
+    so nobody can probe for feedback still in the shop's 72 hours or hidden by the city."""
+    return Feedback.objects.published(at=now or timezone.now()).filter(shop=shop, pk=feedback_id).first()
+
+
+@dataclass(frozen=True)
+class StockConfidence:
+    """How often a shop's stock shown matched its shelf: `signals` ("was it there?" answers and no-shows
+    of the last 180 days) and `share` (0-1), None below `MIN_FOR_FIGURES` signals (no fake precision)."""
+
+    signals: int
+    share: float | None
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.share is None else round(self.share * 100)
+
+
+def stock_confidence(
+    *, shop_ids: Sequence[int] | None = None, now: datetime | None = None
+) -> dict[int, StockConfidence]:
+    """Per shop (all shops for `shop_ids=None`; shops without signals are missing), over the last 180 days:
+    (yes + half of "partly") / (answers + no-shows), the share None with fewer than 5 signals. The answers
+    are those residents can read (published, not hidden: the shop sees an answer before it counts); a
+    no-show is a reservation that did not end in a pickup and counts as a miss (decision 1700). One query;
+    the search (results, API) and the data-health board show it."""
     now = now or timezone.now()
     since = now - timedelta(days=CONFIDENCE_DAYS)
-    answers = {
-        row["shop_id"]: row
-        for row in Feedback.objects.filter(shop_id__in=shop_ids, created_at__gte=since)
+    answers = Feedback.objects.published(at=now).filter(created_at__gte=since)
+    no_shows = Reservation.objects.filter(status=Reservation.Status.NO_SHOW, closed_at__gte=since)
+    if shop_ids is not None:
+        ids = sorted(set(shop_ids))
+        if not ids:
+            return {}
+        answers, no_shows = answers.filter(shop_id__in=ids), no_shows.filter(shop_id__in=ids)
+    per_shop = (
+        answers.order_by()
         .values("shop_id")
         .annotate(
-            total=Count("pk"),
+            n=Count("pk"),
             yes=Count("pk", filter=Q(ready=Feedback.Ready.YES)),
             partly=Count("pk", filter=Q(ready=Feedback.Ready.PARTLY)),
         )
-    }
-    no_shows = dict(
-        Reservation.objects.filter(
-            shop_id__in=shop_ids, status=Reservation.Status.NO_SHOW, closed_at__gte=since
+        .values_list("shop_id", "n", "yes", "partly")
+        .union(
+            no_shows.order_by()
+            .values("shop_id")
+            .annotate(n=Count("pk"), yes=Value(0), partly=Value(0))
+            .values_list("shop_id", "n", "yes", "partly"),
+            all=True,
         )
-        .values("shop_id")
-        .annotate(n=Count("pk"))
-        .values_list("shop_id", "n")
     )
-    result: dict[int, float | None] = {}
-    for shop_id in shop_ids:
-        row = answers.get(shop_id, {"total": 0, "yes": 0, "partly": 0})
-        signals = row["total"] + no_shows.get(shop_id, 0)
-        result[shop_id] = (
-            round((row["yes"] + row["partly"] / 2) / signals, 2) if signals >= MIN_FOR_FIGURES else None
+    counts: dict[int, list[int]] = {}
+    for shop_id, n, yes, partly in per_shop:
+        total = counts.setdefault(shop_id, [0, 0, 0])
+        total[0] += n
+        total[1] += yes
+        total[2] += partly
+    return {
+        shop_id: StockConfidence(
+            signals=n,
+            share=round((yes + partly / 2) / n, 2) if n >= MIN_FOR_FIGURES else None,
         )
-    return result
+        for shop_id, (n, yes, partly) in sorted(counts.items())
+    }
+
+
+NO_CONFIDENCE = StockConfidence(signals=0, share=None)
 
 
 def open_reports() -> int:

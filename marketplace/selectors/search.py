@@ -1,7 +1,7 @@
 """The nearby search: what can I pick up near me today? (API.md `GET /api/v1/search/`, PERFORMANCE.md).
 
-One SQL statement per search (two with text: the word-list lookup of the query words comes first), in one
-of two shapes (decision 1400):
+One SQL statement per search (two with text: the word-list lookup of the query words comes first; one more
+for the stock confidence of the page's shops when there are results), in one of two shapes (decision 1400):
 
 - **Nearest shops first**: a KNN scan over the shop points (`ORDER BY location <-> point`, the box as index
   condition, the radius, "live", "collectable today", "open now" and the shop filter applied at the shop,
@@ -19,6 +19,8 @@ of two shapes (decision 1400):
   `next_pickup_from` to the page.
 - `step_free` is a shop-level filter (decision 1700): one short query for the ids of active step-free shops
   (`ShopQuerySet.step_free`), then the same `shop_id = ANY(...)` row filter; a search without it is unchanged.
+- The shops' stock confidence (decision 1700, `selectors/feedback.stock_confidence`) is one more short
+  query for the shops of the page only, after the search.
 - Text: German full-text search over the generated `search_vector` (config `german_unaccent`). Query words
   are normalised like the documents (lower case, accents and umlauts folded, `ß` -> `ss`), a spelling with
   `ae/oe/ue` also tries the folded vowel, and a word unknown to the word list `marketplace_search_word`
@@ -33,7 +35,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -47,6 +49,7 @@ from marketplace.exceptions import ValidationFailed
 from marketplace.metrics import SEARCH_SECONDS
 from marketplace.models import SEARCH_CONFIG, Category, Product, Shop
 from marketplace.selectors.categories import category_subtree_ids
+from marketplace.selectors.feedback import NO_CONFIDENCE, StockConfidence, stock_confidence
 from marketplace.selectors.pickup import PickupBoard, pickup_board
 from marketplace.selectors.stock import (
     availability_label,
@@ -169,6 +172,7 @@ class SearchHit:
     next_pickup_from: datetime | None
     open_now: bool
     relevance: float | None
+    stock_confidence: StockConfidence = NO_CONFIDENCE  # of the shop; the share None below 5 signals
 
 
 @dataclass(frozen=True)
@@ -587,6 +591,9 @@ def _product_search_nearby(*, params: SearchParams, now: datetime | None) -> Sea
     if params.available_today:
         # a shop approved less than a minute ago is not on the board yet: not known to be collectable
         hits = [hit for hit in hits if hit.pickup_today_until is not None]
+    if hits:
+        confidence = stock_confidence(shop_ids=[hit.shop_id for hit in hits], now=now)
+        hits = [replace(hit, stock_confidence=confidence.get(hit.shop_id, NO_CONFIDENCE)) for hit in hits]
     return SearchResult(
         hits=hits,
         has_more=has_more,

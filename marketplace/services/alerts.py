@@ -4,7 +4,8 @@
   `LADENKARTE_MAX_ALERTS_PER_EMAIL` live alerts per person (normalised e-mail, counted under the person's
   advisory lock). Double opt-in: nothing is matched until the confirmation link was opened (within 24 h).
 - Confirmed alerts live 30 days (`LIFETIME`), renewable from every e-mail; every e-mail has a one-click
-  unsubscribe link (RFC 8058 headers). Links carry signed tokens, nothing secret is stored.
+  unsubscribe link (RFC 8058 headers). Links carry signed tokens, nothing secret is stored. 30 days after an
+  alert ended (unconfirmed, unsubscribed or expired) `alerts_purge` deletes it with its address.
 - Matching never runs in the request of a sync: a stock write that raises a product's on-hand puts one
   `alerts.match` outbox row (the product ids) into its own transaction. The handler finds the alerts whose
   words all occur in the product's `search_vector` (a hash join on the alert's first word, then array
@@ -35,7 +36,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import AlertLinkInvalid, TooManyAlerts, ValidationFailed
-from marketplace.models import SEARCH_CONFIG, OutboxMessage, Product, StockAlert, StockAlertMatch
+from marketplace.models import SEARCH_CONFIG, OutboxMessage, Product, Shop, StockAlert, StockAlertMatch
 from marketplace.selectors.pickup import pickup_board
 from marketplace.selectors.stock import available_positive_sql, stock_fresh_since
 from marketplace.services.hoarding import email_identity
@@ -46,6 +47,7 @@ SALT = "ladenkarte.stock-alert"
 LIFETIME = timedelta(days=30)
 CONFIRM_WITHIN = timedelta(hours=24)
 QUIET = timedelta(hours=24)  # at most one e-mail a day per alert
+KEEP_ENDED = timedelta(days=30)  # an ended alert's address is deleted after this
 RADIUS_MAX_KM = 25.0
 ITEMS_PER_EMAIL = 20
 ALERT_PATH = "/benachrichtigung/{action}/{token}/"
@@ -202,6 +204,22 @@ def alert_unsubscribe(*, token: str, now: datetime | None = None) -> StockAlert:
     return alert
 
 
+@transaction.atomic
+def alerts_purge(*, now: datetime | None = None) -> int:
+    """Forget the addresses of alerts that ended (Celery beat, daily): never confirmed after `KEEP_ENDED`,
+    unsubscribed or expired `KEEP_ENDED` ago (until then an old e-mail's renew link still works); sent
+    matches after `KEEP_ENDED` too. Returns the number of alerts deleted (their matches go with them)."""
+    now = now or timezone.now()
+    before = now - KEEP_ENDED
+    ended = StockAlert.objects.filter(
+        Q(confirmed_at__isnull=True, created_at__lt=before)
+        | Q(unsubscribed_at__lt=before)
+        | Q(expires_at__lt=before)
+    )
+    StockAlertMatch.objects.filter(sent_at__lt=before).delete()
+    return ended.delete()[1].get(StockAlert._meta.label, 0)
+
+
 # --- matching (background work) ---
 
 
@@ -212,37 +230,61 @@ def alerts_match_schedule(*, product_ids: Iterable[int]) -> None:
         outbox_put(kind="alerts.match", payload={"product_ids": ids})
 
 
+_LIVE = """a.confirmed_at IS NOT NULL AND a.unsubscribed_at IS NULL AND a.expires_at > %(now)s
+      AND (a.last_notified_at IS NULL OR a.last_notified_at <= %(quiet_since)s)"""
+
 MATCH_SQL = f"""
 WITH p AS MATERIALIZED (
-    SELECT p.id, p.location, ARRAY(SELECT lexeme FROM unnest(p.search_vector))::varchar[] AS lx
+    SELECT p.id, p.shop_id, tsvector_to_array(p.search_vector)::varchar[] AS lx
     FROM {Product._meta.db_table} p
     WHERE p.id = ANY(%(ids)s) AND p.active AND p.shop_active AND {available_positive_sql("p")}
-), words AS (
-    SELECT p.id, p.location, p.lx, unnest(p.lx) AS lexeme FROM p
+), words AS MATERIALIZED (
+    SELECT p.id, p.shop_id, p.lx, unnest(p.lx) AS lexeme FROM p
+), texts AS MATERIALIZED (
+    -- the live text alerts whose first word is one of the products' words (stockalert_first_word_idx:
+    -- a few thousand distinct words, however many products and alerts)
+    SELECT a.id, a.lexemes, a.location, a.radius_km
+    FROM {StockAlert._meta.db_table} a
+    WHERE a.lexemes[1] = ANY(ARRAY(SELECT DISTINCT lexeme FROM words))
+      AND a.product_id IS NULL AND {_LIVE}
+), candidates AS MATERIALIZED (
+    -- every word of the alert in the product's words
+    SELECT t.id AS alert_id, w.id AS product_id, w.shop_id
+    FROM words w JOIN texts t ON t.lexemes[1] = w.lexeme
+    WHERE t.lexemes <@ w.lx
+), reach AS MATERIALIZED (
+    -- the radius once per alert and shop (products stand at their shop's point), not once per product
+    SELECT c.alert_id, c.shop_id
+    FROM (SELECT DISTINCT alert_id, shop_id FROM candidates) c
+    JOIN texts t ON t.id = c.alert_id
+    JOIN {Shop._meta.db_table} s ON s.id = c.shop_id
+    WHERE ST_DWithin(t.location, s.location, t.radius_km * 1000)
 ), pairs AS (
-    -- an equality (hash) join on the alert's first word, then the whole containment and the radius
-    SELECT a.id AS alert_id, w.id AS product_id
-    FROM words w JOIN {StockAlert._meta.db_table} a ON a.lexemes[1] = w.lexeme
-    WHERE a.product_id IS NULL AND a.confirmed_at IS NOT NULL AND a.unsubscribed_at IS NULL
-      AND a.expires_at > %(now)s AND (a.last_notified_at IS NULL OR a.last_notified_at <= %(quiet_since)s)
-      AND a.lexemes <@ w.lx AND ST_DWithin(a.location, w.location, a.radius_km * 1000)
+    SELECT c.alert_id, c.product_id FROM candidates c JOIN reach r USING (alert_id, shop_id)
     UNION ALL
     SELECT a.id, p.id
     FROM p JOIN {StockAlert._meta.db_table} a ON a.product_id = p.id
-    WHERE a.confirmed_at IS NOT NULL AND a.unsubscribed_at IS NULL
-      AND a.expires_at > %(now)s AND (a.last_notified_at IS NULL OR a.last_notified_at <= %(quiet_since)s)
+    WHERE {_LIVE}
+), inserted AS (
+    INSERT INTO {StockAlertMatch._meta.db_table} (alert_id, product_id, matched_at)
+    SELECT alert_id, product_id, %(now)s FROM pairs
+    ON CONFLICT DO NOTHING
+    RETURNING alert_id
 )
-INSERT INTO {StockAlertMatch._meta.db_table} (alert_id, product_id, matched_at)
-SELECT alert_id, product_id, %(now)s FROM pairs
-ON CONFLICT DO NOTHING
-RETURNING alert_id
+-- per person the lowest alert id with a new match: the handle of their one e-mail row
+SELECT a.email_key, min(a.id)
+FROM {StockAlert._meta.db_table} a
+WHERE a.id IN (SELECT alert_id FROM inserted)
+GROUP BY a.email_key
+ORDER BY a.email_key
 """  # noqa: S608 - identifiers are ours, values are parameters
 
 
 @transaction.atomic
 def alerts_match(*, product_ids: list[int], now: datetime | None = None) -> int:
-    """Record the matches of these products (one statement) and put one e-mail per person; returns the number
-    of e-mails put. Runs in the outbox dispatcher, never in the request of the stock write."""
+    """Record the matches of these products and put one e-mail per person (one statement, then one insert);
+    returns the number of e-mails put. Runs in the outbox dispatcher, never in the request of the stock
+    write."""
     now = now or timezone.now()
     if not product_ids:
         return 0
@@ -256,12 +298,7 @@ def alerts_match(*, product_ids: list[int], now: datetime | None = None) -> int:
                 "fresh_since": stock_fresh_since(now=now),
             },
         )
-        alert_ids = sorted({row[0] for row in cursor.fetchall()})
-    if not alert_ids:
-        return 0
-    first_alert: dict[str, int] = {}  # person -> their lowest matched alert id (the e-mail row's handle)
-    for key, pk in StockAlert.objects.filter(pk__in=alert_ids).order_by("pk").values_list("email_key", "pk"):
-        first_alert.setdefault(key, pk)
+        first_alert = [(str(key), int(pk)) for key, pk in cursor.fetchall()]
     outbox_put_all(
         [
             Outgoing(
@@ -269,7 +306,7 @@ def alerts_match(*, product_ids: list[int], now: datetime | None = None) -> int:
                 {"alert_id": pk},
                 dedupe_key="alert:" + hashlib.sha256(key.encode()).hexdigest()[:32],
             )
-            for key, pk in sorted(first_alert.items())
+            for key, pk in first_alert
         ],
         now=now,
     )

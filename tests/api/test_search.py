@@ -85,6 +85,7 @@ def test_search_answers_the_api_md_shape(api_client, town):
         "location": {"lat": pytest.approx(LAT + 120 / 111_195.0), "lng": pytest.approx(LNG)},
         "url": f"{settings.SITE_URL}/laden/zweirad/",
         "api_url": "http://testserver/api/v1/shops/zweirad/",
+        "stock_confidence": {"share": None, "signals": 0},
     }
     assert 110 <= first["distance_m"] <= 130
     assert (first["available_quantity"], first["availability"], first["stock_fresh"]) == (2, "limited", True)
@@ -172,11 +173,14 @@ def test_query_count_is_fixed(api_client, town, django_assert_num_queries):
     for index in range(30):
         ProductFactory(shop=town["far"], title=f"Fahrradschlauch {index}", quantity_held=index % 2)
     pickup_board(now=timezone.now())
-    # when / then: one statement for the search (two with text: typo correction first)
-    with django_assert_num_queries(1):
-        assert len(api_client.get(URL, {"lat": LAT, "lng": LNG}).json()["results"]) == 20
+    # when / then: one statement for the search (two with text: typo correction first), one for the stock
+    # confidence of the page's shops
     with django_assert_num_queries(2):
-        assert api_client.get(URL, {"lat": LAT, "lng": LNG, "q": "schlauch"}).status_code == 200
+        assert len(api_client.get(URL, {"lat": LAT, "lng": LNG}).json()["results"]) == 20
+    with django_assert_num_queries(3):
+        assert api_client.get(URL, {"lat": LAT, "lng": LNG, "q": "fahrradschlauch"}).json()["results"]
+    with django_assert_num_queries(2):  # no results: no stock confidence to read
+        assert api_client.get(URL, {"lat": LAT, "lng": LNG, "q": "schlauch"}).json()["results"] == []
 
 
 @override_settings(LADENKARTE_SEARCH_EVENT_BATCH=2)

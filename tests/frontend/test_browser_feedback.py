@@ -23,7 +23,8 @@ from tests.frontend.test_browser import Session, browser, reserve_on_product_pag
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# `LADENKARTE_SCREENSHOT_DIR=docs/screenshots` retakes docs/screenshots/desktop-shop-reviews.png
+# `LADENKARTE_SCREENSHOT_DIR=docs/screenshots` retakes docs/screenshots/desktop-shop-reviews.png and
+# phone-shop-reviews.png
 SCREENSHOTS = os.environ.get("LADENKARTE_SCREENSHOT_DIR", "")
 
 
@@ -111,13 +112,22 @@ def test_reserve_collect_feedback_answer_and_the_shop_page(browser: Any, live_se
         assert "Der Tee lag schon bereit, sehr nett!" in reviews
         assert "Danke, Erika - bis zum nächsten Mal!" in reviews
         assert s.page.locator("[data-testid=review-average]").count() == 1
-        assert s.page.locator("[data-testid=ready-share]").count() == 1
+        # in German (the site's language), with the stock confidence of the 5 "yes" answers
+        assert "Alles bereit bei 5 von 5 Abholungen" in reviews
+        assert "Antwort von Teehaus am Sande" in reviews
+        assert "Bestand wie angezeigt: 100 % (aus 5 Reservierungen)" in reviews
         assert "Muster" not in reviews
         assert s.csp_errors == []
         s.page.locator("[data-testid=reviews]").scroll_into_view_if_needed()
         if SCREENSHOTS:
             Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
             s.page.screenshot(path=str(Path(SCREENSHOTS) / "desktop-shop-reviews.png"), full_page=True)
+            phone = Session(browser, live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True)
+            phone.goto("/laden/teehaus/#bewertungen")
+            phone.page.wait_for_selector("[data-testid=review-average]")
+            phone.page.locator("[data-testid=reviews]").scroll_into_view_if_needed()
+            phone.page.screenshot(path=str(Path(SCREENSHOTS) / "phone-shop-reviews.png"))
+            phone.context.close()
         merchant.context.close()
     finally:
         s.context.close()

@@ -51,13 +51,13 @@ def town() -> dict[str, Shop]:
 def test_score_parts_add_up_and_full_marks_are_100() -> None:
     score, parts = health_score(
         claimed=True, products=12, gtin_share=1, photo_share=1, price_share=1, stock_age_days=1,
-        hours_age_days=5, open_unhandled=0, no_show_rate=None,
+        hours_age_days=5, open_unhandled=0, stock_confidence=None,
     )  # fmt: skip
     assert score == 100
     assert sum(parts.values()) == 100
     score, parts = health_score(
         claimed=False, products=0, gtin_share=0, photo_share=0, price_share=0, stock_age_days=None,
-        hours_age_days=None, open_unhandled=1, no_show_rate=1.0,
+        hours_age_days=None, open_unhandled=1, stock_confidence=0.0,
     )  # fmt: skip
     assert score == 0
 
@@ -193,7 +193,7 @@ def test_city_api_board(town: dict[str, Shop], city_user: object) -> None:
     data = api.get("/api/v1/city/data-health/").json()
     assert [shop["name"] for shop in data["shops"]] == ["Nur aus OSM", "Eingeschlafen", "Gut gepflegt"]
     assert data["totals"]["claimed"] == 2
-    assert set(data["shops"][0]["parts"]) >= {"claimed", "stock_fresh", "no_show"}
+    assert set(data["shops"][0]["parts"]) >= {"claimed", "stock_fresh", "stock_confidence"}
     csv_response = api.get("/api/v1/city/data-health/?format_type=csv")
     assert csv_response.status_code == 200
     assert csv_response.content.decode().startswith("shop,slug,status,score")

@@ -389,10 +389,11 @@ def test_fixed_number_of_queries(django_assert_num_queries):
         ProductFactory.create_batch(3, shop=shop, quantity_held=1)
     search_words_refresh(concurrently=False)
     pickup_board(now=now)
-    # when / then: one statement without text, two with text (typo correction, search)
-    with django_assert_num_queries(1):
-        assert len(product_search_nearby(params=SearchParams(lat=LAT, lng=LNG), now=now).hits) == 20
+    # when / then: one statement without text, two with text (typo correction, search), and one for the
+    # stock confidence of the page's shops
     with django_assert_num_queries(2):
+        assert len(product_search_nearby(params=SearchParams(lat=LAT, lng=LNG), now=now).hits) == 20
+    with django_assert_num_queries(3):
         product_search_nearby(params=SearchParams(lat=LAT, lng=LNG, q="Artikel"), now=now)
 
 

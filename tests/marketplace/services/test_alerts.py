@@ -104,6 +104,12 @@ def test_a_sync_sends_exactly_one_email_per_address(django_capture_on_commit_cal
         sync(shop, [{"sku": f"S-{n}", "quantity": 0} for n in range(4)])
         sync(shop, [{"sku": f"S-{n}", "quantity": 6} for n in range(4)])
     assert mail.outbox == []
+    # but a day later the next one does, again one per address
+    StockAlert.objects.update(last_notified_at=timezone.now() - svc.QUIET - timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        sync(shop, [{"sku": f"S-{n}", "quantity": 0} for n in range(4)])
+        sync(shop, [{"sku": f"S-{n}", "quantity": 7} for n in range(4)])
+    assert sorted(tuple(m.to) for m in mail.outbox) == [("Max@Example.org",), ("erika@example.org",)]
 
 
 def test_matching_runs_in_the_background_not_in_the_sync(django_capture_on_commit_callbacks):
@@ -124,16 +130,17 @@ def test_matching_runs_in_the_background_not_in_the_sync(django_capture_on_commi
 
 
 def test_radius_product_alerts_and_stock_edits(django_capture_on_commit_callbacks):
-    # given a product alert, and a text alert whose radius does not reach the shop
+    # given a product alert, a text alert whose radius does not reach the shop and one whose radius does
     near = ShopFactory()
     product = ProductFactory(shop=near, sku="P-1", title="Puzzle Lüneburg", quantity_on_hand=0)
     confirmed("a@example.org", product_id=product.pk)
     confirmed("b@example.org", query="Puzzle", lat=LAT + 0.2, radius_km=1)  # ~22 km away
+    confirmed("c@example.org", query="Puzzle", lat=LAT + 0.02, radius_km=3)  # ~2.2 km away
     # when the merchant edits the stock in my-shop / the admin
     with django_capture_on_commit_callbacks(execute=True):
         product_update(product=product, changes={"quantity_on_hand": 1}, actor=Actor(source="my_shop"))
     # then
-    assert [m.to for m in mail.outbox] == [["a@example.org"]]
+    assert sorted(m.to for m in mail.outbox) == [["a@example.org"], ["c@example.org"]]
 
 
 def test_unsubscribe_and_expiry_stop_the_emails_and_renewing_restarts_them(
@@ -246,3 +253,66 @@ def test_website_form_and_link_pages_and_api(client, django_capture_on_commit_ca
     assert created.status_code == 202, created.content
     assert bad.status_code == 400
     assert StockAlert.objects.filter(email="max@example.org").count() == 1
+
+
+def test_empty_search_and_shop_search_offer_the_form_and_a_wide_search_gets_the_widest_alert(
+    client, django_capture_on_commit_callbacks
+):
+    # given a shop without tea
+    ProductFactory(shop=ShopFactory(slug="laden"), title="Kaffee")
+    # when a resident searches 50 km wide and the shop's own products for tea
+    results = client.get("/suche/", {"q": "Tee", "lat": LAT, "lng": LNG, "umkreis": 50})
+    shop_page = client.get("/laden/laden/", {"q": "Tee"})
+    # then both offer "tell me when it's here"
+    assert b'data-testid="alert-form"' in results.content
+    assert b'name="radius_km" value="50"' in results.content
+    assert b'data-testid="alert-form"' in shop_page.content
+    # when the wide form is sent, the alert covers the most an alert may (not an error about the address)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(
+            "/benachrichtigung/",
+            {"email": "erika@example.org", "q": "Tee", "lat": LAT, "lng": LNG, "radius_km": 50, "next": "/"},
+        )
+    assert answer.status_code == 302
+    assert StockAlert.objects.get().radius_km == svc.RADIUS_MAX_KM
+    # and changed hidden fields are refused with a message that says so, saving nothing
+    bad = client.post(
+        "/benachrichtigung/",
+        {"email": "max@example.org", "q": "Tee", "lat": 200, "lng": LNG, "next": "/"},
+        follow=True,
+    )
+    assert "Benachrichtigung konnte nicht eingerichtet werden" in bad.content.decode()
+    assert StockAlert.objects.count() == 1
+
+
+def test_ended_alerts_and_their_addresses_are_deleted_30_days_later():
+    # given a live alert, one never confirmed, one unsubscribed and one expired, all 31 days ago
+    now = timezone.now()
+    live = confirmed("live@example.org", query="Tee")
+    never = ask("never@example.org", query="Tee")
+    gone = confirmed("gone@example.org", query="Tee")
+    svc.alert_unsubscribe(token=svc.alert_token(alert=gone))
+    old = confirmed("old@example.org", query="Tee")
+    recent = confirmed("recent@example.org", query="Tee")
+    month_ago = now - timedelta(days=31)
+    StockAlert.objects.filter(pk=never.pk).update(created_at=month_ago)
+    StockAlert.objects.filter(pk=gone.pk).update(unsubscribed_at=month_ago)
+    StockAlert.objects.filter(pk=old.pk).update(expires_at=month_ago)
+    StockAlert.objects.filter(pk=recent.pk).update(expires_at=now - timedelta(days=29))  # may still renew
+    product = ProductFactory()
+    StockAlertMatch.objects.create(alert=old, product=product)
+    sent = StockAlertMatch.objects.create(alert=live, product=product, sent_at=month_ago)
+    waiting = StockAlertMatch.objects.create(alert=live, product=ProductFactory(), sent_at=None)
+    # when the daily purge runs
+    deleted = svc.alerts_purge(now=now)
+    # then the ended alerts are gone with their addresses; the live one and the recently expired stay
+    assert deleted == 3
+    assert sorted(StockAlert.objects.values_list("email", flat=True)) == [
+        "live@example.org",
+        "recent@example.org",
+    ]
+    assert list(StockAlertMatch.objects.values_list("pk", flat=True)) == [waiting.pk]
+    assert not StockAlertMatch.objects.filter(pk=sent.pk).exists()
+    # and a link of a deleted alert is simply invalid
+    with pytest.raises(AlertLinkInvalid):
+        svc.alert_renew(token=svc.alert_token(alert=old))

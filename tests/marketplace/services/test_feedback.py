@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from marketplace.exceptions import FeedbackLinkInvalid, FeedbackNotPossible, ValidationFailed
 from marketplace.models import Feedback, FeedbackReport, OutboxMessage, Reservation
 from marketplace.selectors.city_todo import city_todos
-from marketplace.selectors.feedback import shop_feedback_summary, stock_confidence
+from marketplace.selectors.feedback import StockConfidence, shop_feedback_summary, stock_confidence
 from marketplace.services import feedback as svc
 from marketplace.services import reservations as reservation_services
 from marketplace.services.outbox import outbox_dispatch
@@ -254,7 +254,31 @@ def test_stock_confidence_from_answers_and_no_shows():
     # when
     figures = stock_confidence(shop_ids=[shop.pk, quiet.pk], now=T0)
     # then (2 + 0.5) / 5; too few signals for the quiet shop
-    assert figures == {shop.pk: 0.5, quiet.pk: None}
+    assert figures == {
+        shop.pk: StockConfidence(signals=5, share=0.5),
+        quiet.pk: StockConfidence(signals=1, share=None),
+    }
+    assert figures[shop.pk].percent == 50
+
+
+def test_stock_confidence_counts_only_what_residents_can_read_and_the_last_180_days():
+    # given 5 published "yes" answers, and a "no" still in the shop's 72 hours, a hidden "no", a "no" and a
+    # no-show from 181 days ago
+    shop = ShopFactory()
+    for _ in range(5):
+        give(collected(shop), ready="yes")
+    give(collected(shop), ready="no", text="Nichts war da.")
+    svc.feedback_hide(feedback=give(collected(shop), ready="no"), reason="Beleidigend.", now=T0)
+    old = T0 - timedelta(days=181)
+    give(collected(shop, at=old), ready="no", at=old)
+    ReservationFactory(shop=shop, status=Reservation.Status.NO_SHOW, closed_at=old)
+    # when
+    figures = stock_confidence(shop_ids=[shop.pk], now=T0)
+    # then only the five published answers count
+    assert figures == {shop.pk: StockConfidence(signals=5, share=1.0)}
+    # and the "no" with a text counts once it is published, 72 hours later
+    later = stock_confidence(shop_ids=[shop.pk], now=T0 + timedelta(hours=72))
+    assert later == {shop.pk: StockConfidence(signals=6, share=0.83)}
 
 
 def test_shop_page_shows_figures_reviews_answers_and_schema_markup_from_five_on():
@@ -440,3 +464,36 @@ def test_outbox_rows_wait_for_the_dispatcher(django_capture_on_commit_callbacks)
     outbox_dispatch()
     # then one feedback e-mail, never two
     assert len([m for m in mail.outbox if "bewertung/" in m.body]) == 1
+
+
+def test_residents_report_published_reviews_only_on_the_website_and_in_the_api():
+    # given a published review, one whose text is still in the shop's 72 hours and a hidden one
+    shop = ShopFactory(slug="laden")
+    now = datetime.now(tz=BERLIN)
+    published = give(collected(shop, at=now), at=now, rating=1)
+    waiting = give(collected(shop, at=now), at=now, rating=1, text="Noch beim Laden.")
+    hidden = svc.feedback_hide(
+        feedback=give(collected(shop, at=now), at=now, rating=1), reason="Beleidigend."
+    )
+    api = APIClient()
+    # when
+    reported = api.post(
+        f"/api/v1/shops/laden/reviews/{published.pk}/report/", {"reason": "Falsch"}, format="json"
+    )
+    refused = [
+        api.post(f"/api/v1/shops/laden/reviews/{item.pk}/report/", {"reason": "Falsch"}, format="json")
+        for item in (waiting, hidden)
+    ]
+    foreign = api.post(
+        f"/api/v1/shops/{ShopFactory().slug}/reviews/{published.pk}/report/", {"reason": "x"}, format="json"
+    )
+    empty = api.post(f"/api/v1/shops/laden/reviews/{published.pk}/report/", {"reason": ""}, format="json")
+    website = Client().post(f"/laden/laden/bewertungen/{waiting.pk}/melden/", {"reason": "Falsch"})
+    # then one report, by a resident, of the published review; the others change nothing
+    assert reported.status_code == 204, reported.content
+    assert [r.status_code for r in refused] == [404, 404]
+    assert refused[0].json()["error"]["code"] == "not_found"
+    assert foreign.status_code == 404
+    assert empty.status_code == 400
+    assert website.status_code == 404
+    assert list(FeedbackReport.objects.values_list("feedback_id", "by")) == [(published.pk, "resident")]
