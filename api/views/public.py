@@ -24,21 +24,17 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
-from api.serializers.public import (
-    CategoryTreeSerializer,
-    DayHoursSerializer,
-    HoursQuerySerializer,
-    ProductDetailSerializer,
-    ProductSerializer,
-    SearchPageSerializer,
-    SearchQuerySerializer,
+from api.serializers.categories import CategoryTreeSerializer
+from api.serializers.hours import DayHoursSerializer, HoursQuerySerializer, hours_day_data
+from api.serializers.products import ProductDetailSerializer, ProductSerializer
+from api.serializers.reservations import pickup_days_data
+from api.serializers.search import SearchPageSerializer, SearchQuerySerializer
+from api.serializers.shops import (
     ShopDetailSerializer,
     ShopFilterSerializer,
     ShopMapSerializer,
     ShopSerializer,
-    hours_day_data,
 )
-from api.serializers.reservations import pickup_days_data
 from marketplace.exceptions import NotFound
 from marketplace.models import Product, Shop
 from marketplace.selectors.categories import category_subtree_ids, category_tree

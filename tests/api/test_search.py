@@ -11,7 +11,7 @@ from django.contrib.gis.geos import Point
 from django.test import override_settings
 from django.utils import timezone
 
-from api.serializers.public import SearchHitSerializer, SearchPageSerializer
+from api.serializers.search import SearchHitSerializer, SearchPageSerializer
 from marketplace.models import SearchEvent
 from marketplace.selectors.pickup import pickup_board
 from marketplace.services.search_events import search_events_flush, search_events_pending

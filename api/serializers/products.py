@@ -1,0 +1,121 @@
+"""Products for residents (API.md "Products"): a shop's products and one product with its shop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.serializers.refs import CategoryRefSerializer, LatLngSerializer, shop_address, web
+from marketplace.models import Product
+from marketplace.selectors.stock import availability_label
+from marketplace.web_pages import product_page_url, shop_page_url
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    """A listed product with what can be reserved now."""
+
+    gtin = serializers.CharField(read_only=True, help_text=_("8, 12, 13 or 14 digits; empty when unknown."))
+    currency = serializers.SerializerMethodField()
+    image_url = serializers.SerializerMethodField()
+    category = serializers.SerializerMethodField()
+    available_quantity = serializers.SerializerMethodField()
+    availability = serializers.SerializerMethodField()
+    stock_fresh = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(help_text=_("The product's page on the website."))
+    api_url = serializers.HyperlinkedIdentityField(view_name="api-product-detail")
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "sku",
+            "gtin",
+            "title",
+            "brand",
+            "description",
+            "price",
+            "currency",
+            "image_url",
+            "category",
+            "available_quantity",
+            "availability",
+            "stock_updated_at",
+            "stock_fresh",
+            "url",
+            "api_url",
+        ]
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, product: Product) -> str:
+        return product_page_url(pk=product.pk, title=product.title, base=web(self.context))
+
+    @extend_schema_field(serializers.CharField())
+    def get_currency(self, product: Product) -> str:
+        return settings.LADENKARTE_DEFAULT_PRICE_CURRENCY
+
+    @extend_schema_field(serializers.CharField(allow_blank=True))
+    def get_image_url(self, product: Product) -> str:
+        return product.image.url if product.image else ""
+
+    @extend_schema_field(CategoryRefSerializer(allow_null=True))
+    def get_category(self, product: Product) -> dict[str, str] | None:
+        category = product.category
+        return None if category is None else {"slug": category.slug, "name": category.name}
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_available_quantity(self, product: Product) -> int:
+        # annotated by `marketplace.selectors.stock.products_with_availability` (the availability rule)
+        return int(product.available)  # type: ignore[attr-defined]
+
+    @extend_schema_field(serializers.ChoiceField(choices=["in_stock", "limited", "out_of_stock"]))
+    def get_availability(self, product: Product) -> str:
+        return availability_label(self.get_available_quantity(product))
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_stock_fresh(self, product: Product) -> bool:
+        return bool(product.stock_fresh)  # type: ignore[attr-defined]
+
+
+class ProductShopSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    address = serializers.CharField()
+    location = LatLngSerializer()
+    url = serializers.URLField(help_text=_("The shop's page on the website."))
+    api_url = serializers.URLField(help_text=_("The shop in the API."))
+
+
+class ProductDetailSerializer(ProductSerializer):
+    shop = serializers.SerializerMethodField()
+    pickup_today_until = serializers.DateTimeField(allow_null=True, read_only=True)
+    next_pickup_from = serializers.DateTimeField(allow_null=True, read_only=True)
+    open_now = serializers.BooleanField(read_only=True)
+
+    class Meta(ProductSerializer.Meta):
+        fields = [
+            *ProductSerializer.Meta.fields,
+            "shop",
+            "pickup_today_until",
+            "next_pickup_from",
+            "open_now",
+        ]
+
+    @extend_schema_field(ProductShopSerializer)
+    def get_shop(self, product: Product) -> dict[str, Any]:
+        shop = product.shop
+        request = self.context["request"]
+        return {
+            "id": shop.pk,
+            "slug": shop.slug,
+            "name": shop.name,
+            "address": shop_address(shop),
+            "location": {"lat": shop.location.y, "lng": shop.location.x},
+            "url": shop_page_url(slug=shop.slug, base=web(self.context)),
+            "api_url": request.build_absolute_uri(reverse("api-shop-detail", kwargs={"slug": shop.slug})),
+        }

@@ -1,0 +1,291 @@
+"""Shops for residents (API.md "Shops"): the list filters, a shop in lists, one shop, the GeoJSON map."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from api.serializers.fields import FiniteFloatField
+from api.serializers.hours import DayHoursSerializer, TodaySerializer, WeeklyHoursSerializer
+from api.serializers.refs import LatLngSerializer, ShopAddressSerializer, web
+from api.serializers.reservations import PickupDayOutput
+from marketplace.models import Shop
+from marketplace.selectors import search as search_selector
+from marketplace.services.accessibility import ACCESSIBILITY_FIELDS
+from marketplace.web_pages import shop_page_url
+
+OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
+
+
+class ShopFilterSerializer(serializers.Serializer):
+    """Filters of `GET /shops/` and `GET /shops/map/`."""
+
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        default="",
+        help_text=_("Name, description or category."),
+    )
+    category = serializers.SlugField(
+        required=False, default="", help_text=_("Category slug (includes sub-categories).")
+    )
+    featured = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Only (or, with false, no) featured shops."),
+    )
+    step_free = serializers.BooleanField(default=False, help_text=_("Only shops with a step-free entrance."))
+    in_bbox = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Bounding box `minLng,minLat,maxLng,maxLat`."),
+    )
+    lat = FiniteFloatField(min_value=-90, max_value=90, required=False, allow_null=True, default=None)
+    lng = FiniteFloatField(min_value=-180, max_value=180, required=False, allow_null=True, default=None)
+    radius_km = FiniteFloatField(
+        min_value=search_selector.RADIUS_MIN_KM,
+        max_value=search_selector.RADIUS_MAX_KM,
+        default=search_selector.RADIUS_DEFAULT_KM,
+        help_text=_("With `lat`/`lng`: only shops within this radius, nearest first."),
+    )
+
+    def validate_in_bbox(self, value: str) -> tuple[float, float, float, float] | None:
+        if not value:
+            return None
+        try:
+            parts = [float(part) for part in value.split(",")]
+        except ValueError:
+            raise serializers.ValidationError(_("Use four numbers: minLng,minLat,maxLng,maxLat.")) from None
+        if len(parts) != 4 or not all(math.isfinite(part) for part in parts):
+            raise serializers.ValidationError(_("Use four numbers: minLng,minLat,maxLng,maxLat."))
+        min_lng, min_lat, max_lng, max_lat = parts
+        if not (-180 <= min_lng < max_lng <= 180 and -90 <= min_lat < max_lat <= 90):
+            raise serializers.ValidationError(
+                _("The box must lie within -180..180 / -90..90 with minimum below maximum.")
+            )
+        return (min_lng, min_lat, max_lng, max_lat)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if (attrs.get("lat") is None) != (attrs.get("lng") is None):
+            missing = "lng" if attrs.get("lng") is None else "lat"
+            raise serializers.ValidationError({missing: [_("Give both lat and lng.")]})
+        return attrs
+
+
+class AccessibilitySerializer(serializers.Serializer):
+    """A shop's accessibility facts (decision 1700); false and empty mean "not stated"."""
+
+    step_free = serializers.ChoiceField(
+        choices=["", *Shop.StepFree.values],
+        allow_blank=True,
+        help_text=_("Step-free entrance: yes, limited, no, or empty when not known."),
+    )
+    accessible_toilet = serializers.BooleanField()
+    seating = serializers.BooleanField()
+    quiet_hours = serializers.CharField(allow_blank=True, help_text=_("Quiet hours as the shop words them."))
+    hearing_loop = serializers.BooleanField()
+    disabled_parking_nearby = serializers.BooleanField()
+
+
+class ShopSerializer(serializers.ModelSerializer):
+    """A shop in lists: address, location, categories, practical attributes, pickup today."""
+
+    address = serializers.SerializerMethodField()
+    location = serializers.SerializerMethodField()
+    categories = serializers.SerializerMethodField()
+    photo_url = serializers.SerializerMethodField()
+    # empty when the shop has none, so not typed as uri/email in the schema
+    email = serializers.CharField(read_only=True, help_text=_("The shop's e-mail address; empty when none."))
+    website = serializers.CharField(read_only=True, help_text=_("The shop's own website; empty when none."))
+    url = serializers.SerializerMethodField(help_text=_("The shop's page on the website."))
+    api_url = serializers.HyperlinkedIdentityField(view_name="api-shop-detail", lookup_field="slug")
+    step_free_entrance = serializers.SerializerMethodField(
+        help_text=_("True when `accessibility.step_free` is `yes` (kept for older clients).")
+    )
+    accessibility = serializers.SerializerMethodField()
+    distance_m = serializers.SerializerMethodField()
+    open_now = serializers.SerializerMethodField()
+    pickup_today_until = serializers.SerializerMethodField()
+    listing = serializers.BooleanField(
+        source="is_listing",
+        read_only=True,
+        help_text=_("A listing from OpenStreetMap, not on Ladenkarte yet: no products, no reservations."),
+    )
+    attribution = serializers.SerializerMethodField(
+        help_text=_("Credit to show with the shop's data when it came from OpenStreetMap; else empty.")
+    )
+
+    class Meta:
+        model = Shop
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "description",
+            "address",
+            "location",
+            "categories",
+            "phone",
+            "email",
+            "website",
+            "photo_url",
+            "step_free_entrance",
+            "accessibility",
+            "card_payment",
+            "bicycle_parking",
+            "gift_wrapping",
+            "url",
+            "api_url",
+            "distance_m",
+            "open_now",
+            "pickup_today_until",
+            "listing",
+            "attribution",
+        ]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_step_free_entrance(self, shop: Shop) -> bool:
+        return shop.step_free == Shop.StepFree.YES
+
+    @extend_schema_field(AccessibilitySerializer)
+    def get_accessibility(self, shop: Shop) -> dict[str, Any]:
+        return {name: getattr(shop, name) for name in ACCESSIBILITY_FIELDS}
+
+    @extend_schema_field(serializers.CharField())
+    def get_attribution(self, shop: Shop) -> str:
+        return OSM_ATTRIBUTION if hasattr(shop, "osm") else ""
+
+    @extend_schema_field(ShopAddressSerializer)
+    def get_address(self, shop: Shop) -> dict[str, str]:
+        return {
+            "street": shop.street,
+            "postcode": shop.postcode,
+            "city": shop.city,
+            "district": shop.district,
+        }
+
+    @extend_schema_field(LatLngSerializer)
+    def get_location(self, shop: Shop) -> dict[str, float]:
+        return {"lat": shop.location.y, "lng": shop.location.x}
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_categories(self, shop: Shop) -> list[str]:
+        return [category.slug for category in shop.categories.all()]
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, shop: Shop) -> str:
+        return shop_page_url(slug=shop.slug, base=web(self.context))
+
+    @extend_schema_field(serializers.CharField(allow_blank=True))
+    def get_photo_url(self, shop: Shop) -> str:
+        return shop.photo.url if shop.photo else ""
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, help_text=_("With lat/lng: metres.")))
+    def get_distance_m(self, shop: Shop) -> int | None:
+        distance = getattr(shop, "distance", None)
+        return None if distance is None else round(distance.m)
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_open_now(self, shop: Shop) -> bool:
+        board, now = self.context["board"], self.context["now"]
+        return bool(board.is_open(shop.pk, now))
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_pickup_today_until(self, shop: Shop) -> str | None:
+        board, now = self.context["board"], self.context["now"]
+        until = board.pickup_today_until(shop.pk, now)
+        return None if until is None else until.isoformat()
+
+
+class ShopDetailSerializer(ShopSerializer):
+    """One shop with its hours: weekly hours, today, upcoming special days, pickup."""
+
+    opening_hours = WeeklyHoursSerializer(many=True, read_only=True, source="weekly_hours")
+    today = TodaySerializer(allow_null=True, read_only=True)
+    special_days = DayHoursSerializer(many=True, read_only=True, source="special_days_ahead")
+    next_pickup_from = serializers.DateTimeField(allow_null=True, read_only=True)
+    social_links = serializers.DictField(child=serializers.CharField(), read_only=True)
+    time_zone = serializers.CharField(read_only=True)
+    pickup_lead_minutes = serializers.IntegerField(read_only=True)
+    hold_minutes = serializers.IntegerField(allow_null=True, read_only=True)
+    pickup_days = PickupDayOutput(
+        many=True,
+        read_only=True,
+        help_text=_("The days a reservation placed now can be collected (`pickup_date` of a reservation)."),
+    )
+
+    class Meta(ShopSerializer.Meta):
+        fields = [
+            *ShopSerializer.Meta.fields,
+            "social_links",
+            "time_zone",
+            "pickup_lead_minutes",
+            "hold_minutes",
+            "opening_hours",
+            "today",
+            "special_days",
+            "next_pickup_from",
+            "pickup_days",
+        ]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_open_now(self, shop: Shop) -> bool:
+        return bool(shop.open_now)  # type: ignore[attr-defined]
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_pickup_today_until(self, shop: Shop) -> str | None:
+        until = shop.pickup_today_until  # type: ignore[attr-defined]
+        return None if until is None else until.isoformat()
+
+
+class ShopMapSerializer(GeoFeatureModelSerializer):
+    """A shop as a GeoJSON feature for the map."""
+
+    categories = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    url = serializers.SerializerMethodField(help_text=_("The shop's page on the website."))
+    api_url = serializers.HyperlinkedIdentityField(view_name="api-shop-detail", lookup_field="slug")
+    open_now = serializers.SerializerMethodField()
+    pickup_today_until = serializers.SerializerMethodField()
+    listing = serializers.BooleanField(
+        source="is_listing", read_only=True, help_text=_("Not on Ladenkarte yet (from OpenStreetMap).")
+    )
+
+    class Meta:
+        model = Shop
+        geo_field = "location"
+        id_field = "id"
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "street",
+            "postcode",
+            "city",
+            "categories",
+            "url",
+            "api_url",
+            "open_now",
+            "pickup_today_until",
+            "listing",
+        ]
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, shop: Shop) -> str:
+        return shop_page_url(slug=shop.slug, base=web(self.context))
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_open_now(self, shop: Shop) -> bool:
+        return bool(self.context["board"].is_open(shop.pk, self.context["now"]))
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_pickup_today_until(self, shop: Shop) -> str | None:
+        until = self.context["board"].pickup_today_until(shop.pk, self.context["now"])
+        return None if until is None else until.isoformat()
