@@ -5,24 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from api.serializers.refs import CategoryRefSerializer, LatLngSerializer, shop_address, web
+from api.serializers.refs import (
+    CategoryRefSerializer,
+    ShopRefSerializer,
+    category_ref_data,
+    shop_address,
+    shop_ref_data,
+    web,
+)
 from marketplace.models import Product
 from marketplace.selectors.stock import availability_label
-from marketplace.web_pages import product_page_url, shop_page_url
+from marketplace.web_pages import product_page_url
 
 
+@extend_schema_serializer(deprecate_fields=["category"])
 class ProductSerializer(serializers.ModelSerializer):
     """A listed product with what can be reserved now."""
 
     gtin = serializers.CharField(read_only=True, help_text=_("8, 12, 13 or 14 digits; empty when unknown."))
     currency = serializers.SerializerMethodField()
     image_url = serializers.SerializerMethodField()
-    category = serializers.SerializerMethodField()
+    category = serializers.SerializerMethodField(help_text=_("Deprecated: the same as `category_ref`."))
+    category_ref = serializers.SerializerMethodField()
     available_quantity = serializers.SerializerMethodField()
     availability = serializers.SerializerMethodField()
     stock_fresh = serializers.SerializerMethodField()
@@ -42,6 +50,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "currency",
             "image_url",
             "category",
+            "category_ref",
             "available_quantity",
             "availability",
             "stock_updated_at",
@@ -64,8 +73,11 @@ class ProductSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(CategoryRefSerializer(allow_null=True))
     def get_category(self, product: Product) -> dict[str, str] | None:
-        category = product.category
-        return None if category is None else {"slug": category.slug, "name": category.name}
+        return category_ref_data(product.category)
+
+    @extend_schema_field(CategoryRefSerializer(allow_null=True))
+    def get_category_ref(self, product: Product) -> dict[str, str] | None:
+        return category_ref_data(product.category)
 
     @extend_schema_field(serializers.IntegerField())
     def get_available_quantity(self, product: Product) -> int:
@@ -81,14 +93,11 @@ class ProductSerializer(serializers.ModelSerializer):
         return bool(product.stock_fresh)  # type: ignore[attr-defined]
 
 
-class ProductShopSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    slug = serializers.CharField()
-    name = serializers.CharField()
-    address = serializers.CharField()
-    location = LatLngSerializer()
-    url = serializers.URLField(help_text=_("The shop's page on the website."))
-    api_url = serializers.URLField(help_text=_("The shop in the API."))
+@extend_schema_serializer(deprecate_fields=["address"])
+class ProductShopSerializer(ShopRefSerializer):
+    """The product's shop: a `ShopRef` with the one-line `address` of v1."""
+
+    address = serializers.CharField(help_text=_("Deprecated: `postal_address.line`."))
 
 
 class ProductDetailSerializer(ProductSerializer):
@@ -108,14 +117,4 @@ class ProductDetailSerializer(ProductSerializer):
 
     @extend_schema_field(ProductShopSerializer)
     def get_shop(self, product: Product) -> dict[str, Any]:
-        shop = product.shop
-        request = self.context["request"]
-        return {
-            "id": shop.pk,
-            "slug": shop.slug,
-            "name": shop.name,
-            "address": shop_address(shop),
-            "location": {"lat": shop.location.y, "lng": shop.location.x},
-            "url": shop_page_url(slug=shop.slug, base=web(self.context)),
-            "api_url": request.build_absolute_uri(reverse("api-shop-detail", kwargs={"slug": shop.slug})),
-        }
+        return {**shop_ref_data(product.shop, self.context), "address": shop_address(product.shop)}

@@ -7,10 +7,11 @@ The search answer is rendered by hand with orjson (`api.views.public.search_hit_
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from api.serializers.fields import FiniteFloatField
-from api.serializers.refs import LatLngSerializer
+from api.serializers.refs import CategoryRefSerializer, ShopRefSerializer
 from marketplace.selectors import search as search_selector
 
 
@@ -79,6 +80,7 @@ class SearchQuerySerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(deprecate_fields=["category"])
 class SearchProductSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     sku = serializers.CharField()
@@ -88,19 +90,17 @@ class SearchProductSerializer(serializers.Serializer):
     price = serializers.DecimalField(max_digits=10, decimal_places=2, help_text=_("Decimal string, EUR."))
     currency = serializers.CharField(default="EUR")
     image_url = serializers.CharField(allow_blank=True)
-    category = serializers.CharField(allow_null=True, help_text=_("Category slug."))
+    category = serializers.CharField(allow_null=True, help_text=_("Deprecated: `category_ref.slug`."))
+    category_ref = CategoryRefSerializer(allow_null=True)
     url = serializers.URLField(help_text=_("The product's page on the website."))
     api_url = serializers.URLField(help_text=_("The product in the API."))
 
 
-class SearchShopSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    slug = serializers.CharField()
-    name = serializers.CharField()
-    address = serializers.CharField(help_text=_("Street, postcode and town in one line."))
-    location = LatLngSerializer()
-    url = serializers.URLField(help_text=_("The shop's page on the website."))
-    api_url = serializers.URLField(help_text=_("The shop in the API."))
+@extend_schema_serializer(deprecate_fields=["address"])
+class SearchShopSerializer(ShopRefSerializer):
+    """The hit's shop: a `ShopRef` with the one-line `address` of v1."""
+
+    address = serializers.CharField(help_text=_("Deprecated: `postal_address.line`."))
 
 
 class SearchHitSerializer(serializers.Serializer):

@@ -6,13 +6,21 @@ import math
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from api.serializers.fields import FiniteFloatField
 from api.serializers.hours import DayHoursSerializer, TodaySerializer, WeeklyHoursSerializer
-from api.serializers.refs import LatLngSerializer, ShopAddressSerializer, web
+from api.serializers.refs import (
+    CategoryRefSerializer,
+    LatLngSerializer,
+    ShopAddressSerializer,
+    category_refs_data,
+    shop_address_data,
+    shop_location_data,
+    web,
+)
 from api.serializers.reservations import PickupDayOutput
 from marketplace.models import Shop
 from marketplace.selectors import search as search_selector
@@ -95,12 +103,18 @@ class AccessibilitySerializer(serializers.Serializer):
     disabled_parking_nearby = serializers.BooleanField()
 
 
+@extend_schema_serializer(deprecate_fields=["address", "categories", "step_free_entrance"])
 class ShopSerializer(serializers.ModelSerializer):
-    """A shop in lists: address, location, categories, practical attributes, pickup today."""
+    """A shop in lists: address, location, categories, practical attributes, pickup today.
 
-    address = serializers.SerializerMethodField()
+    A superset of `ShopRef`: `postal_address`, `location` and `category_refs` have the same shape everywhere.
+    """
+
+    address = serializers.SerializerMethodField(help_text=_("Deprecated: the same as `postal_address`."))
+    postal_address = serializers.SerializerMethodField()
     location = serializers.SerializerMethodField()
-    categories = serializers.SerializerMethodField()
+    categories = serializers.SerializerMethodField(help_text=_("Deprecated: the slugs of `category_refs`."))
+    category_refs = serializers.SerializerMethodField()
     photo_url = serializers.SerializerMethodField()
     # empty when the shop has none, so not typed as uri/email in the schema
     email = serializers.CharField(read_only=True, help_text=_("The shop's e-mail address; empty when none."))
@@ -108,7 +122,7 @@ class ShopSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text=_("The shop's page on the website."))
     api_url = serializers.HyperlinkedIdentityField(view_name="api-shop-detail", lookup_field="slug")
     step_free_entrance = serializers.SerializerMethodField(
-        help_text=_("True when `accessibility.step_free` is `yes` (kept for older clients).")
+        help_text=_("Deprecated: true when `accessibility.step_free` is `yes` (kept for older clients).")
     )
     accessibility = serializers.SerializerMethodField()
     distance_m = serializers.SerializerMethodField()
@@ -131,8 +145,10 @@ class ShopSerializer(serializers.ModelSerializer):
             "name",
             "description",
             "address",
+            "postal_address",
             "location",
             "categories",
+            "category_refs",
             "phone",
             "email",
             "website",
@@ -165,20 +181,23 @@ class ShopSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ShopAddressSerializer)
     def get_address(self, shop: Shop) -> dict[str, str]:
-        return {
-            "street": shop.street,
-            "postcode": shop.postcode,
-            "city": shop.city,
-            "district": shop.district,
-        }
+        return shop_address_data(shop)
+
+    @extend_schema_field(ShopAddressSerializer)
+    def get_postal_address(self, shop: Shop) -> dict[str, str]:
+        return shop_address_data(shop)
 
     @extend_schema_field(LatLngSerializer)
     def get_location(self, shop: Shop) -> dict[str, float]:
-        return {"lat": shop.location.y, "lng": shop.location.x}
+        return shop_location_data(shop)
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_categories(self, shop: Shop) -> list[str]:
         return [category.slug for category in shop.categories.all()]
+
+    @extend_schema_field(CategoryRefSerializer(many=True))
+    def get_category_refs(self, shop: Shop) -> list[dict[str, str]]:
+        return category_refs_data(shop.categories)
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, shop: Shop) -> str:
@@ -246,10 +265,21 @@ class ShopDetailSerializer(ShopSerializer):
         return None if until is None else until.isoformat()
 
 
+@extend_schema_serializer(deprecate_fields=["street", "postcode", "city", "categories"])
 class ShopMapSerializer(GeoFeatureModelSerializer):
-    """A shop as a GeoJSON feature for the map."""
+    """A shop as a GeoJSON feature for the map (`postal_address` and `category_refs` as everywhere)."""
 
-    categories = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    street = serializers.CharField(read_only=True, help_text=_("Deprecated: `postal_address.street`."))
+    postcode = serializers.CharField(read_only=True, help_text=_("Deprecated: `postal_address.postcode`."))
+    city = serializers.CharField(read_only=True, help_text=_("Deprecated: `postal_address.city`."))
+    postal_address = serializers.SerializerMethodField()
+    categories = serializers.SlugRelatedField(
+        slug_field="slug",
+        many=True,
+        read_only=True,
+        help_text=_("Deprecated: the slugs of `category_refs`."),
+    )
+    category_refs = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField(help_text=_("The shop's page on the website."))
     api_url = serializers.HyperlinkedIdentityField(view_name="api-shop-detail", lookup_field="slug")
     open_now = serializers.SerializerMethodField()
@@ -269,13 +299,23 @@ class ShopMapSerializer(GeoFeatureModelSerializer):
             "street",
             "postcode",
             "city",
+            "postal_address",
             "categories",
+            "category_refs",
             "url",
             "api_url",
             "open_now",
             "pickup_today_until",
             "listing",
         ]
+
+    @extend_schema_field(ShopAddressSerializer)
+    def get_postal_address(self, shop: Shop) -> dict[str, str]:
+        return shop_address_data(shop)
+
+    @extend_schema_field(CategoryRefSerializer(many=True))
+    def get_category_refs(self, shop: Shop) -> list[dict[str, str]]:
+        return category_refs_data(shop.categories)
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, shop: Shop) -> str:

@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from api.serializers.categories import CategoryTreeSerializer
 from api.serializers.hours import DayHoursSerializer, HoursQuerySerializer, hours_day_data
 from api.serializers.products import ProductDetailSerializer, ProductSerializer
+from api.serializers.refs import address_data
 from api.serializers.reservations import pickup_days_data
 from api.serializers.search import SearchPageSerializer, SearchQuerySerializer
 from api.serializers.shops import (
@@ -94,7 +95,10 @@ def _hit_json(hit: SearchHit, *, product_base: str, shop_base: str, web: str) ->
             "price": f"{hit.price:.2f}",
             "currency": "EUR",
             "image_url": hit.image,
-            "category": hit.category_slug,
+            "category": hit.category_slug,  # deprecated (decision 1001)
+            "category_ref": None
+            if hit.category_slug is None
+            else {"slug": hit.category_slug, "name": hit.category_name},
             "url": product_page_url(pk=hit.product_id, title=hit.title, base=web),
             "api_url": f"{product_base}{hit.product_id}/",
         },
@@ -102,7 +106,13 @@ def _hit_json(hit: SearchHit, *, product_base: str, shop_base: str, web: str) ->
             "id": hit.shop_id,
             "slug": hit.shop_slug,
             "name": hit.shop_name,
-            "address": f"{hit.shop_street}, {hit.shop_postcode} {hit.shop_city}",
+            "address": f"{hit.shop_street}, {hit.shop_postcode} {hit.shop_city}",  # deprecated (1001)
+            "postal_address": address_data(
+                street=hit.shop_street,
+                postcode=hit.shop_postcode,
+                city=hit.shop_city,
+                district=hit.shop_district,
+            ),
             "location": {"lat": hit.shop_lat, "lng": hit.shop_lng},
             "url": f"{web}/laden/{hit.shop_slug}/",  # = shop_page_url(), inlined on the hot path
             "api_url": f"{shop_base}{hit.shop_slug}/",
