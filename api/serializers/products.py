@@ -18,6 +18,7 @@ from api.serializers.refs import (
     web,
 )
 from marketplace.models import Product
+from marketplace.selectors.pickup import PickupStatus
 from marketplace.selectors.stock import availability_label
 from marketplace.web_pages import product_page_url
 
@@ -100,11 +101,18 @@ class ProductShopSerializer(ShopRefSerializer):
     address = serializers.CharField(help_text=_("Deprecated: `postal_address.line`."))
 
 
+_DATETIME = serializers.DateTimeField()  # ISO 8601 in the current zone, as DRF writes datetimes
+
+
 class ProductDetailSerializer(ProductSerializer):
+    """One listed product with its shop and when it can be picked up."""
+
+    # pickup comes from the shop's `PickupStatus` (`selectors.pickup.shop_pickup_status`), context `status`
+
     shop = serializers.SerializerMethodField()
-    pickup_today_until = serializers.DateTimeField(allow_null=True, read_only=True)
-    next_pickup_from = serializers.DateTimeField(allow_null=True, read_only=True)
-    open_now = serializers.BooleanField(read_only=True)
+    pickup_today_until = serializers.SerializerMethodField()
+    next_pickup_from = serializers.SerializerMethodField()
+    open_now = serializers.SerializerMethodField()
 
     class Meta(ProductSerializer.Meta):
         fields = [
@@ -115,6 +123,24 @@ class ProductDetailSerializer(ProductSerializer):
             "open_now",
         ]
 
+    def _status(self) -> PickupStatus:
+        status: PickupStatus = self.context["status"]
+        return status
+
     @extend_schema_field(ProductShopSerializer)
     def get_shop(self, product: Product) -> dict[str, Any]:
         return {**shop_ref_data(product.shop, self.context), "address": shop_address(product.shop)}
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_pickup_today_until(self, product: Product) -> str | None:
+        until = self._status().pickup_today_until
+        return None if until is None else _DATETIME.to_representation(until)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_next_pickup_from(self, product: Product) -> str | None:
+        following = self._status().next_pickup_from
+        return None if following is None else _DATETIME.to_representation(following)
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_open_now(self, product: Product) -> bool:
+        return self._status().open_now

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from api.serializers.fields import FiniteFloatField
-from api.serializers.hours import DayHoursSerializer, TodaySerializer, WeeklyHoursSerializer
+from api.serializers.hours import DayHoursSerializer, TodaySerializer, WeeklyHoursSerializer, hours_day_data
 from api.serializers.refs import (
     CategoryRefSerializer,
     LatLngSerializer,
@@ -21,9 +21,10 @@ from api.serializers.refs import (
     shop_location_data,
     web,
 )
-from api.serializers.reservations import PickupDayOutput
+from api.serializers.reservations import PickupDayOutput, pickup_days_data
 from marketplace.models import Shop
 from marketplace.selectors import search as search_selector
+from marketplace.selectors.shops import ShopWeek
 from marketplace.services.accessibility import ACCESSIBILITY_FIELDS
 from marketplace.web_pages import shop_page_url
 
@@ -224,20 +225,23 @@ class ShopSerializer(serializers.ModelSerializer):
         return None if until is None else until.isoformat()
 
 
+_DATETIME = serializers.DateTimeField()  # ISO 8601 in the current zone, as DRF writes datetimes
+
+
 class ShopDetailSerializer(ShopSerializer):
     """One shop with its hours: weekly hours, today, upcoming special days, pickup."""
 
-    opening_hours = WeeklyHoursSerializer(many=True, read_only=True, source="weekly_hours")
-    today = TodaySerializer(allow_null=True, read_only=True)
-    special_days = DayHoursSerializer(many=True, read_only=True, source="special_days_ahead")
-    next_pickup_from = serializers.DateTimeField(allow_null=True, read_only=True)
+    # hours and pickup come from the `ShopWeek` (`selectors.shops.shop_week`) in the context, key `week`
+
+    opening_hours = serializers.SerializerMethodField()
+    today = serializers.SerializerMethodField()
+    special_days = serializers.SerializerMethodField()
+    next_pickup_from = serializers.SerializerMethodField()
     social_links = serializers.DictField(child=serializers.CharField(), read_only=True)
     time_zone = serializers.CharField(read_only=True)
     pickup_lead_minutes = serializers.IntegerField(read_only=True)
     hold_minutes = serializers.IntegerField(allow_null=True, read_only=True)
-    pickup_days = PickupDayOutput(
-        many=True,
-        read_only=True,
+    pickup_days = serializers.SerializerMethodField(
         help_text=_("The days a reservation placed now can be collected (`pickup_date` of a reservation)."),
     )
 
@@ -255,14 +259,53 @@ class ShopDetailSerializer(ShopSerializer):
             "pickup_days",
         ]
 
+    def _week(self) -> ShopWeek:
+        week: ShopWeek = self.context["week"]
+        return week
+
+    @extend_schema_field(WeeklyHoursSerializer(many=True))
+    def get_opening_hours(self, shop: Shop) -> list[dict[str, Any]]:
+        weekly = self._week().weekly
+        return [
+            {"weekday": weekday, "opens": i.opens.strftime("%H:%M"), "closes": i.closes.strftime("%H:%M")}
+            for weekday in sorted(weekly)
+            for i in weekly[weekday]
+        ]
+
+    @extend_schema_field(TodaySerializer(allow_null=True))
+    def get_today(self, shop: Shop) -> dict[str, Any] | None:
+        windows = self._week().today_windows
+        if not windows:
+            return None
+        return {
+            "opens": _DATETIME.to_representation(windows[0].start),
+            "closes": _DATETIME.to_representation(windows[-1].end),
+            "intervals": [
+                {"opens": w.start.strftime("%H:%M"), "closes": w.end.strftime("%H:%M")} for w in windows
+            ],
+        }
+
+    @extend_schema_field(DayHoursSerializer(many=True))
+    def get_special_days(self, shop: Shop) -> list[dict[str, Any]]:
+        return [hours_day_data(day) for day in self._week().special_ahead]
+
     @extend_schema_field(serializers.BooleanField())
     def get_open_now(self, shop: Shop) -> bool:
-        return bool(shop.open_now)  # type: ignore[attr-defined]
+        return self._week().status.open_now
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_pickup_today_until(self, shop: Shop) -> str | None:
-        until = shop.pickup_today_until  # type: ignore[attr-defined]
+        until = self._week().status.pickup_today_until
         return None if until is None else until.isoformat()
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_next_pickup_from(self, shop: Shop) -> str | None:
+        following = self._week().status.next_pickup_from
+        return None if following is None else _DATETIME.to_representation(following)
+
+    @extend_schema_field(PickupDayOutput(many=True))
+    def get_pickup_days(self, shop: Shop) -> list[dict[str, Any]]:
+        return pickup_days_data(self._week().status.options, shop.time_zone)
 
 
 @extend_schema_serializer(deprecate_fields=["street", "postcode", "city", "categories"])
