@@ -66,7 +66,7 @@ class ApiKeyAdmin(ShopScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: ApiKey, form: forms.ModelForm, change: bool) -> None:
         if change:
-            ApiKey.objects.filter(pk=obj.pk).update(name=form.cleaned_data["name"])
+            api_key_services.api_key_rename(api_key=obj, name=form.cleaned_data["name"], by_user=request.user)
             return
         data = form.cleaned_data
         api_key, raw_key = api_key_services.api_key_create(

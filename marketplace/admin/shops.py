@@ -1,6 +1,7 @@
 """Admin for shops, their opening hours, special days and memberships (scoped to members, `tenancy`).
 
-Writes that carry business rules (hours, special days) go through the services.
+The week is saved by `hours.opening_hours_replace` and each special day by `hours.special_day_set` /
+`special_day_delete` (`ShopAdmin.save_formset`); the forms only parse and check what was typed.
 """
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,7 @@ from marketplace.admin.tenancy import (
     ReadOnlyInline,
     ShopScopedAdmin,
 )
+from marketplace.exceptions import DomainError
 from marketplace.models import (
     OpeningHours,
     Shop,
@@ -77,6 +79,7 @@ class SpecialDayForm(forms.ModelForm):
             )
 
     def clean(self) -> dict[str, Any]:
+        """Parses the hours into `cleaned_data["intervals"]` (pairs of times) for `special_day_set`."""
         data = super().clean() or {}
         parts = [
             part.strip()
@@ -87,6 +90,7 @@ class SpecialDayForm(forms.ModelForm):
             intervals = [parse_interval(part) for part in parts]
         except ValueError as exc:
             raise forms.ValidationError({"hours_text": str(exc)}) from exc
+        data["intervals"] = [(i.opens, i.closes) for i in intervals]
         if data.get("closed") and intervals:
             self.add_error("hours_text", _("A closed day has no opening hours."))
         elif not data.get("closed") and not intervals:
@@ -96,9 +100,6 @@ class SpecialDayForm(forms.ModelForm):
         )
         if problems:
             self.add_error("hours_text", problems)
-        self.instance.intervals = [
-            {"opens": f"{i.opens:%H:%M}", "closes": f"{i.closes:%H:%M}"} for i in intervals
-        ]
         return data
 
 
@@ -176,6 +177,24 @@ class ShopAdmin(ShopScopedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # reservations and the stock history must stay; the city suspends instead
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        shop = form.instance
+        if formset.model is OpeningHours:
+            _save_week(shop=shop, formset=formset)
+        elif formset.model is SpecialDay:
+            _save_special_days(shop=shop, formset=formset)
+        else:
+            super().save_formset(request, form, formset, change)
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: Any = None, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:  # a service refused what the forms let through: all rolled back
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     @admin.display(description=_("location"))
     def location_text(self, obj: Shop) -> str:
         return f"{obj.location.y:.5f}, {obj.location.x:.5f}" if obj.location else "-"
@@ -200,3 +219,55 @@ class ShopMembershipAdmin(ShopScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
+
+
+def _kept(formset: Any) -> list[Any]:
+    """The formset's filled-in forms that are not marked for deletion."""
+    return [
+        f
+        for f in formset.forms
+        if f.cleaned_data and not f.cleaned_data.get("DELETE") and (f.instance.pk or f.has_changed())
+    ]
+
+
+def _save_week(*, shop: Shop, formset: Any) -> None:
+    """The whole week through `opening_hours_replace` (one locked write), when anything in it changed."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    if not formset.has_changed():
+        return
+    intervals = [
+        hours.HoursInterval(weekday=d["weekday"], opens=d["opens"], closes=d["closes"])
+        for d in (f.cleaned_data for f in _kept(formset))
+    ]
+    formset.new_objects = hours.opening_hours_replace(shop=shop, intervals=intervals)
+
+
+def _save_special_days(*, shop: Shop, formset: Any) -> None:
+    """Each changed day through `special_day_set`, each removed (or moved away from) date through
+    `special_day_delete`."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    for f in formset.forms:
+        if not f.cleaned_data:
+            continue
+        before = f.initial.get("date") if f.instance.pk else None
+        if f.cleaned_data.get("DELETE"):
+            if before is not None:
+                hours.special_day_delete(shop=shop, day=before)
+                formset.deleted_objects.append(f.instance)
+            continue
+        if not f.has_changed():
+            continue
+        data = f.cleaned_data
+        if before is not None and before != data["date"]:
+            hours.special_day_delete(shop=shop, day=before)
+        day = hours.special_day_set(
+            shop=shop,
+            day=data["date"],
+            closed=bool(data.get("closed")),
+            intervals=data["intervals"],
+            name=data.get("name") or "",
+        )
+        if before is None:
+            formset.new_objects.append(day)
+        else:
+            formset.changed_objects.append((day, f.changed_data))

@@ -2,7 +2,8 @@
 
 A merchant (staff user in the "Merchants" group) sees and edits only the objects of shops they are a member
 of: querysets, foreign-key choices and object permissions are all scoped, so another shop's object answers
-like a missing one. Superusers and "City editors" see everything their permissions allow.
+like a missing one. Superusers and "City editors" see everything their permissions allow. Membership comes
+from the selector the API and my-shop use, so the three cannot disagree on who works for which shop.
 """
 
 from __future__ import annotations
@@ -13,13 +14,8 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet, URLField
 from django.http import HttpRequest
 
-from marketplace.models import (
-    Product,
-    Shop,
-    ShopMembership,
-    StockMovement,
-)
-from marketplace.selectors.merchant import shops_with_integrations_managed_by
+from marketplace.models import Product, Shop, StockMovement
+from marketplace.selectors.merchant import shops_for_member, shops_with_integrations_managed_by
 from marketplace.services import products
 from marketplace.services.roles import CITY_EDITORS_GROUP
 
@@ -38,12 +34,10 @@ def sees_all_shops(request: HttpRequest) -> bool:
 
 
 def member_shop_ids(request: HttpRequest) -> list[int]:
+    """The user's shops by the rule the API and my-shop use (`selectors.merchant.shops_for_member`)."""
     cache = "_lk_member_shops"
     if not hasattr(request, cache):
-        ids = list(
-            ShopMembership.objects.filter(user_id=request.user.pk or 0).values_list("shop_id", flat=True)
-        )
-        setattr(request, cache, ids)
+        setattr(request, cache, list(shops_for_member(user=request.user).values_list("pk", flat=True)))
     return list(getattr(request, cache))
 
 
