@@ -7,59 +7,41 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import get_language
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from api.serializers.refs import (
+    CategoryRefSerializer,
+    ShopRefSerializer,
+    absolute,
+    category_ref_data,
+    shop_address,
+    shop_ref_data,
+    web,
+)
 from marketplace.models import Collection, CollectionItem, FeaturedShop, Product, Shop
 from marketplace.selectors.stock import availability_label
-from marketplace.web_pages import collection_page_url, product_page_url, shop_page_url, web_base
-
-
-def _absolute(context: dict[str, Any], path: str) -> str:
-    request = context.get("request")
-    return request.build_absolute_uri(path) if request is not None else path
-
-
-def _web(context: dict[str, Any]) -> str:
-    """The website's base address in the request's language, worked out once per answer."""
-    base = context.get("web_base")
-    if base is None:
-        base = context["web_base"] = web_base()
-    return str(base)
+from marketplace.web_pages import collection_page_url, product_page_url
 
 
 def _english() -> bool:
     return (get_language() or settings.LANGUAGE_CODE).startswith("en")
 
 
-class LatLngOut(serializers.Serializer):
-    lat = serializers.FloatField()
-    lng = serializers.FloatField()
+@extend_schema_serializer(deprecate_fields=["address", "district"])
+class ShopRefOut(ShopRefSerializer):
+    """A shop as collections and featured slots show it: a `ShopRef` with its photo and the v1 fields."""
 
-
-class ShopRefOut(serializers.Serializer):
-    """A shop as collections and featured slots show it."""
-
-    id = serializers.IntegerField()
-    slug = serializers.CharField()
-    name = serializers.CharField()
-    address = serializers.CharField(help_text="Street, postcode and town in one line.")
-    district = serializers.CharField(allow_blank=True)
-    location = LatLngOut()
+    address = serializers.CharField(help_text="Deprecated: `postal_address.line`.")
+    district = serializers.CharField(allow_blank=True, help_text="Deprecated: `postal_address.district`.")
     photo_url = serializers.CharField(allow_blank=True)
-    url = serializers.CharField(help_text="The shop's page on the website.")
-    api_url = serializers.CharField(help_text="The shop in the API.")
 
     def to_representation(self, shop: Shop) -> dict[str, Any]:
         return {
-            "id": shop.pk,
-            "slug": shop.slug,
-            "name": shop.name,
-            "address": f"{shop.street}, {shop.postcode} {shop.city}",
+            **shop_ref_data(shop, self.context),
+            "address": shop_address(shop),
             "district": shop.district,
-            "location": {"lat": round(shop.location.y, 6), "lng": round(shop.location.x, 6)},
             "photo_url": shop.photo.url if shop.photo else "",
-            "url": shop_page_url(slug=shop.slug, base=_web(self.context)),
-            "api_url": _absolute(self.context, reverse("api-shop-detail", kwargs={"slug": shop.slug})),
         }
 
 
@@ -74,6 +56,7 @@ class ProductRefOut(serializers.Serializer):
     price = serializers.DecimalField(max_digits=10, decimal_places=2)
     currency = serializers.CharField()
     image_url = serializers.CharField(allow_blank=True)
+    category_ref = CategoryRefSerializer(allow_null=True)
     available_quantity = serializers.IntegerField()
     availability = serializers.ChoiceField(choices=["in_stock", "limited", "out_of_stock"])
     stock_fresh = serializers.BooleanField(help_text="Stock confirmed within the last 14 days.")
@@ -92,12 +75,13 @@ class ProductRefOut(serializers.Serializer):
             "price": f"{product.price:.2f}",
             "currency": settings.LADENKARTE_DEFAULT_PRICE_CURRENCY,
             "image_url": product.image.url if product.image else "",
+            "category_ref": category_ref_data(product.category),
             "available_quantity": available,
             "availability": availability_label(available),
             "stock_fresh": bool(getattr(product, "stock_fresh", False)),
             "shop": ShopRefOut(context=self.context).to_representation(product.shop),
-            "url": product_page_url(pk=product.pk, title=product.title, base=_web(self.context)),
-            "api_url": _absolute(self.context, reverse("api-product-detail", kwargs={"pk": product.pk})),
+            "url": product_page_url(pk=product.pk, title=product.title, base=web(self.context)),
+            "api_url": absolute(self.context, reverse("api-product-detail", kwargs={"pk": product.pk})),
         }
 
 
@@ -151,8 +135,8 @@ class CollectionOut(serializers.Serializer):
             if collection.publish_until
             else None,
             "item_count": self._item_count(collection),
-            "url": collection_page_url(slug=collection.slug, base=_web(self.context)),
-            "api_url": _absolute(
+            "url": collection_page_url(slug=collection.slug, base=web(self.context)),
+            "api_url": absolute(
                 self.context, reverse("api-collection-detail", kwargs={"slug": collection.slug})
             ),
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from api.serializers.merchant import StrictInput
-from api.serializers.public import StockConfidenceSerializer
+from api.serializers.search import StockConfidenceSerializer
 from marketplace.models import Feedback
 from marketplace.services.feedback import REASON_MAX, TEXT_MAX
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers.refs import CategoryRefSerializer, category_ref_data
 from marketplace.models import Category, Product, Webhook, WebhookDelivery
 from marketplace.services.inventory import MODES
 from marketplace.services.webhooks import EVENTS
@@ -97,7 +98,10 @@ class ProductUpdateIn(StrictInput):
 class ProductOut(serializers.ModelSerializer):
     price = serializers.DecimalField(max_digits=10, decimal_places=2)
     currency = serializers.SerializerMethodField()
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    category = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True, help_text="The slug, as written."
+    )
+    category_ref = serializers.SerializerMethodField()
 
     class Meta:
         model = Product
@@ -111,6 +115,7 @@ class ProductOut(serializers.ModelSerializer):
             "price",
             "currency",
             "category",
+            "category_ref",
             "active",
             "quantity_on_hand",
             "quantity_held",
@@ -122,6 +127,10 @@ class ProductOut(serializers.ModelSerializer):
 
     def get_currency(self, obj: Product) -> str:
         return str(settings.LADENKARTE_DEFAULT_PRICE_CURRENCY)
+
+    @extend_schema_field(CategoryRefSerializer(allow_null=True))
+    def get_category_ref(self, obj: Product) -> dict[str, str] | None:
+        return category_ref_data(obj.category)
 
 
 class InventoryItemDoc(serializers.Serializer):

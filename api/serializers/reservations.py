@@ -12,8 +12,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from api.serializers.refs import LatLngSerializer, ShopAddressSerializer, shop_address_data
 from marketplace.models import Reservation, ReservationLine
 
 MAX_LINES = 20
@@ -129,17 +131,16 @@ class ProductBriefOutput(serializers.Serializer):
     currency = serializers.CharField()
 
 
-class LatLngOutput(serializers.Serializer):
-    lat = serializers.FloatField()
-    lng = serializers.FloatField()
-
-
+@extend_schema_serializer(deprecate_fields=["address"])
 class ShopBriefOutput(serializers.Serializer):
+    """The reservation's shop: `postal_address` and `location` as everywhere (decision 1001)."""
+
     id = serializers.IntegerField()
     slug = serializers.CharField()
     name = serializers.CharField()
-    address = serializers.CharField()
-    location = LatLngOutput()
+    address = serializers.CharField(help_text=_("Deprecated: `postal_address.line`."))
+    postal_address = ShopAddressSerializer()
+    location = LatLngSerializer()
     phone = serializers.CharField()
     time_zone = serializers.CharField()
 
@@ -220,6 +221,7 @@ def reservation_data(
             "slug": shop.slug,
             "name": shop.name,
             "address": f"{shop.street}, {shop.postcode} {shop.city}",
+            "postal_address": shop_address_data(shop),
             "location": {"lat": shop.location.y, "lng": shop.location.x},
             "phone": shop.phone,
             "time_zone": shop.time_zone,

@@ -27,7 +27,7 @@ from api.pagination import PageNumberPagination
 from api.permissions import IsMerchant, request_api_key
 from api.serializers import merchant as s
 from api.serializers import reservations as reservation_s
-from api.serializers.public import AccessibilitySerializer
+from api.serializers.shops import AccessibilitySerializer
 from geo.opening_hours import Interval, to_osm_opening_hours
 from marketplace.exceptions import DomainError, NotFound, ValidationFailed
 from marketplace.models import ImportJob, Shop, SpecialDay, StockMovement, Webhook

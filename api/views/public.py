@@ -8,7 +8,7 @@ is built as plain dicts and rendered with orjson (PERFORMANCE.md); the schema st
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,25 +24,21 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
-from api.serializers.public import (
-    CategoryTreeSerializer,
-    DayHoursSerializer,
-    HoursQuerySerializer,
-    ProductDetailSerializer,
-    ProductSerializer,
-    SearchPageSerializer,
-    SearchQuerySerializer,
+from api.serializers.categories import CategoryTreeSerializer
+from api.serializers.hours import DayHoursSerializer, HoursQuerySerializer, hours_day_data
+from api.serializers.products import ProductDetailSerializer, ProductSerializer
+from api.serializers.refs import address_data
+from api.serializers.search import SearchPageSerializer, SearchQuerySerializer
+from api.serializers.shops import (
     ShopDetailSerializer,
     ShopFilterSerializer,
     ShopMapSerializer,
     ShopSerializer,
-    hours_day_data,
 )
-from api.serializers.reservations import pickup_days_data
 from marketplace.exceptions import NotFound
 from marketplace.models import Product, Shop
 from marketplace.selectors.categories import category_subtree_ids, category_tree
-from marketplace.selectors.pickup import pickup_board, pickup_options
+from marketplace.selectors.pickup import pickup_board, shop_pickup_status
 from marketplace.selectors.search import (
     ORDERINGS,
     PAGE_SIZE_MAX,
@@ -61,8 +57,9 @@ from marketplace.selectors.shops import (
     Near,
     product_get_public,
     products_listed_for_shop,
+    shop_effective_hours,
     shop_get_public,
-    shop_schedule_from,
+    shop_week,
     shops_filtered,
     shops_visible,
 )
@@ -98,7 +95,10 @@ def _hit_json(hit: SearchHit, *, product_base: str, shop_base: str, web: str) ->
             "price": f"{hit.price:.2f}",
             "currency": "EUR",
             "image_url": hit.image,
-            "category": hit.category_slug,
+            "category": hit.category_slug,  # deprecated (decision 1001)
+            "category_ref": None
+            if hit.category_slug is None
+            else {"slug": hit.category_slug, "name": hit.category_name},
             "url": product_page_url(pk=hit.product_id, title=hit.title, base=web),
             "api_url": f"{product_base}{hit.product_id}/",
         },
@@ -106,7 +106,13 @@ def _hit_json(hit: SearchHit, *, product_base: str, shop_base: str, web: str) ->
             "id": hit.shop_id,
             "slug": hit.shop_slug,
             "name": hit.shop_name,
-            "address": f"{hit.shop_street}, {hit.shop_postcode} {hit.shop_city}",
+            "address": f"{hit.shop_street}, {hit.shop_postcode} {hit.shop_city}",  # deprecated (1001)
+            "postal_address": address_data(
+                street=hit.shop_street,
+                postcode=hit.shop_postcode,
+                city=hit.shop_city,
+                district=hit.shop_district,
+            ),
             "location": {"lat": hit.shop_lat, "lng": hit.shop_lng},
             "url": f"{web}/laden/{hit.shop_slug}/",  # = shop_page_url(), inlined on the hot path
             "api_url": f"{shop_base}{hit.shop_slug}/",
@@ -359,45 +365,8 @@ class ShopDetailView(APIView):
         shop = shops_visible().select_related("osm").prefetch_related("categories").filter(slug=slug).first()
         if shop is None:
             raise NotFound()
-        today = _local_now(shop, now).date()
-        schedule = shop_schedule_from(shop=shop, start=today, days=SPECIAL_DAYS_AHEAD)
-        lead = timedelta(minutes=shop.pickup_lead_minutes)
-        windows = schedule.windows(today)
-        shop.weekly_hours = [  # type: ignore[attr-defined]
-            {"weekday": weekday, "opens": i.opens.strftime("%H:%M"), "closes": i.closes.strftime("%H:%M")}
-            for weekday in sorted(schedule.weekly)
-            for i in schedule.weekly[weekday]
-        ]
-        shop.today = (  # type: ignore[attr-defined]
-            {
-                "opens": windows[0].start,
-                "closes": windows[-1].end,
-                "intervals": [
-                    {"opens": w.start.strftime("%H:%M"), "closes": w.end.strftime("%H:%M")} for w in windows
-                ],
-            }
-            if windows
-            else None
-        )
-        shop.special_days_ahead = [  # type: ignore[attr-defined]
-            hours_day_data(day) for day in schedule.days(today, SPECIAL_DAYS_AHEAD) if day.source != "weekly"
-        ]
-        shop.open_now = schedule.is_open(now)  # type: ignore[attr-defined]
-        # Collectable only while the shop is active: a listing shows its hours but takes no reservations.
-        shop.pickup_today_until = (  # type: ignore[attr-defined]
-            schedule.pickup_today_until(now, lead) if shop.is_active else None
-        )
-        shop.next_pickup_from = (  # type: ignore[attr-defined]
-            None
-            if shop.pickup_today_until or not shop.is_active  # type: ignore[attr-defined]
-            else (schedule.next_pickup_from(now, lead) if shop.pickup_later_days else None)
-        )
-        shop.pickup_days = (  # type: ignore[attr-defined]
-            pickup_days_data(pickup_options(shop=shop, schedule=schedule, now=now), shop.time_zone)
-            if shop.is_active
-            else []
-        )
-        context = {"request": request, "now": now}
+        week = shop_week(shop=shop, now=now, days_ahead=SPECIAL_DAYS_AHEAD)
+        context = {"request": request, "now": now, "week": week}
         return Response(ShopDetailSerializer(shop, context=context).data)
 
 
@@ -424,9 +393,8 @@ class ShopHoursView(APIView):
         query.is_valid(raise_exception=True)
         shop = shop_get_public(slug=slug)
         start = query.validated_data["from"] or _local_now(shop, timezone.now()).date()
-        days = query.validated_data["days"]
-        schedule = shop_schedule_from(shop=shop, start=start, days=days)
-        return Response([hours_day_data(day) for day in schedule.days(start, days)])
+        days = shop_effective_hours(shop=shop, start=start, days=query.validated_data["days"])
+        return Response([hours_day_data(day) for day in days])
 
 
 @extend_schema(responses={200: ProductSerializer(many=True), 404: ERROR_404}, tags=["residents"])
@@ -453,16 +421,9 @@ class ProductDetailView(APIView):
     @extend_schema(responses={200: ProductDetailSerializer, 404: ERROR_404}, tags=["residents"])
     def get(self, request: Request, pk: int) -> Response:
         now = timezone.now()
-        product: Product = product_get_public(product_id=pk, now=now)
-        board = pickup_board(now=now)
-        product.pickup_today_until = board.pickup_today_until(product.shop_id, now)  # type: ignore[attr-defined]
-        product.next_pickup_from = (  # type: ignore[attr-defined]
-            None
-            if product.pickup_today_until  # type: ignore[attr-defined]
-            else board.next_pickup_from(product.shop_id, now)
-        )
-        product.open_now = board.is_open(product.shop_id, now)  # type: ignore[attr-defined]
-        context = {"request": request, "now": now, "board": board}
+        product = product_get_public(product_id=pk, now=now)
+        status = shop_pickup_status(shop=product.shop, now=now)
+        context = {"request": request, "now": now, "status": status}
         return Response(ProductDetailSerializer(product, context=context).data)
 
 

@@ -17,7 +17,7 @@ from marketplace.exceptions import InvalidTransition, RateLimited, ValidationFai
 from marketplace.infrastructure.geocoding import GeocoderBusy, GeocodingFailed, address_geocode
 from marketplace.infrastructure.rate_limits import client_address, rate_limit_client
 from marketplace.models import Shop
-from marketplace.selectors import website
+from marketplace.selectors import shops
 from marketplace.services.claims import claim_code_check, shop_claim
 from marketplace.services.shops import shop_register
 
@@ -173,7 +173,7 @@ def shop_claim_page(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("my_shop:shop", slug=claimed.slug)
         status = 400
-        context.update(form=form, shop=shop, hours=website.shop_week(shop=shop, now=timezone.now()))
+        context.update(form=form, shop=shop, hours=shops.shop_week(shop=shop, now=timezone.now()))
         return render(request, "frontend/city/claim_confirm.html", context, status=status)
     form_code = ClaimCodeForm(request.POST or None, initial={"code": request.GET.get("code", "")})
     if request.method == "POST" and form_code.is_valid():
@@ -189,7 +189,7 @@ def shop_claim_page(request: HttpRequest) -> HttpResponse:
             context.update(
                 form=ClaimConfirmForm(initial=_confirm_initial(shop, code), signed_in=signed_in),
                 shop=shop,
-                hours=website.shop_week(shop=shop, now=timezone.now()),
+                hours=shops.shop_week(shop=shop, now=timezone.now()),
             )
             return render(request, "frontend/city/claim_confirm.html", context)
         status = 400

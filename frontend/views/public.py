@@ -23,8 +23,8 @@ from marketplace.exceptions import NotFound
 from marketplace.models import Collection, Product, Shop
 from marketplace.selectors import curation, shops, website
 from marketplace.selectors.feedback import NO_CONFIDENCE, shop_feedback_summary, stock_confidence
-from marketplace.selectors.hours import pickup_lead, shop_schedule
-from marketplace.selectors.pickup import PickupOptions, pickup_options
+from marketplace.selectors.hours import shop_schedule
+from marketplace.selectors.pickup import PickupOptions, pickup_options, shop_pickup_status
 from marketplace.selectors.stock import availability_label, sold_recently_days
 from marketplace.web_pages import product_slug
 
@@ -118,10 +118,10 @@ def product_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Ht
     return render_product(request, product=product, form=form, now=now)
 
 
-def product_pickup_options(product: Product, *, now: Any, schedule: Any = None) -> PickupOptions:
+def product_pickup_options(product: Product, *, now: Any) -> PickupOptions:
     """The pickup days the product's shop offers now (the one rule: `selectors.pickup.pickup_options`)."""
     shop = product.shop
-    return pickup_options(shop=shop, schedule=schedule or shop_schedule(shop, now=now), now=now)
+    return pickup_options(shop=shop, schedule=shop_schedule(shop, now=now), now=now)
 
 
 def render_product(
@@ -135,14 +135,12 @@ def render_product(
 ) -> HttpResponse:
     """The product page, also re-rendered by the reserve view with the form's errors."""
     shop = product.shop
-    schedule = shop_schedule(shop, now=now)
-    lead = pickup_lead(shop)
+    pickup_state = shop_pickup_status(shop=shop, now=now)
     available: int = product.available  # type: ignore[attr-defined]
-    options = product_pickup_options(product, now=now, schedule=schedule)
+    options = pickup_state.options
     pickup = formatting.pickup_words(
-        pickup_today_until=schedule.pickup_today_until(now, lead),
-        # a shop that takes no later days offers nothing "from tomorrow"
-        next_pickup_from=schedule.next_pickup_from(now, lead) if shop.pickup_later_days else None,
+        pickup_today_until=pickup_state.pickup_today_until,
+        next_pickup_from=pickup_state.next_pickup_from,
         tz_name=shop.time_zone,
         now=now,
     )
@@ -175,7 +173,7 @@ def shop_detail(request: HttpRequest, slug: str) -> HttpResponse:
         shop = shops.shop_get_public(slug=slug)
     except NotFound:
         raise Http404(gettext("This shop is not on Ladenkarte.")) from None
-    hours = website.shop_week(shop=shop, now=now)
+    hours = shops.shop_week(shop=shop, now=now)
     q = request.GET.get("q", "")[:100]
     paginator = Paginator(website.shop_products_matching(shop=shop, now=now, q=q), SHOP_PRODUCTS_PER_PAGE)
     page = paginator.get_page(request.GET.get("seite"))

@@ -6,7 +6,19 @@ One module per area; importing them registers the ModelAdmins.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.admin import city, feedback, osm, outbox, shops, till, voice  # noqa: F401
+from marketplace.admin import (  # noqa: F401
+    city,
+    feedback,
+    integrations,
+    osm,
+    outbox,
+    products,
+    reservations,
+    shops,
+    tenancy,
+    till,
+    voice,
+)
 
 admin.site.site_header = _("Ladenkarte administration")
 admin.site.site_title = _("Ladenkarte")

@@ -223,7 +223,22 @@ def _window_status(obj: Collection | FeaturedShop) -> str:
     return format_html("<strong>● {}</strong>", _("live"))
 
 
+def _refused_as_message(model_admin: admin.ModelAdmin, request: HttpRequest, view: Any, *args: Any) -> Any:
+    """A service refused what the form let through: the whole save rolled back, the reason shown."""
+    try:
+        return view(request, *args)
+    except DomainError as exc:
+        model_admin.message_user(request, exc.message, level=messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+
 class CollectionItemForm(forms.ModelForm):
+    """One item; saved by `curation.collection_item_add` / `_update` (`CollectionAdmin.save_formset`)."""
+
+    position = forms.IntegerField(
+        label=_("position"), required=False, min_value=0, help_text=_("Empty: at the end.")
+    )
+
     class Meta:
         model = CollectionItem
         fields = ["position", "shop", "product", "note"]
@@ -267,6 +282,61 @@ class CollectionAdmin(admin.ModelAdmin):
         queryset: QuerySet[Collection] = super().get_queryset(request)
         return queryset.annotate(item_total=Count("items"))
 
+    def save_model(self, request: HttpRequest, obj: Collection, form: forms.ModelForm, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            changes = {name: data[name] for name in form.changed_data if name in curation.COLLECTION_FIELDS}
+            curation.collection_update(collection=obj, changes=changes)
+            return
+        created = curation.collection_create(
+            title=data["title"],
+            slug=data.get("slug") or "",
+            text=data.get("text") or "",
+            title_en=data.get("title_en") or "",
+            text_en=data.get("text_en") or "",
+            position=data.get("position") or 0,
+            publish_from=data.get("publish_from"),
+            publish_until=data.get("publish_until"),
+            image=data.get("image") or None,
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not CollectionItem:
+            super().save_formset(request, form, formset, change)
+            return
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for item_form in formset.forms:
+            data = item_form.cleaned_data
+            if not data:
+                continue
+            item = item_form.instance
+            if data.get("DELETE"):
+                if item.pk:
+                    curation.collection_item_remove(item=item)
+                    formset.deleted_objects.append(item)
+                continue
+            if not item_form.has_changed():
+                continue
+            fields = {
+                "shop": data.get("shop"),
+                "product": data.get("product"),
+                "position": data.get("position"),
+                "note": data.get("note") or "",
+            }
+            if item.pk:
+                curation.collection_item_update(item=item, **fields)
+                formset.changed_objects.append((item, item_form.changed_data))
+            else:
+                added = curation.collection_item_add(collection=form.instance, **fields)
+                formset.new_objects.append(added)
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: Any = None, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        return _refused_as_message(self, request, super().changeform_view, object_id, form_url, extra_context)
+
     @admin.display(description=_("status"))
     def status(self, obj: Collection) -> str:
         return _window_status(obj)
@@ -276,9 +346,17 @@ class CollectionAdmin(admin.ModelAdmin):
         return int(getattr(obj, "item_total", 0))
 
 
+class FeaturedShopForm(PublishWindowForm):
+    """A featured slot; saved by `curation.featured_shop_create` / `_update`."""
+
+    position = forms.IntegerField(
+        label=_("position"), required=False, min_value=0, help_text=_("Empty: at the end.")
+    )
+
+
 @admin.register(FeaturedShop)
 class FeaturedShopAdmin(admin.ModelAdmin):
-    form = PublishWindowForm
+    form = FeaturedShopForm
     list_display = ["__str__", "status", "position", "publish_from", "publish_until", "shop_status"]
     list_editable = ["position"]
     list_filter = [LiveFilter]
@@ -289,6 +367,29 @@ class FeaturedShopAdmin(admin.ModelAdmin):
 
     def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
         return ["shop"] if _registered(Shop) else []
+
+    def save_model(self, request: HttpRequest, obj: FeaturedShop, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            changes = {name: data[name] for name in form.changed_data if name in curation.FEATURED_FIELDS}
+            curation.featured_shop_update(featured=obj, changes=changes)
+            return
+        created = curation.featured_shop_create(
+            shop=data["shop"],
+            title=data.get("title") or "",
+            text=data.get("text") or "",
+            position=data.get("position"),
+            publish_from=data.get("publish_from"),
+            publish_until=data.get("publish_until"),
+            image=data.get("image") or None,
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: Any = None, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        return _refused_as_message(self, request, super().changeform_view, object_id, form_url, extra_context)
 
     @admin.display(description=_("status"))
     def status(self, obj: FeaturedShop) -> str:

@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from marketplace.admin.shops import ShopScopedAdmin
+from marketplace.admin.tenancy import ShopScopedAdmin
 from marketplace.exceptions import DomainError
 from marketplace.models import Feedback, FeedbackReport, StockAlert
 from marketplace.services import feedback as services

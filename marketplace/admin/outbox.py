@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from marketplace.admin.shops import ShopScopedAdmin
+from marketplace.admin.tenancy import ShopScopedAdmin
 from marketplace.models import OutboxMessage
 from marketplace.selectors.outbox import outbox_depth
 from marketplace.services.outbox import outbox_retry

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from marketplace.admin.shops import ShopScopedAdmin, sees_all_shops
+from marketplace.admin.tenancy import ShopScopedAdmin, sees_all_shops
 from marketplace.exceptions import DomainError
 from marketplace.models import JobPosting, Post
 from marketplace.services import jobs, posts

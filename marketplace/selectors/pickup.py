@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from geo.opening_hours import Schedule
 from marketplace.models import Shop
-from marketplace.selectors.hours import schedules_for_shops
+from marketplace.selectors.hours import schedules_for_shops, shop_schedule
 
 BOARD_TTL_SECONDS = 60.0
 # Rebuild a stale board in a thread instead of in the request (off in tests: they pin `now` and data).
@@ -333,3 +333,48 @@ def pickup_options(*, shop: Shop, schedule: Schedule, now: datetime) -> PickupOp
             if day is not None:
                 days.append(day)
     return PickupOptions(days=tuple(days))
+
+
+# --- a shop's pickup status: what the shop and product pages of the API and the website say -------------
+
+
+@dataclass(frozen=True)
+class PickupStatus:
+    """One shop at one instant as residents see it: open now, until when an order placed now can be
+    collected today (else from when), and the days a reservation may choose. API and website share it."""
+
+    open_now: bool
+    pickup_today_until: datetime | None
+    next_pickup_from: datetime | None
+    options: PickupOptions
+
+
+def pickup_status(*, shop: Shop, schedule: Schedule, now: datetime) -> PickupStatus:
+    """The pickup status of `shop` at `now` from its schedule (the one rule the detail pages use).
+
+    Only an active shop hands over orders: a listing shows whether it is open, nothing else. "From when"
+    is asked only when today is over, and never of a shop that takes no later days (decision 2100).
+    """
+    lead = timedelta(minutes=shop.pickup_lead_minutes)
+    if not shop.is_active:
+        return PickupStatus(
+            open_now=schedule.is_open(now),
+            pickup_today_until=None,
+            next_pickup_from=None,
+            options=PickupOptions(days=()),
+        )
+    until = schedule.pickup_today_until(now, lead)
+    following = None
+    if until is None and shop.pickup_later_days:
+        following = schedule.next_pickup_from(now, lead, horizon_days=PICKUP_HORIZON_DAYS)
+    return PickupStatus(
+        open_now=schedule.is_open(now),
+        pickup_today_until=until,
+        next_pickup_from=following,
+        options=pickup_options(shop=shop, schedule=schedule, now=now),
+    )
+
+
+def shop_pickup_status(*, shop: Shop, now: datetime) -> PickupStatus:
+    """`pickup_status` with the shop's schedule loaded (three queries): the product pages (API, website)."""
+    return pickup_status(shop=shop, schedule=shop_schedule(shop, now=now), now=now)

@@ -161,6 +161,7 @@ class SearchHit:
     shop_street: str
     shop_postcode: str
     shop_city: str
+    shop_district: str
     shop_lat: float
     shop_lng: float
     distance_m: int
@@ -473,7 +474,7 @@ def search_query(
     sql = f"""
 WITH {", ".join(ctes)}
 SELECT p.id, p.sku, p.gtin, p.title, p.brand, p.price, p.image, c.slug, c.name,
-       s.id, s.slug, s.name, s.street, s.postcode, s.city,
+       s.id, s.slug, s.name, s.street, s.postcode, s.city, s.district,
        ST_Y(s.location::geometry), ST_X(s.location::geometry),
        k.dist, {available_sql("p")}, p.stock_updated_at, k.rank, k.candidates
 FROM (
@@ -624,6 +625,7 @@ def _hit(
         street,
         postcode,
         city,
+        district,
         shop_lat,
         shop_lng,
         dist,
@@ -651,6 +653,7 @@ def _hit(
         shop_street=street,
         shop_postcode=postcode,
         shop_city=city,
+        shop_district=district,
         shop_lat=shop_lat,
         shop_lng=shop_lng,
         distance_m=round(dist),

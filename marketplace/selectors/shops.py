@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point, Polygon
@@ -11,14 +12,16 @@ from django.contrib.gis.measure import D
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from geo.opening_hours import EffectiveDay, Schedule
+from geo.opening_hours import SOURCE_WEEKLY, EffectiveDay, Interval, Schedule, Window
 from marketplace.exceptions import NotFound
 from marketplace.models import FeaturedShop, Product, Shop
 from marketplace.selectors.hours import schedules_for_shops
+from marketplace.selectors.pickup import PickupStatus, pickup_status
 from marketplace.selectors.stock import products_with_availability
 
 HOURS_MAX_DAYS = 62
-SPECIAL_DAYS_AHEAD = 62
+SPECIAL_DAYS_AHEAD = 62  # the API's shop detail
+WEBSITE_SPECIAL_DAYS_AHEAD = 60  # the website's shop page
 
 
 @dataclass(frozen=True)
@@ -126,3 +129,44 @@ def shop_effective_hours(*, shop: Shop, start: date, days: int) -> list[Effectiv
     if not 1 <= days <= HOURS_MAX_DAYS:
         raise ValueError(f"days must be between 1 and {HOURS_MAX_DAYS}")
     return shop_schedule_from(shop=shop, start=start, days=days).days(start, days)
+
+
+@dataclass(frozen=True)
+class ShopWeek:
+    """A shop's hours as residents read them at one instant: this week Monday to Sunday, the weekly hours,
+    today's opening windows, the special or city days ahead, and its pickup status."""
+
+    week: list[EffectiveDay]
+    today: date
+    weekly: dict[int, tuple[Interval, ...]]
+    today_windows: list[Window]
+    special_ahead: list[EffectiveDay]
+    status: PickupStatus
+
+    @property
+    def open_now(self) -> bool:
+        return self.status.open_now
+
+    @property
+    def pickup_today_until(self) -> datetime | None:
+        return self.status.pickup_today_until
+
+    @property
+    def next_pickup_from(self) -> datetime | None:
+        return self.status.next_pickup_from
+
+
+def shop_week(*, shop: Shop, now: datetime, days_ahead: int = WEBSITE_SPECIAL_DAYS_AHEAD) -> ShopWeek:
+    """Effective hours of the current local week, the special or city days of the next `days_ahead` days,
+    and the pickup status (`selectors.pickup.pickup_status`): what the shop pages of website and API show."""
+    today = now.astimezone(ZoneInfo(shop.time_zone)).date()
+    monday = today - timedelta(days=today.weekday())
+    schedule = shop_schedule_from(shop=shop, start=monday, days=(today - monday).days + days_ahead)
+    return ShopWeek(
+        week=schedule.days(monday, 7),
+        today=today,
+        weekly=dict(schedule.weekly),
+        today_windows=schedule.windows(today),
+        special_ahead=[day for day in schedule.days(today, days_ahead) if day.source != SOURCE_WEEKLY],
+        status=pickup_status(shop=shop, schedule=schedule, now=now),
+    )

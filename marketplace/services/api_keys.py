@@ -94,6 +94,16 @@ def api_key_revoke(*, api_key: ApiKey, by_user: Any = None, now: datetime | None
     return api_key
 
 
+@transaction.atomic
+def api_key_rename(*, api_key: ApiKey, name: str, by_user: Any = None) -> ApiKey:
+    """Give the key another label (the only thing about a key that changes besides revoking it)."""
+    if by_user is not None:
+        integrations_check(shop=api_key.shop, user=by_user)
+    api_key.name = name.strip()[: ApiKey._meta.get_field("name").max_length]
+    api_key.save(update_fields=["name"])
+    return api_key
+
+
 def api_key_authenticate(*, raw_key: str, now: datetime | None = None) -> ApiKey | None:
     """The key (with its shop) for a raw key, or None if unknown, revoked or of a shop that is not active.
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.exceptions import ValidationFailed
 from marketplace.models import ClaimCode, OutboxMessage, Shop
-from marketplace.selectors.website import shop_week
+from marketplace.selectors.shops import shop_week
 from marketplace.services.claims import claim_code_create, claim_code_hash
 from marketplace.services.emails import email_compose
 from marketplace.services.outbox import outbox_message_id, outbox_put

@@ -1,13 +1,16 @@
 """The city's curation: featured shops and themed collections of shops and products, with publish windows.
 
-The admin forms call these services (through `clean`/`save_model`), so the rules hold wherever curation
-happens: a window ends after it starts; a collection item is a shop or a product, never both, never twice.
+The admin saves through these services (`save_model`, `save_formset`), so the rules hold wherever curation
+happens: a window ends after it starts; a collection item is a shop or a product, never both, never twice;
+a slot or an item without a position goes to the end.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -38,6 +41,7 @@ def featured_shop_create(
     position: int | None = None,
     publish_from: datetime | None = None,
     publish_until: datetime | None = None,
+    image: File | None = None,
 ) -> FeaturedShop:
     """Feature a shop on the home page for a while (it shows only while the shop is active)."""
     publish_window_check(publish_from=publish_from, publish_until=publish_until)
@@ -50,7 +54,33 @@ def featured_shop_create(
         position=position,
         publish_from=publish_from,
         publish_until=publish_until,
+        image=image or "",
     )
+
+
+FEATURED_FIELDS = frozenset({"shop", "title", "text", "image", "position", "publish_from", "publish_until"})
+
+
+@transaction.atomic
+def featured_shop_update(*, featured: FeaturedShop, changes: dict[str, Any]) -> FeaturedShop:
+    """Change a featured slot (`changes`: field -> new value, `FEATURED_FIELDS`); the window stays ordered."""
+    _apply(featured, changes, allowed=FEATURED_FIELDS, strip={"title", "text"})
+    publish_window_check(publish_from=featured.publish_from, publish_until=featured.publish_until)
+    if changes:
+        featured.save(update_fields=sorted(changes))
+    return featured
+
+
+def _apply(obj: Any, changes: dict[str, Any], *, allowed: frozenset[str], strip: set[str]) -> None:
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    for name, value in changes.items():
+        if name in strip and isinstance(value, str):
+            value = value.strip()
+        if name == "image" and not value:
+            value = ""
+        setattr(obj, name, value)
 
 
 @transaction.atomic
@@ -64,6 +94,7 @@ def collection_create(
     position: int = 0,
     publish_from: datetime | None = None,
     publish_until: datetime | None = None,
+    image: File | None = None,
 ) -> Collection:
     """A new themed collection (empty; add shops and products with `collection_item_add`)."""
     if not title.strip():
@@ -81,7 +112,28 @@ def collection_create(
         position=position,
         publish_from=publish_from,
         publish_until=publish_until,
+        image=image or "",
     )
+
+
+COLLECTION_FIELDS = frozenset(
+    {"title", "title_en", "slug", "text", "text_en", "image", "position", "publish_from", "publish_until"}
+)
+
+
+@transaction.atomic
+def collection_update(*, collection: Collection, changes: dict[str, Any]) -> Collection:
+    """Change a collection (`changes`: field -> new value of `COLLECTION_FIELDS`), checked like a new one."""
+    _apply(collection, changes, allowed=COLLECTION_FIELDS, strip={"title", "title_en"})
+    if not collection.title:
+        raise ValidationFailed(details={"title": [_("This field is required.")]})
+    publish_window_check(publish_from=collection.publish_from, publish_until=collection.publish_until)
+    taken = Collection.objects.filter(slug=collection.slug).exclude(pk=collection.pk)
+    if "slug" in changes and taken.exists():
+        raise ValidationFailed(details={"slug": [_("This address is taken already.")]})
+    if changes:
+        collection.save(update_fields=sorted(changes))
+    return collection
 
 
 @transaction.atomic
@@ -107,10 +159,46 @@ def collection_item_add(
                 collection=collection, shop=shop, product=product, position=position, note=note.strip()
             )
     except IntegrityError:
+        raise _in_collection_already() from None
+
+
+def _in_collection_already() -> ValidationFailed:
+    return ValidationFailed(
+        _("This is in the collection already."), details={"item": [_("This is in the collection already.")]}
+    )
+
+
+@transaction.atomic
+def collection_item_update(
+    *,
+    item: CollectionItem,
+    shop: Shop | None,
+    product: Product | None,
+    position: int | None = None,
+    note: str = "",
+) -> CollectionItem:
+    """Change what an item shows (a shop or a product, exactly one), its position (None: the end) and note."""
+    if (shop is None) == (product is None):
         raise ValidationFailed(
-            _("This is in the collection already."),
-            details={"item": [_("This is in the collection already.")]},
-        ) from None
+            _("Choose either a shop or a product."),
+            details={"shop": [_("Choose either a shop or a product.")]},
+        )
+    if position is None:
+        others = item.collection.items.exclude(pk=item.pk)
+        position = (others.aggregate(top=Max("position"))["top"] or 0) + 1
+    item.shop, item.product, item.position, item.note = shop, product, position, note.strip()
+    try:
+        with transaction.atomic():
+            item.save(update_fields=["shop", "product", "position", "note"])
+    except IntegrityError:
+        raise _in_collection_already() from None
+    return item
+
+
+@transaction.atomic
+def collection_item_remove(*, item: CollectionItem) -> None:
+    """Take an item out of its collection."""
+    item.delete()
 
 
 COLLECTION_FROM_SEARCH_ITEMS = 12

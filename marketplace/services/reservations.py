@@ -271,7 +271,7 @@ _PRODUCT_FIELDS = _fields(
 )
 _SHOP_FIELDS = _fields(
     Shop,
-    {"id", "slug", "name", "street", "postcode", "city", "phone", "time_zone", "status"}
+    {"id", "slug", "name", "street", "postcode", "city", "district", "phone", "time_zone", "status"}
     | {"pickup_lead_minutes", "hold_minutes", "pickup_days_ahead", "pickup_min_window_minutes"}
     | {"pickup_later_days", "pickup_move_allowed"},
 )

@@ -11,7 +11,7 @@ from django.contrib.gis.geos import Point
 from django.test import override_settings
 from django.utils import timezone
 
-from api.serializers.public import SearchHitSerializer, SearchPageSerializer
+from api.serializers.search import SearchHitSerializer, SearchPageSerializer
 from marketplace.models import SearchEvent
 from marketplace.selectors.pickup import pickup_board
 from marketplace.services.search_events import search_events_flush, search_events_pending
@@ -74,6 +74,7 @@ def test_search_answers_the_api_md_shape(api_client, town):
         "currency": "EUR",
         "image_url": "",
         "category": "fahrradzubehoer",
+        "category_ref": {"slug": "fahrradzubehoer", "name": "Fahrradzubehör"},
         "url": f"{settings.SITE_URL}/produkt/{town['tube'].pk}-fahrradschlauch-28-zoll/",
         "api_url": f"http://testserver/api/v1/products/{town['tube'].pk}/",
     }
@@ -82,6 +83,13 @@ def test_search_answers_the_api_md_shape(api_client, town):
         "slug": "zweirad",
         "name": "Zweirad Nord",
         "address": "Am Markt 1, 21335 Lüneburg",
+        "postal_address": {
+            "street": "Am Markt 1",
+            "postcode": "21335",
+            "city": "Lüneburg",
+            "district": "",
+            "line": "Am Markt 1, 21335 Lüneburg",
+        },
         "location": {"lat": pytest.approx(LAT + 120 / 111_195.0), "lng": pytest.approx(LNG)},
         "url": f"{settings.SITE_URL}/laden/zweirad/",
         "api_url": "http://testserver/api/v1/shops/zweirad/",

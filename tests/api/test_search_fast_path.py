@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.http import QueryDict
 
-from api.serializers.public import SearchQuerySerializer
+from api.serializers.search import SearchQuerySerializer
 from api.views.public import search_query_fast
 
 
