@@ -79,3 +79,11 @@ def jobs_remind_expiring() -> int:
     from marketplace.services.jobs import jobs_remind_expiring as remind
 
     return len(remind())
+
+
+@shared_task(ignore_result=True)
+def signups_purge() -> int:
+    """Celery beat (hourly): delete registrations whose e-mail address was not confirmed in time."""
+    from marketplace.services.signup import signup_lapsed_purge
+
+    return signup_lapsed_purge()
