@@ -69,7 +69,7 @@ def test_register_creates_pending_shop_owner_and_hours(django_capture_on_commit_
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        shop = shop_register(registration=registration(category_ids=[category.pk]), now=NOW)
+        shop = shop_register(registration=registration(category_ids=[category.pk]))
 
     # then
     shop.refresh_from_db()
@@ -222,9 +222,18 @@ def test_register_geocoder_down_asks_for_the_pin(geocoder_settings: FakeNominati
     assert Shop.objects.count() == 0
 
 
+def _confirmed(shop: Shop) -> Shop:
+    """The owner confirmed the registration's e-mail address (what the link's page does)."""
+    from marketplace.models import SignupVerification
+
+    SignupVerification.objects.filter(user__shop_memberships__shop=shop).update(verified_at=NOW)
+    get_user_model().objects.filter(shop_memberships__shop=shop).update(is_active=True)
+    return shop
+
+
 def test_approve_makes_shop_and_products_visible(django_capture_on_commit_callbacks) -> None:
     # given
-    shop = shop_register(registration=registration(), now=NOW)
+    shop = _confirmed(shop_register(registration=registration(), now=NOW))
     product = ProductFactory(shop=shop, title="Roggenbrot")
     assert product.shop_active is False
     assert product.pk not in search_ids()
