@@ -310,3 +310,32 @@ def test_the_city_neither_sees_nor_approves_an_unconfirmed_registration(
         shop_approve(shop=shop)
     shop.refresh_from_db()
     assert shop.status == Shop.Status.PENDING
+
+
+def test_a_claim_with_the_citys_one_time_code_counts_as_verified() -> None:
+    # given: a listing with a claim code (the letter the city sent to the shop)
+    from marketplace.services.claims import ClaimConfirmation, claim_code_create, shop_claim
+    from tests.factories import ShopFactory
+
+    listing = ShopFactory(slug="alte-apotheke", status=Shop.Status.LISTED)
+    _claim, code = claim_code_create(shop=listing)
+
+    # when
+    shop, owner = shop_claim(
+        code=code,
+        confirmation=ClaimConfirmation(
+            name="Alte Apotheke",
+            street="Am Markt 1",
+            postcode="21335",
+            city="Lüneburg",
+            owner_name="Ada Apotheke",
+            owner_email="ada@example.org",
+            owner_password=PASSWORD,
+        ),
+    )
+
+    # then: an active account at once, nothing waiting for a confirmation (decision 1200)
+    assert owner.is_active
+    assert not SignupVerification.objects.filter(user=owner).exists()
+    assert Client().login(username="ada@example.org", password=PASSWORD)
+    assert shop.status == Shop.Status.ACTIVE
