@@ -190,6 +190,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "outbox-purge": {"task": "marketplace.tasks.outbox_purge", "schedule": 86400.0},
     "connectors-pull-due": {"task": "marketplace.tasks.connectors_pull_due", "schedule": 60.0},
     "alerts-purge": {"task": "marketplace.tasks.alerts_purge", "schedule": 86400.0},
+    "signups-purge": {"task": "marketplace.tasks.signups_purge", "schedule": 3600.0},
 }
 # Without a worker (tasks run eagerly: laptop demo, tests) outbox rows are delivered right after the commit
 # in the writing process; with one, the beat task `outbox-dispatch` delivers them.
@@ -307,6 +308,11 @@ LADENKARTE_CLAIM_CODE_DAYS = env_int("LADENKARTE_CLAIM_CODE_DAYS", 60)
 LADENKARTE_CLAIM_RATE = env_str("LADENKARTE_CLAIM_RATE", "10/h")
 # Admin login attempts, per client and per user name (decision 1200; django-axes was not added).
 LADENKARTE_ADMIN_LOGIN_RATE = env_str("LADENKARTE_ADMIN_LOGIN_RATE", "10/h")
+# The public shop registration (decision 1200): attempts per client (registrations, new links, confirmations)
+# and e-mails per address; an unconfirmed registration lapses after this many hours (link and account).
+LADENKARTE_SIGNUP_RATE = env_str("LADENKARTE_SIGNUP_RATE", "10/h")
+LADENKARTE_SIGNUP_EMAIL_RATE = env_str("LADENKARTE_SIGNUP_EMAIL_RATE", "5/d")
+LADENKARTE_SIGNUP_VERIFY_HOURS = env_int("LADENKARTE_SIGNUP_VERIFY_HOURS", 48)
 # The city admin's upload of the town's extract (a town cut out with osmium is a few MB). Behind the
 # proxy the upload and the import must fit in gunicorn's 30 s; bigger regions: `manage.py import_osm`.
 # deploy/Caddyfile lets bodies of this size through on that one path only.

@@ -222,3 +222,11 @@ class ShopNotActive(DomainError):
     code = "shop_not_active"
     status = 409
     default_message = _("This is possible only once the city has approved the shop.")
+
+
+class SignupLinkInvalid(DomainError):
+    """A sign-up confirmation link that is unknown, used or lapsed (one answer for all)."""
+
+    code = "signup_link_invalid"
+    status = 404
+    default_message = _("This link is not valid (any more).")

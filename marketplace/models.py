@@ -1126,6 +1126,33 @@ class ClaimCode(models.Model):
         return f"{self.shop} ({self.get_channel_display()}, {self.created_at:%Y-%m-%d})"
 
 
+class SignupVerification(models.Model):
+    """An account made by the public shop registration, waiting for its e-mail address to be confirmed.
+
+    Until `verified_at` is set the user is inactive (no login, no admin, no my-shop, no API keys) and its
+    pending shop gets no merchant API (decision 1200). Accounts made any other way (claim codes, the admin,
+    seed_demo) have no row: they count as verified.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signup_verification"
+    )
+    created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
+    verified_at = models.DateTimeField(_("e-mail confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-up verification")
+        verbose_name_plural = _("sign-up verifications")
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="signup_unverified_idx", condition=Q(verified_at__isnull=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
 class HealthSnapshot(models.Model):
     """The town's data-health totals on one day, for the chart over time (written by a daily task)."""
 

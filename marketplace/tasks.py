@@ -95,3 +95,11 @@ def connectors_pull_due() -> int:
     from marketplace.services.connectors import connectors_pull_due as pull_due
 
     return pull_due()
+
+
+@shared_task(ignore_result=True)
+def signups_purge() -> int:
+    """Celery beat (hourly): delete registrations whose e-mail address was not confirmed in time."""
+    from marketplace.services.signup import signup_lapsed_purge
+
+    return signup_lapsed_purge()

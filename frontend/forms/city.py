@@ -127,3 +127,17 @@ class ShopRegistrationForm(forms.Form):
             owner_password=data.get("owner_password") or "",
             consent=data["consent"],
         )
+
+
+class SignupConfirmForm(forms.Form):
+    """The confirmation link's page: the password chosen at registration proves who filled in the form."""
+
+    password = forms.CharField(
+        label=_("The password you chose at registration"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        max_length=200,
+    )
+
+
+class SignupResendForm(forms.Form):
+    email = forms.EmailField(label=_("The e-mail address you registered with"))

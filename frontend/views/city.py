@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from frontend.forms.city import ShopRegistrationForm
+from frontend.forms.city import ShopRegistrationForm, SignupConfirmForm, SignupResendForm
 from frontend.forms.claims import ClaimCodeForm, ClaimConfirmForm
-from marketplace.exceptions import InvalidTransition, RateLimited, ValidationFailed
+from marketplace.exceptions import InvalidTransition, RateLimited, SignupLinkInvalid, ValidationFailed
 from marketplace.infrastructure.geocoding import GeocoderBusy, GeocodingFailed, address_geocode
 from marketplace.infrastructure.rate_limits import client_address, rate_limit_client
 from marketplace.models import Shop
 from marketplace.selectors import shops
+from marketplace.services import signup
 from marketplace.services.claims import claim_code_check, shop_claim
 from marketplace.services.shops import shop_register
 
@@ -30,9 +31,14 @@ def shop_registration(request: HttpRequest) -> HttpResponse:
     signed_in = request.user.is_authenticated
     form = ShopRegistrationForm(request.POST or None, signed_in=signed_in)
     location_error = ""
+    status = 200
     if request.method == "POST" and form.is_valid():
+        registration = form.registration()
         try:
-            shop = shop_register(registration=form.registration(), user=request.user)
+            shop = shop_register(registration=registration, user=request.user, client=_client(request))
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            status = 429
         except ValidationFailed as exc:
             for field, problems in exc.details.items():
                 target = _FIELD_FOR.get(field, field)
@@ -44,9 +50,15 @@ def shop_registration(request: HttpRequest) -> HttpResponse:
             if "location" in exc.details:
                 location_error = exc.message
         else:
-            request.session["registered_shop"] = shop.name
+            # signed out, the page is the same whether the address had an account or not (`shop` None)
+            request.session["registered"] = (
+                {"shop": shop.name if shop else "", "signed_in": True}
+                if signed_in
+                else {"email": registration.owner_email.strip().lower()}
+            )
             return redirect("city:register-done")
-    status = 400 if form.is_bound and not form.is_valid() else 200
+    if status == 200 and form.is_bound and not form.is_valid():
+        status = 400
     return render(
         request,
         "frontend/city/register.html",
@@ -58,8 +70,60 @@ def shop_registration(request: HttpRequest) -> HttpResponse:
 @require_GET
 def shop_registration_done(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "frontend/city/register_done.html", {"shop_name": request.session.get("registered_shop")}
+        request, "frontend/city/register_done.html", {"registered": request.session.get("registered")}
     )
+
+
+@require_http_methods(["GET", "POST"])
+def signup_verify_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of the confirmation e-mail: GET shows the form (a mail scanner opening it changes
+    nothing), POST with the registration's password activates the account and signs it in."""
+    try:
+        signup.signup_verification_for_token(token=token)
+    except SignupLinkInvalid as exc:
+        return render(request, "frontend/city/signup_verify.html", {"invalid": exc.message}, status=404)
+    form = SignupConfirmForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                user = signup.signup_verify(
+                    token=token, password=form.cleaned_data["password"], client=_client(request)
+                )
+            except RateLimited as exc:
+                form.add_error(None, exc.message)
+                status = 429
+            except SignupLinkInvalid as exc:
+                return render(
+                    request, "frontend/city/signup_verify.html", {"invalid": exc.message}, status=404
+                )
+            except ValidationFailed as exc:
+                form.add_error("password", exc.message)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(
+                    request,
+                    _("Thank you, your e-mail address is confirmed. The city's team now looks at your shop."),
+                )
+                return redirect("my_shop:index")
+    return render(request, "frontend/city/signup_verify.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def signup_resend_page(request: HttpRequest) -> HttpResponse:
+    """A new confirmation link; the answer does not say whether the address has a registration."""
+    form = SignupResendForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "frontend/city/signup_resend.html", {"form": form}, status=400)
+        try:
+            signup.signup_resend(email=form.cleaned_data["email"], client=_client(request))
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            return render(request, "frontend/city/signup_resend.html", {"form": form}, status=429)
+        return render(request, "frontend/city/signup_resend.html", {"sent": True})
+    return render(request, "frontend/city/signup_resend.html", {"form": form})
 
 
 @require_GET

@@ -27,6 +27,7 @@ from frontend.formatting import day_label
 from frontend.forms.my_shop import AccessibilityForm
 from frontend.forms.pickup import PickupSettingsForm
 from marketplace.exceptions import DomainError, NotFound, StockChanged, ValidationFailed
+from marketplace.infrastructure.uploads import UploadTooLarge, upload_receive
 from marketplace.models import ApiKey, FeedbackReport, Product, Reservation, Shop, StockMovement
 from marketplace.selectors import merchant as selectors
 from marketplace.selectors.alerts import alert_demand_for_shop
@@ -295,11 +296,23 @@ def review_report(request: HttpRequest, slug: str, feedback_id: int) -> HttpResp
     return redirect(f"{reverse('my_shop:shop', args=[shop.slug])}#bewertungen")
 
 
+@csrf_exempt  # checked in `upload_receive`, after the size cap is in place (the check reads the body)
 @require_POST
 @login_required
 def csv_upload(request: HttpRequest, slug: str) -> HttpResponse:
     """Check (dry run) or import a CSV file; the report lists every change and every bad line."""
     shop = _shop(request, slug)
+    template = (
+        "frontend/my_shop/_import_report.html"
+        if getattr(request, "htmx", False)
+        else "frontend/my_shop/import.html"
+    )
+    try:
+        rejected = upload_receive(request, max_bytes=settings.LADENKARTE_CSV_MAX_BYTES)
+    except UploadTooLarge as exc:
+        return render(request, template, {"shop": shop, "dry_run": True, "error": exc.message}, status=413)
+    if rejected is not None:
+        return rejected
     upload = request.FILES.get("file")
     dry_run = request.POST.get("apply") != "1"
     context: dict[str, Any] = {"shop": shop, "dry_run": dry_run}
@@ -328,11 +341,6 @@ def csv_upload(request: HttpRequest, slug: str) -> HttpResponse:
             context["error"] = exc.message
         # the merchant can re-send the checked file to apply it without choosing it again
         context["file_name"] = upload.name
-    template = (
-        "frontend/my_shop/_import_report.html"
-        if getattr(request, "htmx", False)
-        else "frontend/my_shop/import.html"
-    )
     return render(request, template, context)
 
 

@@ -41,6 +41,7 @@ from marketplace.models import (
     ShopMembership,
 )
 from marketplace.selectors import insights
+from marketplace.selectors.city_todo import awaiting_owner_confirmation
 from marketplace.services import city_calendar, curation
 from marketplace.services import shops as shop_services
 
@@ -467,8 +468,10 @@ class ShopStatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value() or "queue"
-        if value == "queue":
-            return queryset.filter(status__in=[Shop.Status.PENDING, Shop.Status.CHANGES_REQUESTED])
+        if value == "queue":  # registrations whose owner confirmed the e-mail address (decision 1200)
+            return queryset.filter(status__in=[Shop.Status.PENDING, Shop.Status.CHANGES_REQUESTED]).exclude(
+                awaiting_owner_confirmation()
+            )
         if value == "all":
             return queryset
         return queryset.filter(status=value)

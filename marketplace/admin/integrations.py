@@ -6,19 +6,24 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 
 from marketplace.admin.tenancy import (
     ReadOnlyInline,
     ShopScopedAdmin,
 )
 from marketplace.exceptions import DomainError
+from marketplace.infrastructure.uploads import UploadTooLarge, upload_receive
 from marketplace.models import (
     ApiKey,
     IdempotencyRecord,
@@ -208,6 +213,22 @@ class ImportJobAdmin(ShopScopedAdmin):
     list_display = ["created_at", "shop", "original_name", "state", "dry_run", "rows_done", "rows_total"]
     list_filter = ["state", "dry_run"]
     list_select_related = ["shop"]
+
+    @method_decorator(csrf_exempt)  # checked in `upload_receive`, after the size cap is in place
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.method == "POST":
+            try:
+                rejected = upload_receive(request, max_bytes=settings.LADENKARTE_CSV_MAX_BYTES)
+            except UploadTooLarge as exc:
+                context = {**self.admin_site.each_context(request), "error": exc.message}
+                return TemplateResponse(
+                    request, "admin/marketplace/importjob/upload_too_large.html", context, status=413
+                )
+            if rejected is not None:
+                return rejected
+        return super().add_view(request, form_url, extra_context)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:

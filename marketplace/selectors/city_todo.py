@@ -37,6 +37,7 @@ from marketplace.models import (
     MerchantMessageRecipient,
     Product,
     Shop,
+    SignupVerification,
     Webhook,
     WebhookDelivery,
 )
@@ -133,9 +134,7 @@ def _days(delta: timedelta) -> int:
 @todo_provider(key="applications", permission="marketplace.review_shop", order=10)
 def applications_todo(*, now: datetime) -> TodoItem | None:
     """Shop registrations waiting for the city's decision, with the age of the oldest."""
-    waiting = Shop.objects.filter(status=Shop.Status.PENDING).aggregate(
-        count=Count("pk"), oldest=Min("created_at")
-    )
+    waiting = applications_confirmed().aggregate(count=Count("pk"), oldest=Min("created_at"))
     if not waiting["count"]:
         return None
     age = _days(now - waiting["oldest"])
@@ -186,9 +185,22 @@ def claim_letters_todo(*, now: datetime) -> TodoItem | None:
     )
 
 
+def awaiting_owner_confirmation() -> Exists:
+    """For a shop query: the owner registered through the public form and has not confirmed the e-mail
+    address yet. Such registrations are not the city's work yet and lapse by themselves (decision 1200)."""
+    return Exists(
+        SignupVerification.objects.filter(verified_at=None, user__shop_memberships__shop=OuterRef("pk"))
+    )
+
+
+def applications_confirmed() -> QuerySet[Shop]:
+    """Pending registrations whose owner confirmed the e-mail address."""
+    return Shop.objects.filter(status=Shop.Status.PENDING).exclude(awaiting_owner_confirmation())
+
+
 def applications_waiting(*, limit: int = 5) -> QuerySet[Shop]:
     """The oldest shop registrations waiting for the city's decision."""
-    return Shop.objects.filter(status=Shop.Status.PENDING).order_by("created_at", "pk")[:limit]
+    return applications_confirmed().order_by("created_at", "pk")[:limit]
 
 
 def stale_stock_shop_count(*, now: datetime) -> int:

@@ -95,6 +95,8 @@ HANDLERS: dict[str, Handler] = {
     "email.reservation_merchant": Handler("marketplace.services.reservation_emails.merchant_email_deliver"),
     "email.shop_status": Handler("marketplace.services.shops.shop_status_email_deliver"),
     "email.shop_registered_city": Handler("marketplace.services.shops.shop_registered_city_email_deliver"),
+    "email.signup_verify": Handler("marketplace.services.signup.signup_verify_email_deliver"),
+    "email.signup_exists": Handler("marketplace.services.signup.signup_exists_email_deliver"),
     "email.claim_code": Handler("marketplace.services.claim_letters.claim_code_email_deliver"),
     "email.stale_stock": Handler("marketplace.services.data_health.stale_stock_email_deliver"),
     "email.job_expiring": Handler("marketplace.services.jobs.job_expiry_email_deliver"),

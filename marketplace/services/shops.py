@@ -30,6 +30,7 @@ from geo.opening_hours import Interval
 from marketplace.exceptions import InvalidTransition, ValidationFailed
 from marketplace.infrastructure.geocoding import GeocodingFailed, address_geocode
 from marketplace.models import Category, OpeningHours, OutboxMessage, Shop, ShopMembership
+from marketplace.services import signup
 from marketplace.services.emails import email_compose
 from marketplace.services.outbox import outbox_message_id, outbox_put
 from marketplace.services.products import shop_location_changed, shop_status_changed
@@ -104,13 +105,10 @@ def _check_registration(
     if set(registration.category_ids) - known:
         errors["categories"] = [_("Choose categories from the list.")]
     if user is None:
-        email = registration.owner_email.strip()
-        if not email:
+        # an address that has an account already is not an error here (that would tell anyone whose
+        # address has an account): `shop_register` answers as for a new one and notifies the account
+        if not registration.owner_email.strip():
             errors["owner_email"] = [_("This field is required.")]
-        elif get_user_model().objects.filter(username__iexact=email).exists():
-            errors["owner_email"] = [
-                _("An account with this e-mail address exists already. Please sign in first.")
-            ]
         try:
             validate_password(registration.owner_password)
         except DjangoValidationError as exc:
@@ -122,17 +120,34 @@ def shop_register(
     *,
     registration: ShopRegistration,
     user: AbstractBaseUser | AnonymousUser | None = None,
+    client: str = "",
     now: datetime | None = None,
-) -> Shop:
-    """Create a pending shop and its owner account from the public form; the city is told by e-mail.
+) -> Shop | None:
+    """Create a pending shop and its owner account from the public form.
+
+    A signed-in `user` becomes the owner, and the owner and the city are told by e-mail at once. Signed
+    out, the attempt is throttled (`client`, and the e-mail address: `RateLimited`), and the new account
+    waits inactive for its e-mail address to be confirmed (`marketplace.services.signup`); the e-mails of
+    the registration go out after that. When the address has an account already, nothing is created or
+    changed, the account's address is notified, and the answer is `None` (the page shows the same as for a
+    new address).
 
     Without a pin the address is geocoded first (outside any transaction); when that fails the caller gets
-    a `ValidationFailed` asking for the pin. A signed-in `user` becomes the owner instead of a new account.
+    a `ValidationFailed` asking for the pin.
     """
+    now = now or timezone.now()
     owner = user if user is not None and user.is_authenticated else None
     errors = _check_registration(registration, owner)
     if errors:
         raise ValidationFailed(_("Please check the highlighted fields."), details=errors)
+    if owner is None:
+        email = registration.owner_email.strip().lower()
+        signup.signup_throttle(client=client, email=email)
+        existing = signup.signup_existing_account(email=email, now=now)
+        if existing is not None:
+            with transaction.atomic():
+                signup.signup_existing_notify(user=existing)
+            return None
     lat, lng = registration.lat, registration.lng
     if lat is None or lng is None:
         try:
@@ -161,29 +176,24 @@ def _shop_create_pending(
     lat: float,
     lng: float,
     now: datetime | None,
-) -> Shop:
+) -> Shop | None:
     now = now or timezone.now()
+    confirmed = owner is not None
     if owner is None:
         email = registration.owner_email.strip().lower()
-        first, _sep, last = registration.owner_name.strip().partition(" ")
         try:
             with transaction.atomic():
-                owner = get_user_model().objects.create_user(
-                    username=email,
-                    email=email,
-                    password=registration.owner_password,
-                    first_name=first[:150],
-                    last_name=last[:150],
-                    is_staff=True,  # the admin shows owners only their own shops (see the merchant admin)
+                owner = signup.signup_account_create(
+                    email=email, password=registration.owner_password, name=registration.owner_name, now=now
                 )
-        except IntegrityError:
-            raise ValidationFailed(
-                _("Please check the highlighted fields."),
-                details={"owner_email": [_("An account with this e-mail address exists already.")]},
-            ) from None
+        except IntegrityError:  # registered at the same moment: as for an existing account
+            existing = get_user_model().objects.filter(username__iexact=email).first()
+            if existing is not None:
+                signup.signup_existing_notify(user=existing)
+            return None
     merchants = Group.objects.filter(name=MERCHANTS_GROUP).first()
     if merchants is not None:
-        owner.groups.add(merchants)  # type: ignore[attr-defined]
+        owner.groups.add(merchants)  # type: ignore[union-attr]
     shop = Shop.objects.create(
         name=registration.name.strip(),
         slug=shop_slug_for(registration.name),
@@ -212,8 +222,15 @@ def _shop_create_pending(
     ShopMembership.objects.create(
         user=cast(Any, owner), shop=shop, role=ShopMembership.Role.OWNER, created_at=now
     )
-    _notify(shop=shop, event="registered")
+    if confirmed:
+        _notify(shop=shop, event="registered")
     return shop
+
+
+def shop_registration_confirmed(*, shop: Shop) -> None:
+    """The owner confirmed the e-mail address of a registration: now the owner and the city are told
+    (inside the confirmation's transaction)."""
+    _notify(shop=shop, event="registered")
 
 
 def _notify(*, shop: Shop, event: str, message: str = "") -> None:
@@ -257,6 +274,11 @@ def _decide(*, shop: Shop, event: str, message: str, require_message: bool, now:
         raise InvalidTransition(
             _("A shop that is “%(status)s” cannot be changed like this.")
             % {"status": locked.get_status_display()},
+            details={"status": locked.status},
+        )
+    if event == "approved" and signup.signup_shop_unconfirmed(shop=locked):
+        raise InvalidTransition(
+            _("The owner has not confirmed the e-mail address of the registration yet."),
             details={"status": locked.status},
         )
     locked.status = _TARGET[event]
@@ -331,11 +353,16 @@ def shop_status_email_deliver(message: OutboxMessage, secret: str) -> None:
         return
     owners = list(
         get_user_model()
-        .objects.filter(shop_memberships__shop=shop, shop_memberships__role=ShopMembership.Role.OWNER)
+        .objects.filter(
+            shop_memberships__shop=shop, shop_memberships__role=ShopMembership.Role.OWNER, is_active=True
+        )
         .exclude(email="")
         .values_list("email", flat=True)
     )
-    recipients = sorted({*owners, *([shop.email] if shop.email else [])})
+    # the registration itself goes to the owners only (confirmed accounts): the shop's address is whatever
+    # the form said and is written to once the city has looked at the shop
+    extra = [shop.email] if shop.email and message.payload["event"] != "registered" else []
+    recipients = sorted({*owners, *extra})
     if not recipients:
         return
     with translation.override(settings.LANGUAGE_CODE):

@@ -8,6 +8,7 @@ nothing in the database (`state()`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -28,6 +29,7 @@ from marketplace.models import (
     WebhookDelivery,
 )
 from tests.factories import ApiKeyFactory, MembershipFactory, ProductFactory, ShopFactory, UserFactory
+from tests.security.module_data import module_atomic
 
 pytestmark = pytest.mark.django_db
 
@@ -97,10 +99,21 @@ CALLERS = {
 
 
 @pytest.fixture
-def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
+def world(settings: Any, tmp_path: Any, module_world: dict[str, Any]) -> dict[str, Any]:
     settings.MEDIA_ROOT = tmp_path
     settings.DEBUG = True  # plain http to the test seam's loopback address (nothing connects here)
     settings.LADENKARTE_WEBHOOK_TEST_ALLOW = ["127.0.0.1:9"]
+    return module_world
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    """The shops, keys and people, built once for the module's ~200 cases (each rolls back its writes)."""
+    with module_atomic(django_db_blocker):
+        yield _build()
+
+
+def _build() -> dict[str, Any]:
     mine, other = ShopFactory(slug="mein-laden"), ShopFactory(slug="anderer-laden")
     pending = ShopFactory(slug="neu-angemeldet", status="pending", hours=[])
     for shop in (mine, other):

@@ -14,6 +14,13 @@
       event.preventDefault();
     }
   });
+  // A refused upload (413: larger than the cap) still shows its message in the import report.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 413 && event.detail.target && event.detail.target.id === "import-report") {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   document.addEventListener("click", function (event) {
     var button = event.target.closest(".js-copy");
     if (!button || !navigator.clipboard) { return; }

@@ -108,6 +108,10 @@ def test_every_merchant_reservation_e_mail(reservation: Reservation, event: str)
 )
 def test_every_shop_status_e_mail(event: str) -> None:
     shop = ShopFactory(email="laden@example.org")
+    # the registration itself goes to the (confirmed) owners only, the decisions to the shop's address too
+    ShopMembership.objects.create(
+        shop=shop, user=UserFactory(email="inhaberin@example.org"), role=ShopMembership.Role.OWNER
+    )
     shops.shop_status_email_deliver(
         OutboxMessage(
             pk=1,
@@ -119,6 +123,8 @@ def test_every_shop_status_e_mail(event: str) -> None:
     (message,) = mail.outbox
     html = assert_both_parts(message)
     assert "openstreetmap.org" in html
+    expected = ["inhaberin@example.org"] + ([] if event == "registered" else ["laden@example.org"])
+    assert message.to == expected
 
 
 def test_the_city_hears_of_a_registration(settings: Any) -> None:
@@ -179,3 +185,26 @@ def test_stale_stock_e_mail(django_capture_on_commit_callbacks: Any) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         assert stale_stock_reminders_send() == 1
     assert_both_parts(mail.outbox[0])
+
+
+def test_sign_up_e_mails(django_capture_on_commit_callbacks: Any) -> None:
+    # given: a registration waiting for its confirmation, and an existing account
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from marketplace.models import SignupVerification
+    from marketplace.services import signup
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        user = signup.signup_account_create(
+            email="neu@example.org", password="ein-langes-passwort", name="Neu", now=timezone.now()
+        )
+        signup.signup_existing_notify(user=UserFactory(email="alt@example.org"))
+    # then
+    assert SignupVerification.objects.filter(user=user).exists()
+    verify, exists = sorted(mail.outbox, key=lambda m: m.to[0], reverse=True)
+    assert verify.to == ["neu@example.org"]
+    assert "/laden-anmelden/bestaetigen/" in assert_both_parts(verify)
+    assert exists.to == ["alt@example.org"]
+    assert_both_parts(exists)
+    assert get_user_model().objects.get(email="alt@example.org").is_active

@@ -69,7 +69,7 @@ def test_register_creates_pending_shop_owner_and_hours(django_capture_on_commit_
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        shop = shop_register(registration=registration(category_ids=[category.pk]), now=NOW)
+        shop = shop_register(registration=registration(category_ids=[category.pk]))
 
     # then
     shop.refresh_from_db()
@@ -81,14 +81,38 @@ def test_register_creates_pending_shop_owner_and_hours(django_capture_on_commit_
     owner = ShopMembership.objects.get(shop=shop, role=ShopMembership.Role.OWNER).user
     assert owner.username == "greta@example.org"
     assert owner.is_staff
+    assert not owner.is_active  # until the e-mail address is confirmed (decision 1200)
     assert owner.check_password("ein-langes-passwort-2026")
     assert list(owner.groups.values_list("name", flat=True)) == ["Merchants"]
     assert shop not in shops_visible()
+    # only the confirmation link, without the shop's name; owner and city hear of the shop after it
+    assert [m.to for m in mail.outbox] == [["greta@example.org"]]
+    assert "/laden-anmelden/bestaetigen/" in mail.outbox[0].body
+    assert "Bäckerei Löhr" not in mail.outbox[0].subject + mail.outbox[0].body
+
+
+def test_confirmed_registration_tells_the_owner_and_the_city(django_capture_on_commit_callbacks) -> None:
+    # given
+    from marketplace.models import SignupVerification
+    from marketplace.services.signup import signup_token, signup_verify
+
+    with django_capture_on_commit_callbacks(execute=True):
+        shop = shop_register(registration=registration())
+    token = signup_token(SignupVerification.objects.get())
+    mail.outbox.clear()
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        owner = signup_verify(token=token, password="ein-langes-passwort-2026", client="test")
+
+    # then
+    assert owner.is_active
     subjects = sorted(message.subject for message in mail.outbox)
     assert len(subjects) == 2  # the owner and the city
     assert any("Bäckerei Löhr" in subject for subject in subjects)
     to_owner = next(m for m in mail.outbox if "greta@example.org" in m.to)
     assert "Bäckerei Löhr" in to_owner.body
+    assert shop.pk in SignupVerification.objects.values_list("user__shop_memberships__shop", flat=True)
 
 
 def test_register_twice_gets_a_free_slug() -> None:
@@ -142,17 +166,24 @@ def test_register_rejects_bad_input_and_changes_nothing(overrides: dict[str, obj
     assert mail.outbox == []
 
 
-def test_register_with_taken_email_asks_to_sign_in() -> None:
+def test_register_with_taken_email_changes_nothing_and_tells_the_account(
+    django_capture_on_commit_callbacks,
+) -> None:
     # given
-    UserFactory(username="greta@example.org")
+    user = UserFactory(username="greta@example.org", email="greta@example.org")
+    password = user.password
 
     # when
-    with pytest.raises(ValidationFailed) as failure:
-        shop_register(registration=registration(), now=NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = shop_register(registration=registration(), now=NOW)
 
     # then
-    assert "owner_email" in failure.value.details
+    assert result is None
     assert Shop.objects.count() == 0
+    user.refresh_from_db()
+    assert (user.password, user.is_active) == (password, True)
+    assert [m.to for m in mail.outbox] == [["greta@example.org"]]
+    assert "Bäckerei Löhr" not in mail.outbox[0].body
 
 
 def test_register_without_pin_geocodes_the_address(geocoder_settings: FakeNominatim) -> None:
@@ -191,9 +222,18 @@ def test_register_geocoder_down_asks_for_the_pin(geocoder_settings: FakeNominati
     assert Shop.objects.count() == 0
 
 
+def _confirmed(shop: Shop) -> Shop:
+    """The owner confirmed the registration's e-mail address (what the link's page does)."""
+    from marketplace.models import SignupVerification
+
+    SignupVerification.objects.filter(user__shop_memberships__shop=shop).update(verified_at=NOW)
+    get_user_model().objects.filter(shop_memberships__shop=shop).update(is_active=True)
+    return shop
+
+
 def test_approve_makes_shop_and_products_visible(django_capture_on_commit_callbacks) -> None:
     # given
-    shop = shop_register(registration=registration(), now=NOW)
+    shop = _confirmed(shop_register(registration=registration(), now=NOW))
     product = ProductFactory(shop=shop, title="Roggenbrot")
     assert product.shop_active is False
     assert product.pk not in search_ids()
