@@ -54,6 +54,12 @@ from marketplace.exceptions import (
     ValidationFailed,
 )
 from marketplace.models import ApiKey, Product, Reservation, ReservationLine, Shop, StockMovement, Webhook
+from marketplace.reservation_codes import (
+    reservation_code_new,
+    reservation_code_normalize,
+    reservation_token_hash,
+    reservation_token_new,
+)
 from marketplace.selectors.stock import ACTIVE_STATUSES, availability_now, stock_is_fresh
 from marketplace.services.feedback import feedback_request_queue
 from marketplace.services.hoarding import (
@@ -71,10 +77,7 @@ from marketplace.services.pickup_days import (
 from marketplace.services.reservation_emails import reservation_emails_queue, reservation_emails_queue_many
 from marketplace.services.webhooks import webhook_event_emit
 
-# Readable aloud: no 0/O, no 1/I. 32 symbols, 6 of them: 2**30 codes.
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_ATTEMPTS = 8
-TOKEN_BYTES = 24
 # Tidy at most this many expired reservations inline per product while reserving; the sweeper does the rest.
 INLINE_TIDY_LIMIT = 50
 
@@ -123,22 +126,6 @@ class Actor:
 
 
 NOBODY = Actor()
-
-
-def reservation_code_new() -> str:
-    """A fresh code like `K7P-4QX` from `secrets`."""
-    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
-    return f"{chars[:3]}-{chars[3:]}"
-
-
-def reservation_code_normalize(raw: str) -> str:
-    """Accept what people type: lower case, spaces, a missing dash."""
-    cleaned = "".join(raw.split()).upper().replace("-", "")
-    return f"{cleaned[:3]}-{cleaned[3:]}" if len(cleaned) == 6 else cleaned
-
-
-def reservation_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _merge_lines(items: Iterable[LineRequest]) -> dict[int, int]:
@@ -365,7 +352,7 @@ def reservation_create(
     day, pickup_from, expires_at = reservation_window(shop=shop, now=now, pickup_date=pickup_date)
     person_limits_check(person=person, shop_id=shop.pk, lines=lines, now=now)
 
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = reservation_token_new()
     reservation = _insert_reservation(
         shop=shop,
         contact=contact,
@@ -430,7 +417,7 @@ def _confirmation_if_needed(
         for pk, quantity, on_hand, _held in held
     ):
         return ""
-    confirm_token = secrets.token_urlsafe(TOKEN_BYTES)
+    confirm_token = reservation_token_new()
     confirm_by = _ceil_minute(now + timedelta(minutes=settings.LADENKARTE_HOLD_CONFIRM_MINUTES))
     reservation.confirm_token_hash = reservation_token_hash(confirm_token)
     reservation.confirm_by = confirm_by
