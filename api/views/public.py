@@ -42,6 +42,7 @@ from api.serializers.reservations import pickup_days_data
 from marketplace.exceptions import NotFound
 from marketplace.models import Product, Shop
 from marketplace.selectors.categories import category_subtree_ids, category_tree
+from marketplace.selectors.hours import shop_schedule
 from marketplace.selectors.pickup import pickup_board, pickup_options
 from marketplace.selectors.search import (
     ORDERINGS,
@@ -62,7 +63,6 @@ from marketplace.selectors.shops import (
     product_get_public,
     products_listed_for_shop,
     shop_get_public,
-    shop_schedule_from,
     shops_filtered,
     shops_visible,
 )
@@ -356,7 +356,7 @@ class ShopDetailView(APIView):
         if shop is None:
             raise NotFound()
         today = _local_now(shop, now).date()
-        schedule = shop_schedule_from(shop=shop, start=today, days=SPECIAL_DAYS_AHEAD)
+        schedule = shop_schedule(shop, start=today, days=SPECIAL_DAYS_AHEAD)
         lead = timedelta(minutes=shop.pickup_lead_minutes)
         windows = schedule.windows(today)
         shop.weekly_hours = [  # type: ignore[attr-defined]
@@ -421,7 +421,7 @@ class ShopHoursView(APIView):
         shop = shop_get_public(slug=slug)
         start = query.validated_data["from"] or _local_now(shop, timezone.now()).date()
         days = query.validated_data["days"]
-        schedule = shop_schedule_from(shop=shop, start=start, days=days)
+        schedule = shop_schedule(shop, start=start, days=days)
         return Response([hours_day_data(day) for day in schedule.days(start, days)])
 
 

@@ -14,7 +14,6 @@ from marketplace.models import (
     ApiKey,
     OpeningHours,
     Product,
-    Reservation,
     Shop,
     ShopMembership,
     SpecialDay,
@@ -73,14 +72,6 @@ def shops_with_integrations_managed_by(*, user: Any) -> QuerySet[Shop]:
     return Shop.objects.filter(memberships__user=user, memberships__role=ShopMembership.Role.OWNER).distinct()
 
 
-def product_get_for_shop_member(
-    *, user: Any = None, api_key: ApiKey | None = None, slug: str, sku: str, for_update: bool = False
-) -> Product:
-    """One product of one of the caller's shops by SKU; `NotFound` for anything else."""
-    shop = shop_get_for_member(user=user, api_key=api_key, slug=slug)
-    return product_get_in_shop(shop=shop, sku=sku, for_update=for_update)
-
-
 def product_get_in_shop(*, shop: Shop, sku: str, for_update: bool = False) -> Product:
     queryset = Product.objects.filter(shop=shop, sku=sku)
     if for_update:
@@ -101,13 +92,6 @@ def products_of_shop(*, shop: Shop, q: str = "", active: bool | None = None) -> 
     if active is not None:
         queryset = queryset.filter(active=active)
     return queryset
-
-
-def reservation_get_for_shop(*, shop: Shop, code: str) -> Reservation:
-    reservation = Reservation.objects.filter(shop=shop, code=code.upper()).first()
-    if reservation is None:
-        raise NotFound()
-    return reservation
 
 
 def webhook_get_for_shop(*, shop: Shop, webhook_id: int) -> Webhook:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point, Polygon
@@ -11,10 +11,10 @@ from django.contrib.gis.measure import D
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from geo.opening_hours import EffectiveDay, Schedule
+from geo.opening_hours import EffectiveDay
 from marketplace.exceptions import NotFound
 from marketplace.models import FeaturedShop, Product, Shop
-from marketplace.selectors.hours import schedules_for_shops
+from marketplace.selectors.hours import shop_schedule
 from marketplace.selectors.stock import products_with_availability
 
 HOURS_MAX_DAYS = 62
@@ -116,13 +116,8 @@ def product_get_public(*, product_id: int, now: datetime | None = None) -> Produ
     return product
 
 
-def shop_schedule_from(*, shop: Shop, start: date, days: int) -> Schedule:
-    """The schedule of one shop covering `start - 1` .. `start + days + 15` (pickup horizon included)."""
-    return schedules_for_shops([shop], start=start - timedelta(days=1), days=days + 16)[shop.pk]
-
-
 def shop_effective_hours(*, shop: Shop, start: date, days: int) -> list[EffectiveDay]:
     """The effective hours of `days` days from `start` (weekly hours, city calendar, special days)."""
     if not 1 <= days <= HOURS_MAX_DAYS:
         raise ValueError(f"days must be between 1 and {HOURS_MAX_DAYS}")
-    return shop_schedule_from(shop=shop, start=start, days=days).days(start, days)
+    return shop_schedule(shop, start=start, days=days).days(start, days)

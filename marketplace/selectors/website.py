@@ -14,8 +14,8 @@ from django.db.models import Q, QuerySet
 
 from geo.opening_hours import SOURCE_WEEKLY, EffectiveDay
 from marketplace.models import SEARCH_CONFIG, Product, Shop
-from marketplace.selectors.hours import pickup_lead
-from marketplace.selectors.shops import products_listed_for_shop, shop_schedule_from
+from marketplace.selectors.hours import pickup_lead, shop_schedule
+from marketplace.selectors.shops import products_listed_for_shop
 
 SPECIAL_DAYS_AHEAD = 60
 
@@ -50,7 +50,7 @@ def shop_week(*, shop: Shop, now: datetime) -> ShopWeek:
     whether the shop is open and until when an order placed now can be collected."""
     today = now.astimezone(ZoneInfo(shop.time_zone)).date()
     monday = today - timedelta(days=today.weekday())
-    schedule = shop_schedule_from(shop=shop, start=monday, days=(today - monday).days + SPECIAL_DAYS_AHEAD)
+    schedule = shop_schedule(shop, start=monday, days=(today - monday).days + SPECIAL_DAYS_AHEAD)
     lead = pickup_lead(shop)
     return ShopWeek(
         week=schedule.days(monday, 7),

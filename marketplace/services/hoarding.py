@@ -25,8 +25,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import PersonProductLimit, PersonShopLimit
-from marketplace.models import ReservationLine
-from marketplace.selectors.stock import ACTIVE_STATUSES
+from marketplace.models import Reservation, ReservationLine
 
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
@@ -51,7 +50,7 @@ def person_limits_check(*, person: str, shop_id: int, lines: dict[int, int], now
     rows = ReservationLine.objects.filter(
         reservation__contact_key=person,
         reservation__shop_id=shop_id,
-        reservation__status__in=ACTIVE_STATUSES,
+        reservation__status__in=Reservation.ACTIVE_STATUSES,
         reservation__expires_at__gt=now,
     ).values_list("product_id", "quantity")
     for product_id, quantity in rows:
@@ -81,7 +80,7 @@ def unconfirmed_units(product_ids: list[int], *, now: datetime) -> dict[int, int
     rows = (
         ReservationLine.objects.filter(
             product_id__in=product_ids,
-            reservation__status__in=ACTIVE_STATUSES,
+            reservation__status__in=Reservation.ACTIVE_STATUSES,
             reservation__expires_at__gt=now,
             reservation__confirmed_at__isnull=True,
         )

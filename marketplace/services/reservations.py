@@ -42,6 +42,7 @@ from django.db.models import Model, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.actors import NOBODY, Actor
 from marketplace.exceptions import (
     ConfirmationNotPossible,
     InsufficientStock,
@@ -53,14 +54,14 @@ from marketplace.exceptions import (
     TooManyUnits,
     ValidationFailed,
 )
-from marketplace.models import ApiKey, Product, Reservation, ReservationLine, Shop, StockMovement, Webhook
+from marketplace.models import Product, Reservation, ReservationLine, Shop, StockMovement, Webhook
 from marketplace.reservation_codes import (
     reservation_code_new,
     reservation_code_normalize,
     reservation_token_hash,
     reservation_token_new,
 )
-from marketplace.selectors.stock import ACTIVE_STATUSES, availability_now, stock_is_fresh
+from marketplace.selectors.stock import availability_now, stock_is_fresh
 from marketplace.services.feedback import feedback_request_queue
 from marketplace.services.hoarding import (
     email_identity,
@@ -115,17 +116,6 @@ class CreatedReservation:
     lines: list[ReservationLine]
     # set when the hold must be confirmed from the e-mail link (sent only by e-mail)
     confirm_token: str = ""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who changes stock, for the audit trail."""
-
-    user: Any = None
-    api_key: ApiKey | None = None
-
-
-NOBODY = Actor()
 
 
 def _merge_lines(items: Iterable[LineRequest]) -> dict[int, int]:
@@ -226,7 +216,7 @@ def _tidy_expired_on_product(*, product_id: int, now: datetime, locked: set[int]
     """Expire past-due reservations on a product whose rows we hold, without waiting."""
     candidates = list(
         Reservation.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(status__in=ACTIVE_STATUSES, expires_at__lte=now, lines__product_id=product_id)
+        .filter(status__in=Reservation.ACTIVE_STATUSES, expires_at__lte=now, lines__product_id=product_id)
         .order_by("pk")
         .values_list("pk", flat=True)[:INLINE_TIDY_LIMIT]
     )
@@ -452,7 +442,7 @@ def reservation_confirm(*, code: str, confirm_token: str, now: datetime | None =
         or not secrets.compare_digest(reservation.confirm_token_hash, reservation_token_hash(confirm_token))
     ):
         raise ConfirmationNotPossible()
-    if reservation.confirmed_at is not None and reservation.status in ACTIVE_STATUSES:
+    if reservation.confirmed_at is not None and reservation.status in Reservation.ACTIVE_STATUSES:
         return reservation
     if not reservation.is_active_at(now) or reservation.hold_until is None:
         raise ConfirmationNotPossible(
@@ -508,8 +498,8 @@ def _insert_lines_and_movements(
             "on_hand": [on_hand for _pk, _q, on_hand, _held in held],
             "held": [held_after for _pk, _q, _on_hand, held_after in held],
             "source": StockMovement.Source.RESERVATION.value,
-            "user": actor.user.pk if actor.user is not None else None,
-            "key": actor.api_key.pk if actor.api_key is not None else None,
+            "user": actor.user_id,
+            "key": actor.api_key_id,
             "now": now,
         },
     )
@@ -539,7 +529,7 @@ def _insert_reservation(
     token_hash = reservation_token_hash(token)
     values: dict[str, Any] = {
         "person": person,
-        "active": list(ACTIVE_STATUSES),
+        "active": list(Reservation.ACTIVE_STATUSES),
         "now": now,
         "updated": updated,
         "max_active": max_active,
@@ -674,8 +664,8 @@ def _release(
                     on_hand_after=state[0],
                     held_after=state[1],
                     reservation_id=reservation_id,
-                    actor_user=actor.user,
-                    actor_api_key=actor.api_key,
+                    actor_user_id=actor.user_id,
+                    actor_api_key_id=actor.api_key_id,
                     note=note,
                     created_at=now,
                 )
@@ -768,7 +758,7 @@ def reservations_sweep(
     while max_batches is None or batches < max_batches:
         with transaction.atomic():
             due = list(
-                Reservation.objects.filter(status__in=ACTIVE_STATUSES, expires_at__lte=now)
+                Reservation.objects.filter(status__in=Reservation.ACTIVE_STATUSES, expires_at__lte=now)
                 .order_by("expires_at", "pk")
                 .values_list("pk", flat=True)[:batch_size]
             )
@@ -791,7 +781,7 @@ def reservations_sweep(
                     """,  # noqa: S608 - table name from the model, values are parameters
                     {
                         "ids": due,
-                        "active": list(ACTIVE_STATUSES),
+                        "active": list(Reservation.ACTIVE_STATUSES),
                         "now": now,
                         "expired": Reservation.Status.EXPIRED.value,
                     },
@@ -841,7 +831,7 @@ def _lines_of(reservation: Reservation) -> list[tuple[int, int, int]]:
 
 
 def _transition_error(reservation: Reservation, *, now: datetime, cancel: bool = False) -> InvalidTransition:
-    expired = reservation.status in ACTIVE_STATUSES and reservation.expires_at <= now
+    expired = reservation.status in Reservation.ACTIVE_STATUSES and reservation.expires_at <= now
     status = Reservation.Status.EXPIRED.value if expired else reservation.status
     details = {"status": status}
     if cancel:
@@ -928,7 +918,7 @@ def reservation_mark_no_show(
     """The resident did not come: releases the hold. Allowed for any active reservation, expired or not."""
     now = now or timezone.now()
     reservation = _lock_for_release(reservation)
-    if reservation.status not in ACTIVE_STATUSES:
+    if reservation.status not in Reservation.ACTIVE_STATUSES:
         raise _transition_error(reservation, now=now)
     reservation.status = Reservation.Status.NO_SHOW
     reservation.closed_at = now
@@ -956,7 +946,7 @@ def reservations_flag_stock_conflicts(*, product_ids: Iterable[int], now: dateti
     ids = sorted(set(product_ids))
     if not ids:
         return 0
-    active = Reservation.objects.filter(status__in=ACTIVE_STATUSES, expires_at__gt=now)
+    active = Reservation.objects.filter(status__in=Reservation.ACTIVE_STATUSES, expires_at__gt=now)
     affected = list(active.filter(lines__product_id__in=ids).distinct().values_list("pk", flat=True))
     if not affected:
         return 0
@@ -975,7 +965,9 @@ def reservations_flag_stock_conflicts(*, product_ids: Iterable[int], now: dateti
     products = sorted({product_id for _, product_id in lines})
     held = dict(
         ReservationLine.objects.filter(
-            product_id__in=products, reservation__status__in=ACTIVE_STATUSES, reservation__expires_at__gt=now
+            product_id__in=products,
+            reservation__status__in=Reservation.ACTIVE_STATUSES,
+            reservation__expires_at__gt=now,
         )
         .order_by()
         .values("product_id")
@@ -1000,7 +992,7 @@ def reservations_remind(*, now: datetime | None = None) -> list[int]:
     `pickup_days.reminder_due_at`) and e-mail them after commit."""
     now = now or timezone.now()
     due = Reservation.objects.filter(
-        status__in=ACTIVE_STATUSES,
+        status__in=Reservation.ACTIVE_STATUSES,
         reminder_sent_at__isnull=True,
         remind_at__lte=now,
         expires_at__gt=now,
