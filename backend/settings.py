@@ -328,6 +328,9 @@ LADENKARTE_TRUSTED_PROXIES = env_int("LADENKARTE_TRUSTED_PROXIES", 0)
 # connection comes from one of them, and the client is the right-most address that is not one of them.
 LADENKARTE_TRUSTED_PROXY_NETWORKS = env_list("LADENKARTE_TRUSTED_PROXY_NETWORKS", "")
 LADENKARTE_SYNC_MAX_ROWS = 10_000
+# Per-process caches (pickup board) rebuild a value that is only too old in a background thread while
+# requests keep using it. The tests switch it off (tests/conftest.py): they pin `now` and change data.
+LADENKARTE_CACHE_BACKGROUND_REFRESH = env_bool("LADENKARTE_CACHE_BACKGROUND_REFRESH", True)
 # A sync confirming an unchanged quantity refreshes `stock_updated_at` only when it is older than this,
 # so a till syncing every few minutes does not rewrite every row each time.
 LADENKARTE_STOCK_CONFIRM_SECONDS = env_int("LADENKARTE_STOCK_CONFIRM_SECONDS", 3600)

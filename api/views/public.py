@@ -40,6 +40,7 @@ from api.serializers.public import (
 )
 from api.serializers.reservations import pickup_days_data
 from marketplace.exceptions import NotFound
+from marketplace.infrastructure.search_events import search_event_record
 from marketplace.models import Product, Shop
 from marketplace.selectors.categories import category_subtree_ids, category_tree
 from marketplace.selectors.hours import shop_schedule
@@ -66,7 +67,6 @@ from marketplace.selectors.shops import (
     shops_filtered,
     shops_visible,
 )
-from marketplace.services.search_events import search_event_record
 from marketplace.web_pages import product_page_url, web_base
 
 

@@ -23,9 +23,9 @@ from frontend import formatting
 from frontend.forms.search import DEFAULT_RADIUS_KM, SearchForm
 from frontend.views.public import product_path
 from marketplace.exceptions import ValidationFailed
+from marketplace.infrastructure.search_events import search_event_record
 from marketplace.selectors.search import SearchHit, SearchParams, SearchResult, product_search_nearby
 from marketplace.services.geocoding import GeocodingFailed, geocoder
-from marketplace.services.search_events import search_event_record
 
 logger = logging.getLogger(__name__)
 

@@ -7,18 +7,16 @@ GEOCODER_MIN_DELAY_SECONDS (default 1, Nominatim's usage policy), GEOCODER_COUNT
 
 from __future__ import annotations
 
-import threading
-
 from django.conf import settings
 from django.core.cache import cache
 
 from geo.geocoding import Geocoder as _Geocoder
 from geo.geocoding import GeocoderConfig, GeocodingFailed, GeoResult
+from marketplace.infrastructure.process_cache import ProcessCache
 
 __all__ = ["GeoResult", "GeocodingFailed", "address_geocode", "geocoder", "geocoder_reset", "point_reverse"]
 
-_lock = threading.Lock()
-_instance: _Geocoder | None = None
+_GEOCODER: ProcessCache[_Geocoder] = ProcessCache("geocoder", ttl_seconds=None)
 
 
 def _config() -> GeocoderConfig:
@@ -36,18 +34,12 @@ def _config() -> GeocoderConfig:
 
 def geocoder() -> _Geocoder:
     """The process-wide geocoder (created on first use from the current settings)."""
-    global _instance
-    with _lock:
-        if _instance is None:
-            _instance = _Geocoder(_config(), cache=cache)
-        return _instance
+    return _GEOCODER.get(lambda: _Geocoder(_config(), cache=cache))
 
 
 def geocoder_reset() -> None:
     """Forget the shared geocoder, so the next call reads the settings again (tests, settings changes)."""
-    global _instance
-    with _lock:
-        _instance = None
+    _GEOCODER.clear()
 
 
 def address_geocode(*, street: str, postcode: str, city: str) -> GeoResult | None:
