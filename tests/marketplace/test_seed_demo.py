@@ -21,6 +21,8 @@ from django.db.models import Count, Q
 from django.test import override_settings
 from django.utils import timezone, translation
 
+from marketplace.demo.seed import DemoSummary, demo_town_seed
+from marketplace.demo.town import BBOX, CENTER
 from marketplace.models import (
     Category,
     CityDay,
@@ -34,7 +36,6 @@ from marketplace.models import (
     SpecialDay,
     VacantUnit,
 )
-from marketplace.services.demo import BBOX, CENTER, DemoSummary, demo_town_seed
 
 pytestmark = pytest.mark.django_db
 
