@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,17 @@ from marketplace.models import (
     SpecialDay,
     Webhook,
 )
+
+
+def shop_email_addresses(*, shop: Shop) -> list[str]:
+    """Where a shop's e-mails go: its owners' addresses and the shop's own, lower-cased, once each."""
+    owners = (
+        get_user_model()
+        .objects.filter(shop_memberships__shop=shop, shop_memberships__role=ShopMembership.Role.OWNER)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    return sorted({*(address.lower() for address in owners), *([shop.email.lower()] if shop.email else [])})
 
 
 def shops_for_member(*, user: Any = None, api_key: ApiKey | None = None) -> QuerySet[Shop]:

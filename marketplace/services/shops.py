@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from geo.opening_hours import Interval
 from marketplace.exceptions import InvalidTransition, ValidationFailed
 from marketplace.models import Category, OpeningHours, OutboxMessage, Shop, ShopMembership
+from marketplace.selectors.merchant import shop_email_addresses
 from marketplace.services.emails import email_compose
 from marketplace.services.geocoding import GeocodingFailed, address_geocode
 from marketplace.services.outbox import outbox_message_id, outbox_put
@@ -104,17 +105,27 @@ def _check_registration(
     if set(registration.category_ids) - known:
         errors["categories"] = [_("Choose categories from the list.")]
     if user is None:
-        email = registration.owner_email.strip()
-        if not email:
-            errors["owner_email"] = [_("This field is required.")]
-        elif get_user_model().objects.filter(username__iexact=email).exists():
-            errors["owner_email"] = [
-                _("An account with this e-mail address exists already. Please sign in first.")
-            ]
-        try:
-            validate_password(registration.owner_password)
-        except DjangoValidationError as exc:
-            errors["owner_password"] = list(exc.messages)
+        errors.update(
+            owner_account_errors(email=registration.owner_email, password=registration.owner_password)
+        )
+    return errors
+
+
+def owner_account_errors(*, email: str, password: str) -> dict[str, list[str]]:
+    """What stops a new owner account (registration, claiming a listing): a missing or taken e-mail
+    address, a password the validators refuse; per form field (`owner_email`, `owner_password`)."""
+    errors: dict[str, list[str]] = {}
+    email = email.strip()
+    if not email:
+        errors["owner_email"] = [_("This field is required.")]
+    elif get_user_model().objects.filter(username__iexact=email).exists():
+        errors["owner_email"] = [
+            _("An account with this e-mail address exists already. Please sign in first.")
+        ]
+    try:
+        validate_password(password)
+    except DjangoValidationError as exc:
+        errors["owner_password"] = list(exc.messages)
     return errors
 
 
@@ -329,13 +340,7 @@ def shop_status_email_deliver(message: OutboxMessage, secret: str) -> None:
     shop = Shop.objects.filter(pk=message.payload["shop_id"]).first()
     if shop is None:
         return
-    owners = list(
-        get_user_model()
-        .objects.filter(shop_memberships__shop=shop, shop_memberships__role=ShopMembership.Role.OWNER)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    recipients = sorted({*owners, *([shop.email] if shop.email else [])})
+    recipients = shop_email_addresses(shop=shop)
     if not recipients:
         return
     with translation.override(settings.LANGUAGE_CODE):
