@@ -84,11 +84,8 @@ def shops_with_integrations_managed_by(*, user: Any) -> QuerySet[Shop]:
     return Shop.objects.filter(memberships__user=user, memberships__role=ShopMembership.Role.OWNER).distinct()
 
 
-def product_get_in_shop(*, shop: Shop, sku: str, for_update: bool = False) -> Product:
-    queryset = Product.objects.filter(shop=shop, sku=sku)
-    if for_update:
-        queryset = queryset.select_for_update(of=("self",))
-    product = queryset.select_related("category").first()
+def product_get_in_shop(*, shop: Shop, sku: str) -> Product:
+    product = Product.objects.filter(shop=shop, sku=sku).select_related("category").first()
     if product is None:
         raise NotFound()
     return product

@@ -631,7 +631,6 @@ def _release(
     note: str,
     collect: bool = False,
     actor: Actor = NOBODY,
-    skip_locked_products: bool = False,
 ) -> None:
     """Give back held units of (reservation_id, product_id, quantity) lines; `collect` also lowers on-hand.
 
@@ -744,9 +743,7 @@ def _release_expired(
     reservation_emails_queue_many(reservation_ids=list(reservation_ids), event="expired")
 
 
-def reservations_sweep(
-    *, now: datetime | None = None, batch_size: int = 1000, max_batches: int | None = None
-) -> int:
+def reservations_sweep(*, now: datetime | None = None, batch_size: int = 1000) -> int:
     """Expire active reservations past `expires_at` in batches (SKIP LOCKED); returns how many were expired.
 
     Every batch is its own transaction, so a long sweep never holds many locks and runs beside reservations.
@@ -754,8 +751,7 @@ def reservations_sweep(
     """
     now = now or timezone.now()
     total = 0
-    batches = 0
-    while max_batches is None or batches < max_batches:
+    while True:
         with transaction.atomic():
             due = list(
                 Reservation.objects.filter(status__in=Reservation.ACTIVE_STATUSES, expires_at__lte=now)
@@ -792,7 +788,6 @@ def reservations_sweep(
         if not ids:
             break  # every due one is locked by someone else: they finish it, or the next run does
         total += len(ids)
-        batches += 1
     return total
 
 
