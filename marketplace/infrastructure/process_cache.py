@@ -34,8 +34,16 @@ class _Entry(Generic[T]):
 class ProcessCache(Generic[T]):
     """A per-process value with a time to live (see the module docstring)."""
 
-    def __init__(self, name: str, *, ttl_seconds: float | None, background_refresh: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        ttl_seconds: float | None,
+        background_refresh: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.name = name
+        self._clock = clock
         self.ttl_seconds = ttl_seconds
         self.background_refresh = background_refresh
         self._entry: _Entry[T] | None = None
@@ -44,7 +52,7 @@ class ProcessCache(Generic[T]):
         _CACHES.append(self)
 
     def _fresh(self, entry: _Entry[T]) -> bool:
-        return self.ttl_seconds is None or time.monotonic() - entry.built_at < self.ttl_seconds
+        return self.ttl_seconds is None or self._clock() - entry.built_at < self.ttl_seconds
 
     def get(
         self,
@@ -70,7 +78,7 @@ class ProcessCache(Generic[T]):
             entry = self._entry
             current = entry is not None and self._fresh(entry) and (valid is None or valid(entry.value))
             if entry is None or refresh or not current:
-                entry = self._entry = _Entry(build(), time.monotonic())
+                entry = self._entry = _Entry(build(), self._clock())
             return entry.value
 
     def _refresh_in_background(self, build: Callable[[], T], stale: _Entry[T]) -> None:
@@ -79,7 +87,7 @@ class ProcessCache(Generic[T]):
                 value = build()
                 with self._lock:
                     if self._entry is stale:  # nobody built a newer one meanwhile (or cleared it)
-                        self._entry = _Entry(value, time.monotonic())
+                        self._entry = _Entry(value, self._clock())
             except Exception:  # the value in use stays; the next call past its validity builds in the request
                 logger.exception("%s: background refresh failed", self.name)
             finally:
