@@ -64,6 +64,7 @@ lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy marketplace geo
+	$(VENV)/bin/lint-imports --no-cache
 	$(MANAGE) makemigrations --check --dry-run
 
 test: setup messages static lint
@@ -73,7 +74,7 @@ bench: setup
 	$(PY) -m bench
 
 clean:
-	rm -rf staticfiles test-results .pytest_cache .mypy_cache .ruff_cache frontend/static/vendor
+	rm -rf staticfiles test-results .pytest_cache .mypy_cache .ruff_cache .import_linter_cache frontend/static/vendor
 	find . -path ./.venv -prune -o -path ./frontend/node_modules -prune -o \
 		\( -name __pycache__ -type d -prune -exec rm -rf {} + \) -o \( -name '*.mo' -type f -delete \)
 

@@ -91,7 +91,6 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "rest_framework",
     "rest_framework_gis",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -249,7 +248,6 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -336,6 +334,9 @@ LADENKARTE_TRUSTED_PROXIES = env_int("LADENKARTE_TRUSTED_PROXIES", 0)
 # connection comes from one of them, and the client is the right-most address that is not one of them.
 LADENKARTE_TRUSTED_PROXY_NETWORKS = env_list("LADENKARTE_TRUSTED_PROXY_NETWORKS", "")
 LADENKARTE_SYNC_MAX_ROWS = 10_000
+# Per-process caches (pickup board) rebuild a value that is only too old in a background thread while
+# requests keep using it. The tests switch it off (tests/conftest.py): they pin `now` and change data.
+LADENKARTE_CACHE_BACKGROUND_REFRESH = env_bool("LADENKARTE_CACHE_BACKGROUND_REFRESH", True)
 # A sync confirming an unchanged quantity refreshes `stock_updated_at` only when it is older than this,
 # so a till syncing every few minutes does not rewrite every row each time.
 LADENKARTE_STOCK_CONFIRM_SECONDS = env_int("LADENKARTE_STOCK_CONFIRM_SECONDS", 3600)

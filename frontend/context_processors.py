@@ -27,6 +27,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
         )
         % {"town": settings.LADENKARTE_TOWN},
         "site_page_url": f"{settings.SITE_URL}{request.path}",
+        # an unconfirmed hold is released after this long (services/hoarding.py)
+        "hold_confirm_minutes": settings.LADENKARTE_HOLD_CONFIRM_MINUTES,
         "map_config": {
             # a vector basemap from our own PMTiles file, else raster tiles from tileUrl
             "pmtilesUrl": settings.LADENKARTE_BASEMAP_URL,

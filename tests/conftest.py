@@ -71,18 +71,29 @@ def _fresh_local_cache() -> None:
         caches["default"].clear()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_background_refresh() -> Iterator[None]:
+    """Per-process caches rebuild in the test's thread, never in a background one: tests pin `now` and
+    change data within the cache's minute."""
+    from django.conf import settings
+
+    before = settings.LADENKARTE_CACHE_BACKGROUND_REFRESH
+    settings.LADENKARTE_CACHE_BACKGROUND_REFRESH = False
+    yield
+    settings.LADENKARTE_CACHE_BACKGROUND_REFRESH = before
+
+
 @pytest.fixture(autouse=True)
 def _fresh_search_caches() -> Iterator[None]:
-    """The nearby search caches shop schedules and categories per process for a minute and buffers search
-    events: every test starts and ends with none of them (tests change hours within that minute)."""
-    from marketplace.selectors.categories import category_tree_clear
-    from marketplace.selectors.pickup import pickup_board_clear
-    from marketplace.services.search_events import search_events_discard
+    """The per-process caches (pickup board, category tree, geocoder) and the search-event buffer: every
+    test starts and ends with none of them (tests change hours within the caches' minute)."""
+    from marketplace.infrastructure.process_cache import process_caches_clear
+    from marketplace.infrastructure.search_events import search_events_discard
 
-    for clear in (pickup_board_clear, category_tree_clear, search_events_discard):
+    for clear in (process_caches_clear, search_events_discard):
         clear()
     yield
-    for clear in (pickup_board_clear, category_tree_clear, search_events_discard):
+    for clear in (process_caches_clear, search_events_discard):
         clear()
 
 

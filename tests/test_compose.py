@@ -1,5 +1,7 @@
 """docker-compose.yml and Dockerfile describe a runnable deployment (parsed only; Docker is not needed)."""
 
+import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +32,22 @@ def test_all_services_are_defined(services: dict[str, Any]) -> None:
     assert set(services) >= {"proxy", "db", "redis", "web", "worker", "backup"}
 
 
-def test_db_is_postgis_15_with_a_named_volume_and_health_check() -> None:
+def image_version(image: str) -> tuple[str, list[int]]:
+    """`postgis/postgis:15-3.4` -> ("postgis/postgis", [15, 3, 4]): the numbers of the tag, in order."""
+    name, _, tag = image.partition(":")
+    return name, [int(number) for number in re.findall(r"\d+", tag)]
+
+
+def test_db_runs_a_supported_postgres_with_postgis_a_named_volume_and_a_health_check() -> None:
     # given
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     db = compose["services"]["db"]
 
-    # then
-    assert db["image"] == "postgis/postgis:15-3.4"
+    # then: the migrations need PostGIS 3 on PostgreSQL 15 or later (ARCHITECTURE.md, "Stack")
+    name, (postgres_major, postgis_major, *_) = image_version(db["image"])
+    assert name == "postgis/postgis"
+    assert postgres_major >= 15
+    assert postgis_major == 3
     assert "pg_isready" in healthcheck_text(db)
     volume_names = {entry.split(":", 1)[0] for entry in db["volumes"]}
     mounted_at = {entry.split(":", 2)[1] for entry in db["volumes"]}
@@ -44,13 +55,15 @@ def test_db_is_postgis_15_with_a_named_volume_and_health_check() -> None:
     assert volume_names & set(compose["volumes"]), "the database volume must be a named volume"
 
 
-def test_redis_is_redis_7_with_ping_health_check(services: dict[str, Any]) -> None:
+def test_redis_is_a_redis_the_client_speaks_to_with_ping_health_check(services: dict[str, Any]) -> None:
     # when
     redis = services["redis"]
 
-    # then
-    assert redis["image"].split(":")[0] == "redis"
-    assert redis["image"].split(":")[1].startswith("7")
+    # then: redis-py 5+ and Celery's broker need a server of 6 or later
+    name, version = image_version(redis["image"])
+    assert name == "redis"
+    assert version
+    assert version[0] >= 6
     assert "redis-cli" in healthcheck_text(redis)
     assert "ping" in healthcheck_text(redis)
 
@@ -103,14 +116,24 @@ def test_app_services_get_their_configuration_from_the_environment(
     assert environment["REDIS_URL"].startswith("redis://redis:6379")
 
 
-def test_dockerfile_builds_on_python_311_with_gdal_and_static_files() -> None:
+def test_dockerfile_builds_on_the_python_the_project_supports_with_gdal_and_static_files() -> None:
     # given
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    requires = project["requires-python"]
 
-    # then
-    assert "FROM python:3.11-slim-bookworm" in dockerfile
-    for needed in ("gdal-bin", "libgdal32", "gettext", "curl", "compilemessages", "collectstatic"):
+    # then: the runtime stage's Python satisfies `requires-python` (what setup and CI install)
+    runtime = re.findall(r"^FROM python:(\d+)\.(\d+)\S*", dockerfile, flags=re.MULTILINE)
+    assert len(runtime) == 1
+    version = ".".join(runtime[0])
+    for bound in requires.split(","):
+        operator, number = re.fullmatch(r"\s*(>=|<)\s*([\d.]+)\s*", bound).groups()  # type: ignore[union-attr]
+        key = tuple(int(part) for part in version.split("."))
+        limit = tuple(int(part) for part in number.split("."))
+        assert key >= limit if operator == ">=" else key < limit, f"Python {version} vs {requires}"
+    for needed in ("gdal-bin", "gettext", "curl", "compilemessages", "collectstatic"):
         assert needed in dockerfile
+    assert re.search(r"\blibgdal\d+\b", dockerfile), "GeoDjango loads the GDAL library at start"
     assert "ENV SECRET_KEY" not in dockerfile, "the build-time key must not end up in the image"
 
 
@@ -126,7 +149,8 @@ def published_ports(service: dict[str, Any]) -> list[str]:
 def test_only_the_proxy_is_published_and_gunicorn_is_not(services: dict[str, Any]) -> None:
     # then: the proxy takes 80 and 443 (TCP and UDP for HTTP/3) ...
     proxy = services["proxy"]
-    assert proxy["image"].startswith("caddy:2")
+    assert image_version(proxy["image"])[0] == "caddy"
+    assert image_version(proxy["image"])[1][0] == 2  # deploy/Caddyfile is Caddy 2 syntax
     assert {"80:80", "443:443", "443:443/udp"} <= set(proxy["ports"])
     # ... and nothing else is reachable from outside, least of all gunicorn's 8000
     for name, service in services.items():

@@ -36,6 +36,7 @@ from api.serializers.shops import (
     ShopSerializer,
 )
 from marketplace.exceptions import NotFound
+from marketplace.infrastructure.search_events import search_event_record
 from marketplace.models import Product, Shop
 from marketplace.selectors.categories import category_subtree_ids, category_tree
 from marketplace.selectors.pickup import pickup_board, shop_pickup_status
@@ -63,7 +64,6 @@ from marketplace.selectors.shops import (
     shops_filtered,
     shops_visible,
 )
-from marketplace.services.search_events import search_event_record
 from marketplace.web_pages import product_page_url, web_base
 
 

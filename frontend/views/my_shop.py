@@ -40,6 +40,7 @@ from marketplace.selectors.feedback import (
 )
 from marketplace.selectors.hours import shop_schedule
 from marketplace.selectors.merchant_messages import merchant_message_banners
+from marketplace.selectors.reservations import reservation_get_in_shop
 from marketplace.selectors.stock import products_with_availability
 from marketplace.services import api_keys, csv_import, merchant_messages, pickup_days, products
 from marketplace.services import feedback as feedback_services
@@ -48,7 +49,6 @@ from marketplace.services.data_health import stock_confirm_shop, stock_confirm_s
 from marketplace.services.inventory import SyncRejected
 
 PRODUCTS_SHOWN = 30
-ACTIVE = [Reservation.Status.HELD, Reservation.Status.READY]
 
 
 def _shop(request: HttpRequest, slug: str) -> Shop:
@@ -75,7 +75,7 @@ def _product_row(product: Product) -> Product:
 def _reservations(shop: Shop) -> list[Reservation]:
     now = timezone.now()
     return list(
-        Reservation.objects.filter(shop=shop, status__in=ACTIVE, expires_at__gt=now)
+        Reservation.objects.filter(shop=shop, status__in=Reservation.ACTIVE_STATUSES, expires_at__gt=now)
         .prefetch_related("lines__product")
         .order_by("pickup_date", "pickup_from", "pk")[:50]
     )
@@ -206,7 +206,7 @@ def reservation_action(request: HttpRequest, slug: str, code: str, action: str) 
 
     shop = _shop(request, slug)
     try:
-        reservation = selectors.reservation_get_for_shop(shop=shop, code=code)
+        reservation = reservation_get_in_shop(shop=shop, code=code)
     except NotFound:
         raise Http404 from None
     actor = services.Actor(user=request.user)

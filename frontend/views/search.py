@@ -24,8 +24,8 @@ from frontend.views.public import product_path
 from marketplace.exceptions import RateLimited, ValidationFailed
 from marketplace.infrastructure.geocoding import GeocoderBusy, GeocodingFailed, place_geocode
 from marketplace.infrastructure.rate_limits import client_address, rate_limit_client
+from marketplace.infrastructure.search_events import search_event_record
 from marketplace.selectors.search import SearchHit, SearchParams, SearchResult, product_search_nearby
-from marketplace.services.search_events import search_event_record
 
 logger = logging.getLogger(__name__)
 

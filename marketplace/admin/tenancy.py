@@ -105,15 +105,6 @@ class ShopScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ScopedInlineMixin:
-    """Inlines of a scoped parent: the parent page is already scoped; foreign keys are limited too."""
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if not sees_all_shops(request) and db_field.related_model is Product:
-            kwargs["queryset"] = Product.objects.filter(shop_id__in=member_shop_ids(request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
-
-
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections.abc import Callable
 
 from django.conf import settings
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from geo.geocoding import Geocoder as _Geocoder
 from geo.geocoding import GeocoderConfig, GeocodingFailed, GeoResult
+from marketplace.infrastructure.process_cache import ProcessCache
 from marketplace.infrastructure.rate_limits import rate_limit_hit, shared_slot_take
 from marketplace.selectors.places import place_find_local
 
@@ -53,8 +53,7 @@ class GeocoderBusy(GeocodingFailed):
         self.retry_after = retry_after
 
 
-_lock = threading.Lock()
-_instance: _Geocoder | None = None
+_GEOCODER: ProcessCache[_Geocoder] = ProcessCache("geocoder", ttl_seconds=None)
 
 
 def _config() -> GeocoderConfig:
@@ -73,18 +72,12 @@ def _config() -> GeocoderConfig:
 
 def geocoder() -> _Geocoder:
     """The process-wide geocoder (created on first use from the current settings)."""
-    global _instance
-    with _lock:
-        if _instance is None:
-            _instance = _Geocoder(_config(), cache=cache)
-        return _instance
+    return _GEOCODER.get(lambda: _Geocoder(_config(), cache=cache))
 
 
 def geocoder_reset() -> None:
     """Forget the shared geocoder, so the next call reads the settings again (tests, settings changes)."""
-    global _instance
-    with _lock:
-        _instance = None
+    _GEOCODER.clear()
 
 
 def _gate(client: str | None) -> Callable[[], None]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-import time as monotonic_clock
 from dataclasses import dataclass, field
 
+from marketplace.infrastructure.process_cache import ProcessCache
 from marketplace.models import Category
 
 TREE_TTL_SECONDS = 60.0
@@ -29,7 +28,6 @@ class CategoryTree:
     roots: list[CategoryNode]
     by_slug: dict[str, CategoryNode]
     by_id: dict[int, CategoryNode]
-    built_at: float = field(default_factory=monotonic_clock.monotonic)
 
     def subtree_ids(self, slug: str) -> list[int] | None:
         """The category and all its descendants; None for an unknown slug."""
@@ -64,20 +62,12 @@ def category_tree_build() -> CategoryTree:
     return CategoryTree(roots=roots, by_slug={node.slug: node for node in nodes}, by_id=by_id)
 
 
-_tree: CategoryTree | None = None
-_lock = threading.Lock()
+_TREE: ProcessCache[CategoryTree] = ProcessCache("category-tree", ttl_seconds=TREE_TTL_SECONDS)
 
 
 def category_tree(*, refresh: bool = False) -> CategoryTree:
     """The cached tree (rebuilt after a minute, or when `refresh`)."""
-    global _tree
-    tree = _tree
-    if not refresh and tree is not None and monotonic_clock.monotonic() - tree.built_at < TREE_TTL_SECONDS:
-        return tree
-    with _lock:
-        tree = category_tree_build()
-        _tree = tree
-    return tree
+    return _TREE.get(category_tree_build, refresh=refresh)
 
 
 def category_subtree_ids(slug: str) -> list[int] | None:
@@ -89,6 +79,4 @@ def category_subtree_ids(slug: str) -> list[int] | None:
 
 
 def category_tree_clear() -> None:
-    global _tree
-    with _lock:
-        _tree = None
+    _TREE.clear()

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from marketplace.models import HealthSnapshot, Product, Reservation, Shop, TillConnector
 from marketplace.selectors.feedback import NO_CONFIDENCE, stock_confidence
+from marketplace.selectors.stock import stock_fresh_q
 
 NO_SHOW_DAYS = 90
 UNHANDLED_AFTER = timedelta(hours=2)  # a held reservation not marked ready after this needs the shop
@@ -253,3 +254,40 @@ def till_connectors_board() -> list[TillConnector]:
         .annotate(failing=Count("pk", filter=Q(state=TillConnector.State.ERROR)))
         .order_by("-failing", "shop__name", "kind")
     )
+
+
+@dataclass(frozen=True)
+class StaleShop:
+    """An active shop some of whose listed products show as unavailable because their stock is stale."""
+
+    shop: Shop
+    listed_products: int
+    stale_products: int
+    last_stock_update: datetime | None
+
+
+def stale_stock_shops(
+    *, now: datetime, shop_id: int | None = None, limit: int | None = None
+) -> list[StaleShop]:
+    """Active shops (or the one shop) with listed products whose stock is no longer fresh (they show as
+    unavailable), the stalest first."""
+    listed = Q(products__active=True)
+    shops = Shop.objects.active() if shop_id is None else Shop.objects.active().filter(pk=shop_id)
+    rows = (
+        shops.annotate(
+            listed_products=Count("products", filter=listed),
+            stale_products=Count("products", filter=listed & ~stock_fresh_q(now=now, prefix="products__")),
+            last_stock_update=Max("products__stock_updated_at", filter=listed),
+        )
+        .filter(stale_products__gt=0)
+        .order_by("last_stock_update", "name", "pk")
+    )
+    return [
+        StaleShop(
+            shop=shop,
+            listed_products=shop.listed_products,  # type: ignore[attr-defined]
+            stale_products=shop.stale_products,  # type: ignore[attr-defined]
+            last_stock_update=shop.last_stock_update,  # type: ignore[attr-defined]
+        )
+        for shop in (rows if limit is None else rows[:limit])
+    ]

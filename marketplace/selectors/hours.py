@@ -14,6 +14,8 @@ from marketplace.models import CityDay, OpeningHours, Shop, SpecialDay
 
 # Schedules cover this many days around the reference date: enough for hold lengths and the hours endpoint.
 DEFAULT_SPAN_DAYS = 70
+# ... and this many days past the last day asked for (the pickup horizon).
+SCHEDULE_MARGIN_DAYS = 15
 
 
 def _parse_hhmm(value: str) -> time:
@@ -73,10 +75,18 @@ def schedules_for_shops(
     }
 
 
-def shop_schedule(shop: Shop, *, now: datetime | None = None, days: int = DEFAULT_SPAN_DAYS) -> Schedule:
-    """One shop's schedule from the day before `now` on."""
-    start = timezone.localdate(now or timezone.now()) - timedelta(days=1)
-    return schedules_for_shops([shop], start=start, days=days)[shop.pk]
+def shop_schedule(
+    shop: Shop,
+    *,
+    start: date | None = None,
+    days: int = DEFAULT_SPAN_DAYS,
+    now: datetime | None = None,
+) -> Schedule:
+    """One shop's schedule from the day before `start` (default: today at `now`) to `days` days after it,
+    plus the pickup horizon (a hold or pickup day chosen on the last day still finds its hours)."""
+    start = start or timezone.localdate(now or timezone.now())
+    span = days + 1 + SCHEDULE_MARGIN_DAYS
+    return schedules_for_shops([shop], start=start - timedelta(days=1), days=span)[shop.pk]
 
 
 def pickup_lead(shop: Shop) -> timedelta:

@@ -20,8 +20,8 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
-from marketplace.models import Product, Reservation, SearchEvent, Shop
-from marketplace.selectors.stock import stock_fresh_q
+from marketplace.models import Product, Reservation, SearchEvent
+from marketplace.selectors.data_health import stale_stock_shops
 
 DISTRICT_MAX_KM = 3.0
 NO_LOCATION = ""
@@ -223,7 +223,7 @@ def insights_reservations_by_shop(*, period: Period) -> list[ShopReservationRow]
             no_show=Count("pk", filter=Q(status=status.NO_SHOW)),
             cancelled=Count("pk", filter=Q(status=status.CANCELLED)),
             expired=Count("pk", filter=Q(status=status.EXPIRED)),
-            active=Count("pk", filter=Q(status__in=[status.HELD, status.READY])),
+            active=Count("pk", filter=Q(status__in=Reservation.ACTIVE_STATUSES)),
         )
         .order_by("-total", "shop__name")
     )
@@ -245,28 +245,15 @@ def insights_reservations_by_shop(*, period: Period) -> list[ShopReservationRow]
 def insights_stale_stock_shops(*, now: datetime | None = None, limit: int = 50) -> list[StaleShopRow]:
     """Active shops with listed products whose stock was not confirmed recently, the stalest first."""
     now = now or timezone.now()
-    rows = (
-        Shop.objects.active()
-        .annotate(
-            product_count=Count("products", filter=Q(products__active=True)),
-            stale_products=Count(
-                "products", filter=Q(products__active=True) & ~stock_fresh_q(now=now, prefix="products__")
-            ),
-            last_stock_update=Max("products__stock_updated_at", filter=Q(products__active=True)),
-        )
-        .filter(stale_products__gt=0)
-        .order_by("last_stock_update", "name")
-        .values("pk", "name", "product_count", "stale_products", "last_stock_update")
-    )
     return [
         StaleShopRow(
-            shop_id=row["pk"],
-            shop_name=row["name"],
-            products=row["product_count"],
-            stale_products=row["stale_products"],
-            last_stock_update=row["last_stock_update"],
+            shop_id=stale.shop.pk,
+            shop_name=stale.shop.name,
+            products=stale.listed_products,
+            stale_products=stale.stale_products,
+            last_stock_update=stale.last_stock_update,
         )
-        for row in rows[:limit]
+        for stale in stale_stock_shops(now=now, limit=limit)
     ]
 
 

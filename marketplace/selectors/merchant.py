@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,12 +15,27 @@ from marketplace.models import (
     ApiKey,
     OpeningHours,
     Product,
-    Reservation,
     Shop,
     ShopMembership,
     SpecialDay,
     Webhook,
 )
+
+
+def shop_email_addresses(*, shop: Shop, owners_only: bool = False) -> list[str]:
+    """Where a shop's e-mails go: its active (confirmed) owners' addresses and the shop's own, lower-cased,
+    once each. `owners_only`: not the shop's own address (the registration: that address is whatever the
+    form said until the city has looked at the shop; decision 1200)."""
+    owners = (
+        get_user_model()
+        .objects.filter(
+            shop_memberships__shop=shop, shop_memberships__role=ShopMembership.Role.OWNER, is_active=True
+        )
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    own = [shop.email.lower()] if shop.email and not owners_only else []
+    return sorted({*(address.lower() for address in owners), *own})
 
 
 def shops_for_member(*, user: Any = None, api_key: ApiKey | None = None) -> QuerySet[Shop]:
@@ -73,19 +89,8 @@ def shops_with_integrations_managed_by(*, user: Any) -> QuerySet[Shop]:
     return Shop.objects.filter(memberships__user=user, memberships__role=ShopMembership.Role.OWNER).distinct()
 
 
-def product_get_for_shop_member(
-    *, user: Any = None, api_key: ApiKey | None = None, slug: str, sku: str, for_update: bool = False
-) -> Product:
-    """One product of one of the caller's shops by SKU; `NotFound` for anything else."""
-    shop = shop_get_for_member(user=user, api_key=api_key, slug=slug)
-    return product_get_in_shop(shop=shop, sku=sku, for_update=for_update)
-
-
-def product_get_in_shop(*, shop: Shop, sku: str, for_update: bool = False) -> Product:
-    queryset = Product.objects.filter(shop=shop, sku=sku)
-    if for_update:
-        queryset = queryset.select_for_update(of=("self",))
-    product = queryset.select_related("category").first()
+def product_get_in_shop(*, shop: Shop, sku: str) -> Product:
+    product = Product.objects.filter(shop=shop, sku=sku).select_related("category").first()
     if product is None:
         raise NotFound()
     return product
@@ -101,13 +106,6 @@ def products_of_shop(*, shop: Shop, q: str = "", active: bool | None = None) -> 
     if active is not None:
         queryset = queryset.filter(active=active)
     return queryset
-
-
-def reservation_get_for_shop(*, shop: Shop, code: str) -> Reservation:
-    reservation = Reservation.objects.filter(shop=shop, code=code.upper()).first()
-    if reservation is None:
-        raise NotFound()
-    return reservation
 
 
 def webhook_get_for_shop(*, shop: Shop, webhook_id: int) -> Webhook:

@@ -12,28 +12,21 @@ to show.
 
 from __future__ import annotations
 
-import logging
-import sys
-import threading
-import time as monotonic_clock
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import connections
 from django.utils import timezone
 
 from geo.opening_hours import Schedule
+from marketplace.infrastructure.process_cache import ProcessCache
 from marketplace.models import Shop
 from marketplace.selectors.hours import schedules_for_shops, shop_schedule
 
 BOARD_TTL_SECONDS = 60.0
-# Rebuild a stale board in a thread instead of in the request (off in tests: they pin `now` and data).
-BACKGROUND_REFRESH = "pytest" not in sys.modules
 
-logger = logging.getLogger(__name__)
 # Schedules cover the day before today (intervals running past midnight) and the pickup horizon.
 PICKUP_HORIZON_DAYS = 14
 _SCHEDULE_DAYS = PICKUP_HORIZON_DAYS + 3
@@ -69,7 +62,7 @@ class ShopDay:
 
 
 class PickupBoard:
-    """Today's pickup state of all active shops, valid for one local day and `BOARD_TTL_SECONDS`."""
+    """Today's pickup state of all active shops, valid for one local day (cached for `BOARD_TTL_SECONDS`)."""
 
     def __init__(
         self,
@@ -86,7 +79,6 @@ class PickupBoard:
         self.schedules = schedules
         self.valid_from = valid_from
         self.valid_until = valid_until
-        self.built_at = monotonic_clock.monotonic()
         ordered = sorted(
             ((day.deadline, shop_id) for shop_id, day in days.items() if day.deadline is not None),
         )
@@ -95,14 +87,8 @@ class PickupBoard:
         never = {shop_id for shop_id, day in days.items() if day.deadline is None}
         self._never_today = sorted(never)
 
-    def covers(self, now_ts: float) -> bool:
-        return self.fresh() and self.covers_day(now_ts)
-
     def covers_day(self, now_ts: float) -> bool:
         return self.valid_from <= now_ts < self.valid_until
-
-    def fresh(self) -> bool:
-        return monotonic_clock.monotonic() - self.built_at < BOARD_TTL_SECONDS
 
     def collectable_ids(self, now_ts: float) -> list[int]:
         """Shops at which an order placed at `now` can still be collected today."""
@@ -197,61 +183,28 @@ def pickup_board_build(*, now: datetime, shops: Iterable[Shop] | None = None) ->
     )
 
 
-_board: PickupBoard | None = None
-_board_lock = threading.Lock()
-_refreshing = threading.Event()
-
-
-def _refresh_in_background() -> None:
-    """Rebuild the board in a thread while requests keep using the one that is a minute old."""
-
-    def work() -> None:
-        global _board
-        try:
-            board = pickup_board_build(now=timezone.now())
-            with _board_lock:
-                current = _board
-                if current is not None and current.valid_from == board.valid_from:
-                    _board = board
-        except Exception:  # the next request of another day rebuilds synchronously anyway
-            logger.exception("pickup board refresh failed")
-        finally:
-            connections.close_all()
-            _refreshing.clear()
-
-    if not _refreshing.is_set():
-        _refreshing.set()
-        threading.Thread(target=work, name="pickup-board-refresh", daemon=True).start()
+_BOARD: ProcessCache[PickupBoard] = ProcessCache(
+    "pickup-board", ttl_seconds=BOARD_TTL_SECONDS, background_refresh=True
+)
 
 
 def pickup_board(*, now: datetime) -> PickupBoard:
     """The cached board for `now`.
 
     No board yet, or `now` on another local day: built in the request. A board older than a minute is
-    rebuilt in a background thread (in a live server, see `BACKGROUND_REFRESH`) and used meanwhile.
+    rebuilt in a background thread (setting `LADENKARTE_CACHE_BACKGROUND_REFRESH`) and used meanwhile.
     """
-    global _board
     now_ts = now.timestamp()
-    board = _board
-    if board is not None and board.covers_day(now_ts):
-        if board.fresh():
-            return board
-        if BACKGROUND_REFRESH:
-            _refresh_in_background()
-            return board
-    with _board_lock:
-        board = _board
-        if board is None or not board.covers(now_ts):
-            board = pickup_board_build(now=now)
-            _board = board
-    return board
+    return _BOARD.get(
+        lambda: pickup_board_build(now=now),
+        valid=lambda board: board.covers_day(now_ts),
+        rebuild=lambda: pickup_board_build(now=timezone.now()),
+    )
 
 
 def pickup_board_clear() -> None:
     """Forget the cached board (tests; after bulk changes of opening hours in this process)."""
-    global _board
-    with _board_lock:
-        _board = None
+    _BOARD.clear()
 
 
 # --- the days a resident may choose for pickup (issue 21, decision 2100) ---------------------------------

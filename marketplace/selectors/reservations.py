@@ -9,7 +9,7 @@ from django.db.models import F, Prefetch, QuerySet
 
 from marketplace.exceptions import NotFound
 from marketplace.models import Reservation, ReservationLine, Shop
-from marketplace.services.reservations import reservation_code_normalize, reservation_token_hash
+from marketplace.reservation_codes import reservation_code_normalize, reservation_token_hash
 
 # Compared against when the code is unknown, so both cases cost the same.
 _DUMMY_HASH = reservation_token_hash("no-such-reservation")

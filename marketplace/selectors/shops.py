@@ -12,10 +12,10 @@ from django.contrib.gis.measure import D
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from geo.opening_hours import SOURCE_WEEKLY, EffectiveDay, Interval, Schedule, Window
+from geo.opening_hours import SOURCE_WEEKLY, EffectiveDay, Interval, Window
 from marketplace.exceptions import NotFound
 from marketplace.models import FeaturedShop, Product, Shop
-from marketplace.selectors.hours import schedules_for_shops
+from marketplace.selectors.hours import shop_schedule
 from marketplace.selectors.pickup import PickupStatus, pickup_status
 from marketplace.selectors.stock import products_with_availability
 
@@ -119,16 +119,11 @@ def product_get_public(*, product_id: int, now: datetime | None = None) -> Produ
     return product
 
 
-def shop_schedule_from(*, shop: Shop, start: date, days: int) -> Schedule:
-    """The schedule of one shop covering `start - 1` .. `start + days + 15` (pickup horizon included)."""
-    return schedules_for_shops([shop], start=start - timedelta(days=1), days=days + 16)[shop.pk]
-
-
 def shop_effective_hours(*, shop: Shop, start: date, days: int) -> list[EffectiveDay]:
     """The effective hours of `days` days from `start` (weekly hours, city calendar, special days)."""
     if not 1 <= days <= HOURS_MAX_DAYS:
         raise ValueError(f"days must be between 1 and {HOURS_MAX_DAYS}")
-    return shop_schedule_from(shop=shop, start=start, days=days).days(start, days)
+    return shop_schedule(shop, start=start, days=days).days(start, days)
 
 
 @dataclass(frozen=True)
@@ -161,7 +156,7 @@ def shop_week(*, shop: Shop, now: datetime, days_ahead: int = WEBSITE_SPECIAL_DA
     and the pickup status (`selectors.pickup.pickup_status`): what the shop pages of website and API show."""
     today = now.astimezone(ZoneInfo(shop.time_zone)).date()
     monday = today - timedelta(days=today.weekday())
-    schedule = shop_schedule_from(shop=shop, start=monday, days=(today - monday).days + days_ahead)
+    schedule = shop_schedule(shop, start=monday, days=(today - monday).days + days_ahead)
     return ShopWeek(
         week=schedule.days(monday, 7),
         today=today,

@@ -37,8 +37,6 @@ from django.db.models.functions import Coalesce, Greatest
 
 from marketplace.models import Product, Reservation, ReservationLine
 
-ACTIVE_STATUSES = [Reservation.Status.HELD, Reservation.Status.READY]
-
 
 def stock_fresh_since(*, now: datetime) -> datetime:
     """Stock confirmed before this instant is stale: it does not count as available."""
@@ -61,7 +59,10 @@ def stock_fresh_q(*, now: datetime, prefix: str = "") -> Q:
 def active_line_filter(*, now: datetime, prefix: str = "") -> Q:
     """Reservation lines that hold stock at `now` (status held/ready and not yet expired)."""
     return Q(
-        **{f"{prefix}reservation__status__in": ACTIVE_STATUSES, f"{prefix}reservation__expires_at__gt": now}
+        **{
+            f"{prefix}reservation__status__in": Reservation.ACTIVE_STATUSES,
+            f"{prefix}reservation__expires_at__gt": now,
+        }
     )
 
 
@@ -119,7 +120,7 @@ def held_now_sql(alias: str = "p") -> str:
     """SQL: units held at %(now)s of the product row `alias` (as `held_now_expression`)."""
     line = ReservationLine._meta.db_table
     reservation = Reservation._meta.db_table
-    statuses = ", ".join(f"'{status.value}'" for status in ACTIVE_STATUSES)
+    statuses = ", ".join(f"'{status.value}'" for status in Reservation.ACTIVE_STATUSES)
     return (
         f"CASE WHEN {alias}.quantity_held = 0 THEN 0 ELSE COALESCE(("  # noqa: S608 - identifiers are ours
         f"SELECT SUM(l.quantity) FROM {line} l JOIN {reservation} r ON r.id = l.reservation_id "
@@ -168,7 +169,7 @@ def expired_holds_cte_sql() -> str:
     at %(now)s that the counter still includes (the sweeper's backlog; usually empty)."""
     line = ReservationLine._meta.db_table
     reservation = Reservation._meta.db_table
-    statuses = ", ".join(f"'{status.value}'" for status in ACTIVE_STATUSES)
+    statuses = ", ".join(f"'{status.value}'" for status in Reservation.ACTIVE_STATUSES)
     return (
         f"{EXPIRED_HOLDS_CTE} AS MATERIALIZED (SELECT COALESCE(array_agg(e.product_id), '{{}}') AS ids, "  # noqa: S608
         "COALESCE(array_agg(e.units), '{}') AS units FROM ("

@@ -17,7 +17,6 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
@@ -30,6 +29,7 @@ from marketplace.infrastructure.rate_limits import rate_limit_hit
 from marketplace.models import ClaimCode, Shop, ShopMembership, ShopOsmRecord
 from marketplace.services.products import shop_status_changed
 from marketplace.services.roles import MERCHANTS_GROUP
+from marketplace.services.shops import owner_account_errors
 
 CLAIM_BUCKET = "claim-code"
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -130,19 +130,11 @@ def _check(confirmation: ClaimConfirmation, *, needs_account: bool) -> dict[str,
         except DjangoValidationError:
             errors["website"] = [_("Enter a valid web address (https://...).")]
     if needs_account:
-        email = confirmation.owner_email.strip().lower()
         if not confirmation.owner_name.strip():
             errors["owner_name"] = [_("This field is required.")]
-        if not email:
-            errors["owner_email"] = [_("This field is required.")]
-        elif get_user_model().objects.filter(username__iexact=email).exists():
-            errors["owner_email"] = [
-                _("An account with this e-mail address exists already. Please sign in first.")
-            ]
-        try:
-            validate_password(confirmation.owner_password)
-        except DjangoValidationError as exc:
-            errors["owner_password"] = list(exc.messages)
+        errors.update(
+            owner_account_errors(email=confirmation.owner_email, password=confirmation.owner_password)
+        )
     return errors
 
 

@@ -7,22 +7,19 @@ of that one shop and nothing else, and only while the signer's owner still owns 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
-from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import ValidationFailed
 from marketplace.models import HealthSnapshot, OutboxMessage, Product, Shop, ShopMembership
-from marketplace.selectors.data_health import data_health_shops, data_health_totals
-from marketplace.selectors.stock import stock_fresh_q
+from marketplace.selectors.data_health import data_health_shops, data_health_totals, stale_stock_shops
 from marketplace.services.emails import email_compose
 from marketplace.services.outbox import Outgoing, outbox_message_id, outbox_put_all
 
@@ -83,30 +80,6 @@ def stock_confirm_still_true(*, token: str, now: datetime | None = None) -> int:
     return Product.objects.filter(shop=shop, active=True).update(stock_updated_at=now)
 
 
-@dataclass(frozen=True)
-class StaleShop:
-    shop: Shop
-    stale_products: int
-    last_confirmed: datetime | None
-
-
-def stale_stock_shops(*, now: datetime, shop_id: int | None = None) -> list[StaleShop]:
-    """Active shops (or the one shop) with listed products whose stock is no longer fresh (they show as
-    unavailable)."""
-    shops = Shop.objects.active() if shop_id is None else Shop.objects.active().filter(pk=shop_id)
-    shops = (
-        shops.annotate(
-            stale=Count(
-                "products", filter=Q(products__active=True) & ~stock_fresh_q(now=now, prefix="products__")
-            ),
-            last=Max("products__stock_updated_at", filter=Q(products__active=True)),
-        )
-        .filter(stale__gt=0)
-        .order_by("pk")
-    )
-    return [StaleShop(shop=shop, stale_products=shop.stale, last_confirmed=shop.last) for shop in shops]  # type: ignore[attr-defined]
-
-
 @transaction.atomic
 def stale_stock_reminders_send(*, now: datetime | None = None) -> int:
     """The weekly e-mail to the owners of shops with stale stock: one outbox row per owner and shop, written
@@ -153,7 +126,7 @@ def stale_stock_email_deliver(message: OutboxMessage, secret: str) -> None:
         context = {
             "shop": stale.shop,
             "stale_products": stale.stale_products,
-            "last_confirmed": stale.last_confirmed,
+            "last_confirmed": stale.last_stock_update,
             "fresh_days": settings.LADENKARTE_STOCK_FRESH_DAYS,
             "url": stock_confirm_url(shop=stale.shop, user_id=owner.pk),
             "valid_days": CONFIRM_MAX_AGE.days,

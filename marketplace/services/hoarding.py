@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 
 from marketplace.exceptions import PersonProductLimit, PersonShopLimit
 from marketplace.models import Reservation, ReservationLine
-from marketplace.selectors.stock import ACTIVE_STATUSES
 
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
@@ -54,7 +53,7 @@ def person_limits_check(*, person: str, shop_id: int, lines: dict[int, int], now
             f"SELECT l.product_id, l.quantity FROM {ReservationLine._meta.db_table} l "  # noqa: S608
             f"JOIN {Reservation._meta.db_table} r ON r.id = l.reservation_id "
             "WHERE r.contact_key = %s AND r.shop_id = %s AND r.status = ANY(%s) AND r.expires_at > %s",
-            [person, shop_id, list(ACTIVE_STATUSES), now],
+            [person, shop_id, list(Reservation.ACTIVE_STATUSES), now],
         )
         rows = cursor.fetchall()
     for product_id, quantity in rows:
@@ -87,7 +86,7 @@ def unconfirmed_units(product_ids: list[int], *, now: datetime) -> dict[int, int
             f"JOIN {Reservation._meta.db_table} r ON r.id = l.reservation_id "
             "WHERE l.product_id = ANY(%s) AND r.status = ANY(%s) AND r.expires_at > %s "
             "AND r.confirmed_at IS NULL GROUP BY l.product_id",
-            [list(product_ids), list(ACTIVE_STATUSES), now],
+            [list(product_ids), list(Reservation.ACTIVE_STATUSES), now],
         )
         rows = cursor.fetchall()
     return {pk: int(total or 0) for pk, total in rows}

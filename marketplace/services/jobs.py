@@ -13,14 +13,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import LimitExceeded, ValidationFailed
-from marketplace.models import JobPosting, OutboxMessage, Shop, ShopMembership
+from marketplace.models import JobPosting, OutboxMessage, Shop
+from marketplace.selectors.merchant import shop_email_addresses
 from marketplace.services.emails import email_compose
 from marketplace.services.outbox import Outgoing, outbox_message_id, outbox_put_all
 from marketplace.services.posts import local_day_start
@@ -208,13 +208,7 @@ def job_expiry_email_send(*, job_id: int, message_id: str = "") -> int:
     if job is None or job.expiry_reminder_sent_at is None:  # gone, or extended meanwhile (re-armed)
         return 0
     shop = job.shop
-    owners = list(
-        get_user_model()
-        .objects.filter(shop_memberships__shop=shop, shop_memberships__role=ShopMembership.Role.OWNER)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    recipients = sorted({*owners, *([shop.email] if shop.email else [])})
+    recipients = shop_email_addresses(shop=shop)
     if not recipients:
         return 0
     with translation.override(settings.LANGUAGE_CODE):

@@ -15,7 +15,6 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
@@ -30,9 +29,9 @@ from marketplace.models import (
     MerchantNewsOptOut,
     OutboxMessage,
     Shop,
-    ShopMembership,
     SpecialDay,
 )
+from marketplace.selectors.merchant import shop_email_addresses
 from marketplace.services import city_calendar, hours
 from marketplace.services.emails import email_compose
 from marketplace.services.outbox import Outgoing, outbox_message_id, outbox_put_all
@@ -176,16 +175,6 @@ def merchant_news_resubscribe(*, shop: Shop) -> bool:
     return bool(deleted)
 
 
-def _shop_addresses(shop: Shop) -> list[str]:
-    owners = (
-        get_user_model()
-        .objects.filter(shop_memberships__shop=shop, shop_memberships__role=ShopMembership.Role.OWNER)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    return sorted({*(address.lower() for address in owners), *([shop.email.lower()] if shop.email else [])})
-
-
 def merchant_message_email_deliver(message: OutboxMessage, secret: str) -> None:
     """Outbox handler: e-mail one recipient shop (skipped if it opted out of non-essential news)."""
     row = (
@@ -198,7 +187,7 @@ def merchant_message_email_deliver(message: OutboxMessage, secret: str) -> None:
     if not row.message.essential and MerchantNewsOptOut.objects.filter(shop_id=row.shop_id).exists():
         MerchantMessageRecipient.objects.filter(pk=row.pk).update(email_skipped=True)
         return
-    addresses = _shop_addresses(row.shop)
+    addresses = shop_email_addresses(shop=row.shop)
     if not addresses:
         return
     _email(message=row.message, shop=row.shop, to=addresses, message_id=outbox_message_id(message))

@@ -52,6 +52,8 @@ logger = logging.getLogger(__name__)
 
 _TABLE = OutboxMessage._meta.db_table
 WAITING = (OutboxMessage.State.PENDING.value, OutboxMessage.State.RETRYING.value)
+# One dispatch run stops after this long; the next run goes on with what is still due.
+DISPATCH_MAX_SECONDS = 50.0
 
 
 class OutboxRetry(Exception):
@@ -369,16 +371,14 @@ def _run(claimed: _Claimed) -> str:
     return state
 
 
-def outbox_dispatch(
-    *, limit: int = 100, max_seconds: float = 50.0, now: datetime | None = None
-) -> DispatchReport:
-    """Deliver due rows in batches of `limit` until none is due or `max_seconds` have passed.
+def outbox_dispatch(*, limit: int = 100, now: datetime | None = None) -> DispatchReport:
+    """Deliver due rows in batches of `limit` until none is due or `DISPATCH_MAX_SECONDS` have passed.
 
     Safe to run in several processes at once (rows are claimed with SKIP LOCKED).
     """
     report = DispatchReport()
     started = time.monotonic()
-    while time.monotonic() - started < max_seconds:
+    while time.monotonic() - started < DISPATCH_MAX_SECONDS:
         claimed = _claim(ids=None, limit=limit, now=now or timezone.now(), ignore_due=False)
         for row in claimed:
             report.add(_run(row))
@@ -411,8 +411,8 @@ def outbox_purge(*, now: datetime | None = None) -> int:
     return int(deleted)
 
 
-def outbox_message_id(message: OutboxMessage, part: str = "") -> str:
+def outbox_message_id(message: OutboxMessage) -> str:
     """The Message-ID of the e-mail a row sends: the same on every attempt, so a mail system can drop a
     duplicate of the one window at-least-once delivery leaves open."""
     domain = str(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2].strip(" >") or "ladenkarte"
-    return f"<outbox-{message.pk}{'-' + part if part else ''}@{domain}>"
+    return f"<outbox-{message.pk}@{domain}>"

@@ -29,7 +29,6 @@ from marketplace.exceptions import (
 from marketplace.models import Reservation, Shop
 from marketplace.selectors.hours import shop_schedule
 from marketplace.selectors.pickup import PickupDay, PickupOptions, pickup_board, pickup_options
-from marketplace.selectors.stock import ACTIVE_STATUSES
 from marketplace.services.reservation_emails import reservation_emails_queue
 from marketplace.services.webhooks import webhook_event_emit
 
@@ -175,7 +174,7 @@ def reservation_can_move(reservation: Reservation, *, now: datetime) -> bool:
         shop.pickup_move_allowed
         and shop.pickup_later_days
         and reservation.moved_at is None
-        and reservation.status in ACTIVE_STATUSES
+        and reservation.status in Reservation.ACTIVE_STATUSES
         and reservation.expires_at > now
     )
 

@@ -7,7 +7,6 @@ call `shop_location_changed` / `shop_status_changed` when a shop moves or change
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -18,9 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from marketplace.actors import Actor
 from marketplace.exceptions import DomainError, StockChanged, ValidationFailed
-from marketplace.models import ApiKey, Category, Product, Shop, StockMovement
+from marketplace.models import Category, Product, Shop, StockMovement
 from marketplace.services.alerts import alerts_match_schedule
+from marketplace.services.reservations import reservations_flag_stock_conflicts
 
 # The fields a merchant may set on a product; everything else (held, shop, location, ...) is ours.
 EDITABLE_FIELDS = frozenset(
@@ -32,24 +33,6 @@ class SkuTaken(DomainError):
     code = "sku_taken"
     status = 409
     default_message = gettext_lazy("The shop already has a product with this SKU.")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who changes stock, for the movement log: the source and the user or API key."""
-
-    source: str
-    user: Any = None
-    api_key: ApiKey | None = None
-
-    @property
-    def user_id(self) -> int | None:
-        user = self.user
-        return user.pk if user is not None and getattr(user, "is_authenticated", False) else None
-
-    @property
-    def api_key_id(self) -> int | None:
-        return self.api_key.pk if self.api_key is not None else None
 
 
 def category_names_for(category: Category | None) -> str:
@@ -124,10 +107,6 @@ def stock_movement_record(
 def flag_stock_conflicts(*, product_ids: list[int]) -> None:
     """Let the reservations flag holds the till's new on-hand no longer covers (their service decides)."""
     if not product_ids:
-        return
-    try:
-        from marketplace.services.reservations import reservations_flag_stock_conflicts
-    except ImportError:  # the reservations service is not there yet
         return
     reservations_flag_stock_conflicts(product_ids=product_ids)
 

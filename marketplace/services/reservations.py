@@ -42,6 +42,7 @@ from django.db.models import Model, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.actors import NOBODY, Actor
 from marketplace.exceptions import (
     ConfirmationNotPossible,
     InsufficientStock,
@@ -53,8 +54,14 @@ from marketplace.exceptions import (
     TooManyUnits,
     ValidationFailed,
 )
-from marketplace.models import ApiKey, Product, Reservation, ReservationLine, Shop, StockMovement, Webhook
-from marketplace.selectors.stock import ACTIVE_STATUSES, availability_now, stock_is_fresh
+from marketplace.models import Product, Reservation, ReservationLine, Shop, StockMovement, Webhook
+from marketplace.reservation_codes import (
+    reservation_code_new,
+    reservation_code_normalize,
+    reservation_token_hash,
+    reservation_token_new,
+)
+from marketplace.selectors.stock import availability_now, stock_is_fresh
 from marketplace.services.feedback import feedback_request_queue
 from marketplace.services.hoarding import (
     email_identity,
@@ -72,10 +79,7 @@ from marketplace.services.pickup_days import (
 from marketplace.services.reservation_emails import reservation_emails_queue, reservation_emails_queue_many
 from marketplace.services.webhooks import webhook_event_emit
 
-# Readable aloud: no 0/O, no 1/I. 32 symbols, 6 of them: 2**30 codes.
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_ATTEMPTS = 8
-TOKEN_BYTES = 24
 # Tidy at most this many expired reservations inline per product while reserving; the sweeper does the rest.
 INLINE_TIDY_LIMIT = 50
 
@@ -113,33 +117,6 @@ class CreatedReservation:
     lines: list[ReservationLine]
     # set when the hold must be confirmed from the e-mail link (sent only by e-mail)
     confirm_token: str = ""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who changes stock, for the audit trail."""
-
-    user: Any = None
-    api_key: ApiKey | None = None
-
-
-NOBODY = Actor()
-
-
-def reservation_code_new() -> str:
-    """A fresh code like `K7P-4QX` from `secrets`."""
-    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
-    return f"{chars[:3]}-{chars[3:]}"
-
-
-def reservation_code_normalize(raw: str) -> str:
-    """Accept what people type: lower case, spaces, a missing dash."""
-    cleaned = "".join(raw.split()).upper().replace("-", "")
-    return f"{cleaned[:3]}-{cleaned[3:]}" if len(cleaned) == 6 else cleaned
-
-
-def reservation_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _merge_lines(items: Iterable[LineRequest]) -> dict[int, int]:
@@ -240,7 +217,7 @@ def _tidy_expired_on_product(*, product_id: int, now: datetime, locked: set[int]
     """Expire past-due reservations on a product whose rows we hold, without waiting."""
     candidates = list(
         Reservation.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(status__in=ACTIVE_STATUSES, expires_at__lte=now, lines__product_id=product_id)
+        .filter(status__in=Reservation.ACTIVE_STATUSES, expires_at__lte=now, lines__product_id=product_id)
         .order_by("pk")
         .values_list("pk", flat=True)[:INLINE_TIDY_LIMIT]
     )
@@ -366,7 +343,7 @@ def reservation_create(
     day, pickup_from, expires_at = reservation_window(shop=shop, now=now, pickup_date=pickup_date)
     person_limits_check(person=person, shop_id=shop.pk, lines=lines, now=now)
 
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = reservation_token_new()
     reservation = _insert_reservation(
         shop=shop,
         contact=contact,
@@ -439,7 +416,7 @@ def _confirmation_if_needed(
         for pk, quantity, on_hand, _held in held
     ):
         return ""
-    confirm_token = secrets.token_urlsafe(TOKEN_BYTES)
+    confirm_token = reservation_token_new()
     confirm_by = _ceil_minute(now + timedelta(minutes=settings.LADENKARTE_HOLD_CONFIRM_MINUTES))
     reservation.confirm_token_hash = reservation_token_hash(confirm_token)
     reservation.confirm_by = confirm_by
@@ -474,7 +451,7 @@ def reservation_confirm(*, code: str, confirm_token: str, now: datetime | None =
         or not secrets.compare_digest(reservation.confirm_token_hash, reservation_token_hash(confirm_token))
     ):
         raise ConfirmationNotPossible()
-    if reservation.confirmed_at is not None and reservation.status in ACTIVE_STATUSES:
+    if reservation.confirmed_at is not None and reservation.status in Reservation.ACTIVE_STATUSES:
         return reservation
     if not reservation.is_active_at(now) or reservation.hold_until is None:
         raise ConfirmationNotPossible(
@@ -530,8 +507,8 @@ def _insert_lines_and_movements(
             "on_hand": [on_hand for _pk, _q, on_hand, _held in held],
             "held": [held_after for _pk, _q, _on_hand, held_after in held],
             "source": StockMovement.Source.RESERVATION.value,
-            "user": actor.user.pk if actor.user is not None else None,
-            "key": actor.api_key.pk if actor.api_key is not None else None,
+            "user": actor.user_id,
+            "key": actor.api_key_id,
             "now": now,
         },
     )
@@ -561,7 +538,7 @@ def _insert_reservation(
     token_hash = reservation_token_hash(token)
     values: dict[str, Any] = {
         "person": person,
-        "active": list(ACTIVE_STATUSES),
+        "active": list(Reservation.ACTIVE_STATUSES),
         "now": now,
         "updated": updated,
         "max_active": max_active,
@@ -663,7 +640,6 @@ def _release(
     note: str,
     collect: bool = False,
     actor: Actor = NOBODY,
-    skip_locked_products: bool = False,
 ) -> None:
     """Give back held units of (reservation_id, product_id, quantity) lines; `collect` also lowers on-hand.
 
@@ -696,8 +672,8 @@ def _release(
                     on_hand_after=state[0],
                     held_after=state[1],
                     reservation_id=reservation_id,
-                    actor_user=actor.user,
-                    actor_api_key=actor.api_key,
+                    actor_user_id=actor.user_id,
+                    actor_api_key_id=actor.api_key_id,
                     note=note,
                     created_at=now,
                 )
@@ -776,9 +752,7 @@ def _release_expired(
     reservation_emails_queue_many(reservation_ids=list(reservation_ids), event="expired")
 
 
-def reservations_sweep(
-    *, now: datetime | None = None, batch_size: int = 1000, max_batches: int | None = None
-) -> int:
+def reservations_sweep(*, now: datetime | None = None, batch_size: int = 1000) -> int:
     """Expire active reservations past `expires_at` in batches (SKIP LOCKED); returns how many were expired.
 
     Every batch is its own transaction, so a long sweep never holds many locks and runs beside reservations.
@@ -786,11 +760,10 @@ def reservations_sweep(
     """
     now = now or timezone.now()
     total = 0
-    batches = 0
-    while max_batches is None or batches < max_batches:
+    while True:
         with transaction.atomic():
             due = list(
-                Reservation.objects.filter(status__in=ACTIVE_STATUSES, expires_at__lte=now)
+                Reservation.objects.filter(status__in=Reservation.ACTIVE_STATUSES, expires_at__lte=now)
                 .order_by("expires_at", "pk")
                 .values_list("pk", flat=True)[:batch_size]
             )
@@ -813,7 +786,7 @@ def reservations_sweep(
                     """,  # noqa: S608 - table name from the model, values are parameters
                     {
                         "ids": due,
-                        "active": list(ACTIVE_STATUSES),
+                        "active": list(Reservation.ACTIVE_STATUSES),
                         "now": now,
                         "expired": Reservation.Status.EXPIRED.value,
                     },
@@ -824,7 +797,6 @@ def reservations_sweep(
         if not ids:
             break  # every due one is locked by someone else: they finish it, or the next run does
         total += len(ids)
-        batches += 1
     return total
 
 
@@ -863,7 +835,7 @@ def _lines_of(reservation: Reservation) -> list[tuple[int, int, int]]:
 
 
 def _transition_error(reservation: Reservation, *, now: datetime, cancel: bool = False) -> InvalidTransition:
-    expired = reservation.status in ACTIVE_STATUSES and reservation.expires_at <= now
+    expired = reservation.status in Reservation.ACTIVE_STATUSES and reservation.expires_at <= now
     status = Reservation.Status.EXPIRED.value if expired else reservation.status
     details = {"status": status}
     if cancel:
@@ -950,7 +922,7 @@ def reservation_mark_no_show(
     """The resident did not come: releases the hold. Allowed for any active reservation, expired or not."""
     now = now or timezone.now()
     reservation = _lock_for_release(reservation)
-    if reservation.status not in ACTIVE_STATUSES:
+    if reservation.status not in Reservation.ACTIVE_STATUSES:
         raise _transition_error(reservation, now=now)
     reservation.status = Reservation.Status.NO_SHOW
     reservation.closed_at = now
@@ -978,7 +950,7 @@ def reservations_flag_stock_conflicts(*, product_ids: Iterable[int], now: dateti
     ids = sorted(set(product_ids))
     if not ids:
         return 0
-    active = Reservation.objects.filter(status__in=ACTIVE_STATUSES, expires_at__gt=now)
+    active = Reservation.objects.filter(status__in=Reservation.ACTIVE_STATUSES, expires_at__gt=now)
     affected = list(active.filter(lines__product_id__in=ids).distinct().values_list("pk", flat=True))
     if not affected:
         return 0
@@ -997,7 +969,9 @@ def reservations_flag_stock_conflicts(*, product_ids: Iterable[int], now: dateti
     products = sorted({product_id for _, product_id in lines})
     held = dict(
         ReservationLine.objects.filter(
-            product_id__in=products, reservation__status__in=ACTIVE_STATUSES, reservation__expires_at__gt=now
+            product_id__in=products,
+            reservation__status__in=Reservation.ACTIVE_STATUSES,
+            reservation__expires_at__gt=now,
         )
         .order_by()
         .values("product_id")
@@ -1022,7 +996,7 @@ def reservations_remind(*, now: datetime | None = None) -> list[int]:
     `pickup_days.reminder_due_at`) and e-mail them after commit."""
     now = now or timezone.now()
     due = Reservation.objects.filter(
-        status__in=ACTIVE_STATUSES,
+        status__in=Reservation.ACTIVE_STATUSES,
         reminder_sent_at__isnull=True,
         remind_at__lte=now,
         expires_at__gt=now,

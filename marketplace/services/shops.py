@@ -30,6 +30,7 @@ from geo.opening_hours import Interval
 from marketplace.exceptions import InvalidTransition, ValidationFailed
 from marketplace.infrastructure.geocoding import GeocodingFailed, address_geocode
 from marketplace.models import Category, OpeningHours, OutboxMessage, Shop, ShopMembership
+from marketplace.selectors.merchant import shop_email_addresses
 from marketplace.services import signup
 from marketplace.services.emails import email_compose
 from marketplace.services.outbox import outbox_message_id, outbox_put
@@ -113,6 +114,24 @@ def _check_registration(
             validate_password(registration.owner_password)
         except DjangoValidationError as exc:
             errors["owner_password"] = list(exc.messages)
+    return errors
+
+
+def owner_account_errors(*, email: str, password: str) -> dict[str, list[str]]:
+    """What stops a new owner account (registration, claiming a listing): a missing or taken e-mail
+    address, a password the validators refuse; per form field (`owner_email`, `owner_password`)."""
+    errors: dict[str, list[str]] = {}
+    email = email.strip()
+    if not email:
+        errors["owner_email"] = [_("This field is required.")]
+    elif get_user_model().objects.filter(username__iexact=email).exists():
+        errors["owner_email"] = [
+            _("An account with this e-mail address exists already. Please sign in first.")
+        ]
+    try:
+        validate_password(password)
+    except DjangoValidationError as exc:
+        errors["owner_password"] = list(exc.messages)
     return errors
 
 
@@ -351,18 +370,9 @@ def shop_status_email_deliver(message: OutboxMessage, secret: str) -> None:
     shop = Shop.objects.filter(pk=message.payload["shop_id"]).first()
     if shop is None:
         return
-    owners = list(
-        get_user_model()
-        .objects.filter(
-            shop_memberships__shop=shop, shop_memberships__role=ShopMembership.Role.OWNER, is_active=True
-        )
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
     # the registration itself goes to the owners only (confirmed accounts): the shop's address is whatever
     # the form said and is written to once the city has looked at the shop
-    extra = [shop.email] if shop.email and message.payload["event"] != "registered" else []
-    recipients = sorted({*owners, *extra})
+    recipients = shop_email_addresses(shop=shop, owners_only=message.payload["event"] == "registered")
     if not recipients:
         return
     with translation.override(settings.LANGUAGE_CODE):

@@ -12,9 +12,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from api.serializers.search import SearchHitSerializer, SearchPageSerializer
+from marketplace.infrastructure.search_events import search_events_flush, search_events_pending
 from marketplace.models import SearchEvent
 from marketplace.selectors.pickup import pickup_board
-from marketplace.services.search_events import search_events_flush, search_events_pending
 from marketplace.services.search_index import search_words_refresh
 from tests.factories import TOWN_CENTER, CategoryFactory, ProductFactory, ShopFactory
 

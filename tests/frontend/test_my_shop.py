@@ -97,10 +97,24 @@ def test_product_search_partial(world):
     ProductFactory(shop=world["shop"], sku="MUG-1", title="Becher")
     # when
     response = world["client"].get("/mein-laden/mein-laden/produkte/?q=becher", HTTP_HX_REQUEST="true")
-    # then
+    # then: only the list fragment HTMX swaps in (no page around it), with the one matching product
     html = response.content.decode()
+    assert response.status_code == 200
+    assert next(t.name for t in response.templates) == "frontend/my_shop/_products.html"
+    assert html.lstrip().startswith('<ul class="myshop-products" id="product-list">')
+    assert html.rstrip().endswith("</ul>")
+    for page_part in ("<html", "<body", "<nav"):
+        assert page_part not in html
+    assert html.count('<li class="myshop-product') == 1
     assert "Becher" in html
     assert "Grüner Tee" not in html
+
+
+def test_product_search_without_htmx_is_the_full_page(world):
+    # when: the same URL without JavaScript
+    response = world["client"].get("/mein-laden/mein-laden/produkte/?q=becher")
+    # then
+    assert (response.status_code, response["Location"]) == (302, "/mein-laden/mein-laden/?q=becher#produkte")
 
 
 def test_reservation_ready_button(world):

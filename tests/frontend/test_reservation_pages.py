@@ -202,6 +202,24 @@ def test_the_same_form_sent_twice_reserves_once(client: Client) -> None:
     assert product.quantity_held == 1
 
 
+def test_a_hold_to_confirm_names_the_minutes_of_the_setting(client: Client, settings: Any) -> None:
+    # given: the town gives unconfirmed holds 25 minutes; the last pieces of an item need confirming
+    settings.LADENKARTE_HOLD_CONFIRM_MINUTES = 25
+    product = ProductFactory(title="Fahrradschlauch", quantity_on_hand=3)
+
+    # when
+    response = reserve(client, product, quantity="3")
+    confirmation = client.get(response.headers["Location"])
+
+    # then: the notice says 25 minutes, as the service holds it (not a number written into the page)
+    reservation = Reservation.objects.get()
+    assert reservation.confirm_by is not None
+    html = confirmation.content.decode()
+    notice = html[html.index('data-testid="confirm-needed"') :].split("</div>", 1)[0]
+    assert re.search(r"\b25 minut", notice, flags=re.IGNORECASE)  # "Minuten" (German), "minutes"
+    assert not re.search(r"\b15 minut", notice, flags=re.IGNORECASE)
+
+
 def status_link(client: Client, confirmation_url: str) -> str:
     html = client.get(confirmation_url).content.decode()
     return re.search(r'href="(/reservierung/[^"]+\?token=[^"]+)" data-testid="status-link"', html).group(1)

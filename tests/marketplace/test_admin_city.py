@@ -11,23 +11,24 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from marketplace.models import CityDay, Collection, SearchEvent, Shop
+from marketplace.models import CityDay, Collection, FeaturedShop, SearchEvent, Shop
 from marketplace.services.roles import roles_setup
-from tests.factories import MembershipFactory, ShopFactory, UserFactory
+from tests.factories import CategoryFactory, MembershipFactory, ShopFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-CITY_PAGES = [
-    "/admin/marketplace/shopapplication/",
-    "/admin/marketplace/collection/",
-    "/admin/marketplace/collection/add/",
-    "/admin/marketplace/featuredshop/",
-    "/admin/marketplace/cityday/",
-    "/admin/marketplace/category/",
-    "/admin/marketplace/searchevent/",
-    "/admin/marketplace/searchevent/insights/",
-    "/admin/marketplace/searchevent/insights/?export=zero",
-]
+# Each city page and a text it shows about the rows of `city_rows` (the CSV export: the zero-result query).
+CITY_PAGES = {
+    "/admin/marketplace/shopapplication/": "Antragsladen Hinsch",
+    "/admin/marketplace/collection/": "Sommer an der Ilmenau",
+    "/admin/marketplace/collection/add/": 'name="title"',
+    "/admin/marketplace/featuredshop/": "Lesen am Sande",
+    "/admin/marketplace/cityday/": "Sülfmeistertage",
+    "/admin/marketplace/category/": "Teewaren",
+    "/admin/marketplace/searchevent/": "lastenrad",
+    "/admin/marketplace/searchevent/insights/": "lastenrad",
+    "/admin/marketplace/searchevent/insights/?export=zero": "lastenrad",
+}
 WRITES = ["/admin/marketplace/collection/add/", "/admin/marketplace/cityday/import-holidays/"]
 
 
@@ -50,13 +51,28 @@ def merchant_client(client: Client) -> Client:
     return client
 
 
-@pytest.mark.parametrize("url", CITY_PAGES)
-def test_city_editor_reaches_city_pages(city_client: Client, url: str) -> None:
+@pytest.fixture
+def city_rows() -> None:
+    """One row for each city page to show."""
+    now = timezone.now()
+    ShopFactory(name="Antragsladen Hinsch", status=Shop.Status.PENDING)
+    Collection.objects.create(title="Sommer an der Ilmenau", slug="sommer-an-der-ilmenau")
+    FeaturedShop.objects.create(shop=ShopFactory(), title="Lesen am Sande")
+    CityDay.objects.create(
+        date=timezone.localdate(now) + timedelta(days=30), kind=CityDay.Kind.EVENT, name="Sülfmeistertage"
+    )
+    CategoryFactory(name="Teewaren", slug="teewaren")
+    SearchEvent.objects.create(query="lastenrad", result_count=0, created_at=now - timedelta(hours=1))
+
+
+@pytest.mark.parametrize(("url", "shows"), CITY_PAGES.items())
+def test_city_editor_reaches_city_pages(city_client: Client, city_rows: None, url: str, shows: str) -> None:
     # when
     response = city_client.get(url)
 
-    # then
+    # then: the page itself, not an empty shell or an error page answered with 200
     assert response.status_code == 200
+    assert shows in response.content.decode()
 
 
 @pytest.mark.parametrize("url", CITY_PAGES)
@@ -108,17 +124,26 @@ def test_merchant_cannot_approve_through_the_queue(merchant_client: Client) -> N
 
 
 def test_queue_lists_pending_shops_first(city_client: Client) -> None:
-    # given
+    # given: an active shop and three waiting for the city, registered on different days
+    now = timezone.now()
     ShopFactory(name="Schon aktiv")
-    ShopFactory(name="Neuer Laden", status=Shop.Status.PENDING)
+    waiting = {
+        "Zweiter Antrag": (Shop.Status.PENDING, 2),
+        "Erster Antrag": (Shop.Status.CHANGES_REQUESTED, 5),
+        "Dritter Antrag": (Shop.Status.PENDING, 0),
+    }
+    for name, (status, days_ago) in waiting.items():
+        shop = ShopFactory(name=name, status=status)
+        Shop.objects.filter(pk=shop.pk).update(created_at=now - timedelta(days=days_ago))
 
     # when
     response = city_client.get("/admin/marketplace/shopapplication/")
 
-    # then
+    # then: only the queue, the longest waiting first
     content = response.content.decode()
-    assert "Neuer Laden" in content
     assert "Schon aktiv" not in content
+    positions = [content.index(name) for name in ("Erster Antrag", "Zweiter Antrag", "Dritter Antrag")]
+    assert positions == sorted(positions)
 
 
 def test_city_editor_approves_with_the_action(

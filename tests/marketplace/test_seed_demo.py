@@ -17,10 +17,12 @@ from django.contrib.gis.geos import Point, Polygon
 from django.contrib.gis.measure import D
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.test import override_settings
 from django.utils import timezone, translation
 
+from marketplace.demo.seed import DemoSummary, demo_town_seed
+from marketplace.demo.town import BBOX, CENTER
 from marketplace.models import (
     Category,
     CityDay,
@@ -32,9 +34,9 @@ from marketplace.models import (
     Shop,
     ShopMembership,
     SpecialDay,
+    StockMovement,
     VacantUnit,
 )
-from marketplace.services.demo import BBOX, CENTER, DemoSummary, demo_town_seed
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +51,7 @@ MODELS = (
     Collection,
     CollectionItem,
     FeaturedShop,
+    StockMovement,
 )
 
 
@@ -270,6 +273,19 @@ def test_demo_logins(town: DemoSummary) -> None:
     assert owned1.slug == "fahrradhaus-brockmann"
     assert owned2 != owned1
     assert owned2.status == Shop.Status.ACTIVE
+
+
+def test_every_stock_figure_has_its_movement(town: DemoSummary) -> None:
+    # then: the audit trail explains each demo product's on-hand (source "seed"), as for any stock write
+    trail = dict(
+        StockMovement.objects.filter(source=StockMovement.Source.SEED)
+        .values("product_id")
+        .annotate(total=Sum("on_hand_delta"))
+        .values_list("product_id", "total")
+    )
+    on_hand = dict(Product.objects.values_list("pk", "quantity_on_hand"))
+    assert len(on_hand) == town.products
+    assert {pk: trail.get(pk) for pk in on_hand} == on_hand
 
 
 def test_second_run_duplicates_nothing(town: DemoSummary) -> None:

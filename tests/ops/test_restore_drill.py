@@ -20,11 +20,11 @@ from django.db import connection, connections
 from django.test import Client
 from rest_framework.test import APIClient
 
+from marketplace.infrastructure.search_events import search_events_discard
 from marketplace.models import Reservation
 from marketplace.selectors.categories import category_tree_clear
 from marketplace.selectors.pickup import pickup_board_clear
 from marketplace.services.reservations import Contact, LineRequest, reservation_create, reservation_mark_ready
-from marketplace.services.search_events import search_events_discard
 from tests.factories import ProductFactory, ShopFactory
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""`manage.py seed_demo [--seed N]`: create or refresh the demo town (see `marketplace.services.demo`)."""
+"""`manage.py seed_demo [--seed N]`: create or refresh the demo town (see `marketplace.demo`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from marketplace.services.demo import demo_town_seed
-from marketplace.services.demo_activity import demo_activity_seed
+from marketplace.demo.activity import demo_activity_seed
+from marketplace.demo.seed import demo_town_seed
 from marketplace.services.product_data import product_data_import, sample_write
 
 DEMO_PRODUCT_DATA_ROWS = 50  # the open-product-data sample that scan to list finds in the demo

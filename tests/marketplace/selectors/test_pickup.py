@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from marketplace.models import CityDay, SpecialDay
+from marketplace.selectors.hours import shop_schedule
 from marketplace.selectors.pickup import pickup_board, pickup_board_build
-from marketplace.selectors.shops import shop_schedule_from
 from tests.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def test_board_matches_schedule_every_five_minutes(day):
     )
     start = datetime.combine(day, time(0), tzinfo=BERLIN)
     board = pickup_board_build(now=start)
-    schedules = {shop.pk: shop_schedule_from(shop=shop, start=day, days=1) for shop in shops}
+    schedules = {shop.pk: shop_schedule(shop, start=day, days=1) for shop in shops}
     # when / then
     moment = start
     while moment.date() == day:

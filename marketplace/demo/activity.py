@@ -2,7 +2,8 @@
 reservations (collected, not collected, cancelled, expired), so the city workspace and the monthly report
 have something to show. Deterministic for a seed; re-running replaces the earlier demo activity (search
 events with channel "demo", reservations of the demo address) and touches nothing else. Demo only:
-`manage.py seed_demo` calls it.
+`manage.py seed_demo` calls it. Written in bulk past the reservation services: these reservations are
+finished weeks ago (no hold, no stock change), which no service can back-date.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.models import Product, Reservation, ReservationLine, SearchEvent
-from marketplace.services.reservations import reservation_code_new
+from marketplace.reservation_codes import reservation_code_new
 
 DEMO_CHANNEL = "demo"
 DEMO_EMAIL = "demo-aktivitaet@example.org"

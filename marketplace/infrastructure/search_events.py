@@ -3,8 +3,9 @@
 A search appends one small record to an in-process buffer (microseconds); the buffer is written with one
 `bulk_create` when it holds `LADENKARTE_SEARCH_EVENT_BATCH` records or its oldest record is older than
 `LADENKARTE_SEARCH_EVENT_MAX_AGE` seconds, checked when a request has finished (after the response went out)
-and at process exit. Nothing personal is stored: the location is rounded to two decimals (about 1 km),
-no IP address, no user. Decision 0101 explains the choice over a Celery task per search.
+and at process exit (both hooks connected in `MarketplaceConfig.ready()`). Nothing personal is stored: the
+location is rounded to two decimals (about 1 km), no IP address, no user. Decision 0101 explains the choice
+over a Celery task per search.
 """
 
 from __future__ import annotations
@@ -124,5 +125,7 @@ def _flush_at_exit() -> None:
         logger.exception("could not write search events at exit")
 
 
-request_finished.connect(_flush_after_request, dispatch_uid="ladenkarte-search-events-flush")
-atexit.register(_flush_at_exit)
+def search_events_connect() -> None:
+    """Flush after each request and at exit (called once from `MarketplaceConfig.ready()`)."""
+    request_finished.connect(_flush_after_request, dispatch_uid="ladenkarte-search-events-flush")
+    atexit.register(_flush_at_exit)
