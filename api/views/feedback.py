@@ -8,13 +8,13 @@ from typing import Any
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.idempotency import idempotent
+from api.parsers import JSONParser
 from api.serializers import feedback as s
 from api.views.merchant import MerchantView
 from api.views.public import ErrorSerializer

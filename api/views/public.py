@@ -16,6 +16,7 @@ import orjson
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
@@ -239,7 +240,7 @@ class SearchView(APIView):
     def get(self, request: Request) -> HttpResponse:
         data = search_query_fast(request.query_params)
         if data is None:  # anything unusual (or wrong): the serializer validates and words the errors
-            query = SearchQuerySerializer(data=request.query_params)
+            query = SearchQuerySerializer(data=request.query_params.dict())  # `page=` is invalid
             query.is_valid(raise_exception=True)
             data = query.validated_data
         params = SearchParams(
@@ -378,7 +379,9 @@ class ShopHoursView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("from", str, description=_("First date, YYYY-MM-DD (default: today)")),
+            OpenApiParameter(
+                "from", OpenApiTypes.DATE, description=_("First date, YYYY-MM-DD (default: today)")
+            ),
             OpenApiParameter(
                 "days",
                 {"type": "integer", "minimum": 1, "maximum": HOURS_MAX_DAYS, "default": 7},
@@ -389,7 +392,7 @@ class ShopHoursView(APIView):
         tags=["residents"],
     )
     def get(self, request: Request, slug: str) -> Response:
-        query = HoursQuerySerializer(data=request.query_params)
+        query = HoursQuerySerializer(data=request.query_params.dict())  # `days=` is invalid
         query.is_valid(raise_exception=True)
         shop = shop_get_public(slug=slug)
         start = query.validated_data["from"] or _local_now(shop, timezone.now()).date()

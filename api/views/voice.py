@@ -12,7 +12,6 @@ from typing import Any
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +19,7 @@ from rest_framework.views import APIView
 
 from api.idempotency import idempotent
 from api.pagination import PageNumberPagination
+from api.parsers import FormParser, JSONParser, MultiPartParser
 from api.serializers import voice as s
 from api.views.merchant import MerchantView
 from marketplace.models import JobPosting, Post
@@ -72,7 +72,7 @@ class PostFeedView(APIView):
         summary="Live posts of the town's shops",
     )
     def get(self, request: Request) -> Response:
-        query = _valid(FeedQuery, request.query_params)
+        query = _valid(FeedQuery, request.query_params.dict())  # `shop=` is invalid, not "not sent"
         near = (
             Near(lat=query["lat"], lng=query["lng"], radius_km=query["radius_km"]) if "lat" in query else None
         )
@@ -95,7 +95,7 @@ class JobListView(APIView):
         tags=["residents"], parameters=[JobQuery], responses=s.JobOut(many=True), summary="Open jobs"
     )
     def get(self, request: Request) -> Response:
-        query = _valid(JobQuery, request.query_params)
+        query = _valid(JobQuery, request.query_params.dict())  # `kind=` is invalid, not "not sent"
         found = job_selectors.jobs_live(
             today=town_today(timezone.now()), kind=query["kind"], category_slug=query["category"]
         )

@@ -97,7 +97,7 @@ def _detect_delimiter(first_line: str) -> str:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 text (a BOM is dropped); a clear error naming the line otherwise."""
+    """UTF-8 text without NUL characters (a BOM is dropped); a clear error naming the line otherwise."""
     if len(data) > settings.LADENKARTE_CSV_MAX_BYTES:
         raise CsvTooLarge(
             _("The file has %(size)d bytes; at most %(max)d are accepted.")
@@ -105,13 +105,24 @@ def decode(data: bytes) -> str:
             details={"max_bytes": settings.LADENKARTE_CSV_MAX_BYTES},
         )
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise CsvInvalid(
             _("Line %(line)d is not UTF-8 text. Please save the file as “CSV UTF-8”.") % {"line": line},
             details={"line": line},
         ) from None
+    if "\x00" in text:  # PostgreSQL text cannot hold it (it was a 500); a spreadsheet never writes one
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise CsvInvalid(
+            _(
+                "Line %(line)d contains a NUL character, which text cannot hold. Please save "
+                "the file as “CSV UTF-8”."
+            )
+            % {"line": line},
+            details={"line": line},
+        )
+    return text
 
 
 def _categories() -> dict[str, Category]:

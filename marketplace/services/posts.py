@@ -23,6 +23,10 @@ from marketplace.exceptions import LimitExceeded, ValidationFailed
 from marketplace.models import Post, Product, Shop
 from marketplace.services.images import StoredImage, image_delete, image_store
 
+# A start a little in the past is "from now" sent by a client with a slow clock; one long ago is a mistake
+# (and a date before 1893 would render with Berlin's local mean time offset, not a valid RFC 3339 time).
+START_PAST_TOLERANCE = timedelta(days=1)
+
 
 class PostLimitReached(LimitExceeded):
     code = "post_limit_reached"
@@ -75,6 +79,8 @@ def _check(shop: Shop, data: PostInput, now: datetime) -> dict[str, list[str]]:
         days=settings.LADENKARTE_POST_MAX_DAYS
     ):
         errors["starts_at"] = [_("The start is too far ahead.")]
+    elif data.starts_at is not None and data.starts_at < now - START_PAST_TOLERANCE:
+        errors["starts_at"] = [_("The start may lie at most a day in the past.")]
     product_ids = list(dict.fromkeys(data.product_ids))
     if len(product_ids) > settings.LADENKARTE_POST_MAX_PRODUCTS:
         errors["products"] = [

@@ -151,6 +151,9 @@ def test_two_phones_racing_for_the_last_post_of_the_day_get_exactly_one(settings
         ({"kind": "advert"}, "kind"),
         ({"ends_at": MONDAY_NOON - timedelta(minutes=1)}, "ends_at"),
         ({"ends_at": MONDAY_NOON + timedelta(days=40)}, "ends_at"),
+        # far in the past (found by schemathesis: year 552 rendered with Berlin's LMT offset +00:53:28)
+        ({"starts_at": datetime(552, 3, 31, 23, 22, tzinfo=BERLIN)}, "starts_at"),
+        ({"starts_at": MONDAY_NOON - timedelta(days=1, minutes=1)}, "starts_at"),
     ],
 )
 def test_bad_input_is_refused_and_changes_nothing(overrides, field):
@@ -159,6 +162,18 @@ def test_bad_input_is_refused_and_changes_nothing(overrides, field):
         svc.post_create(shop=shop, data=_input(**overrides), now=MONDAY_NOON)
     assert field in exc.value.details
     assert Post.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_start_a_little_in_the_past_is_taken():
+    # given: a client whose clock is an hour slow
+    shop = ShopFactory()
+    # when
+    post = svc.post_create(
+        shop=shop, data=_input(starts_at=MONDAY_NOON - timedelta(hours=1)), now=MONDAY_NOON
+    )
+    # then
+    assert post.starts_at == MONDAY_NOON - timedelta(hours=1)
 
 
 @pytest.mark.django_db
