@@ -18,11 +18,12 @@ from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from api.serializers.reservations import PickupDayOutput
-from marketplace.models import Product, Shop
+from marketplace.models import Product, Shop, StockMode
 from marketplace.selectors import search as search_selector
 from marketplace.selectors.shops import HOURS_MAX_DAYS
-from marketplace.selectors.stock import availability_label
+from marketplace.selectors.stock import AVAILABILITY_LABELS, STOCK_MODE_HELP, availability_label
 from marketplace.services.accessibility import ACCESSIBILITY_FIELDS
+from marketplace.services.images import media_url
 from marketplace.web_pages import product_page_url, shop_page_url, web_base
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
@@ -204,6 +205,7 @@ class SearchProductSerializer(serializers.Serializer):
     price = serializers.DecimalField(max_digits=10, decimal_places=2, help_text=_("Decimal string, EUR."))
     currency = serializers.CharField(default="EUR")
     image_url = serializers.CharField(allow_blank=True)
+    image_thumb_url = serializers.CharField(allow_blank=True, help_text=_("A small WebP of the photo."))
     category = serializers.CharField(allow_null=True, help_text=_("Category slug."))
     url = serializers.URLField(help_text=_("The product's page on the website."))
     api_url = serializers.URLField(help_text=_("The product in the API."))
@@ -226,7 +228,8 @@ class SearchHitSerializer(serializers.Serializer):
     available_quantity = serializers.IntegerField(
         help_text=_("Units that can be reserved now (0 when the stock is older than 14 days).")
     )
-    availability = serializers.ChoiceField(choices=["in_stock", "limited", "out_of_stock"])
+    availability = serializers.ChoiceField(choices=AVAILABILITY_LABELS)
+    stock_mode = serializers.ChoiceField(choices=StockMode.values, help_text=STOCK_MODE_HELP)
     stock_updated_at = serializers.DateTimeField(help_text=_("When the shop last confirmed this stock."))
     stock_fresh = serializers.BooleanField(help_text=_("Stock confirmed within the last 14 days."))
     pickup_today_until = serializers.DateTimeField(
@@ -515,6 +518,7 @@ class ProductSerializer(serializers.ModelSerializer):
     gtin = serializers.CharField(read_only=True, help_text=_("8, 12, 13 or 14 digits; empty when unknown."))
     currency = serializers.SerializerMethodField()
     image_url = serializers.SerializerMethodField()
+    image_thumb_url = serializers.SerializerMethodField()
     category = serializers.SerializerMethodField()
     available_quantity = serializers.SerializerMethodField()
     availability = serializers.SerializerMethodField()
@@ -541,7 +545,10 @@ class ProductSerializer(serializers.ModelSerializer):
             "stock_fresh",
             "url",
             "api_url",
+            "stock_mode",
+            "image_thumb_url",
         ]
+        extra_kwargs = {"stock_mode": {"help_text": STOCK_MODE_HELP}}
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, product: Product) -> str:
@@ -555,6 +562,10 @@ class ProductSerializer(serializers.ModelSerializer):
     def get_image_url(self, product: Product) -> str:
         return product.image.url if product.image else ""
 
+    @extend_schema_field(serializers.CharField(allow_blank=True))
+    def get_image_thumb_url(self, product: Product) -> str:
+        return media_url(product.image_thumb)
+
     @extend_schema_field(CategoryRefSerializer(allow_null=True))
     def get_category(self, product: Product) -> dict[str, str] | None:
         category = product.category
@@ -565,9 +576,9 @@ class ProductSerializer(serializers.ModelSerializer):
         # annotated by `marketplace.selectors.stock.products_with_availability` (the availability rule)
         return int(product.available)  # type: ignore[attr-defined]
 
-    @extend_schema_field(serializers.ChoiceField(choices=["in_stock", "limited", "out_of_stock"]))
+    @extend_schema_field(serializers.ChoiceField(choices=AVAILABILITY_LABELS))
     def get_availability(self, product: Product) -> str:
-        return availability_label(self.get_available_quantity(product))
+        return availability_label(self.get_available_quantity(product), product.stock_mode)
 
     @extend_schema_field(serializers.BooleanField())
     def get_stock_fresh(self, product: Product) -> bool:

@@ -25,7 +25,7 @@ from marketplace.selectors import curation, shops, website
 from marketplace.selectors.feedback import shop_feedback_summary
 from marketplace.selectors.hours import pickup_lead, shop_schedule
 from marketplace.selectors.pickup import PickupOptions, pickup_options
-from marketplace.selectors.stock import availability_label
+from marketplace.selectors.stock import availability_label, collectable_today
 from marketplace.web_pages import product_slug
 
 SHOP_PRODUCTS_PER_PAGE = 24
@@ -121,7 +121,12 @@ def product_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Ht
 def product_pickup_options(product: Product, *, now: Any, schedule: Any = None) -> PickupOptions:
     """The pickup days the product's shop offers now (the one rule: `selectors.pickup.pickup_options`)."""
     shop = product.shop
-    return pickup_options(shop=shop, schedule=schedule or shop_schedule(shop, now=now), now=now)
+    return pickup_options(
+        shop=shop,
+        schedule=schedule or shop_schedule(shop, now=now),
+        now=now,
+        from_next_day=not collectable_today(product.stock_mode),  # "next day" products (decision 1600)
+    )
 
 
 def render_product(
@@ -139,20 +144,30 @@ def render_product(
     lead = pickup_lead(shop)
     available: int = product.available  # type: ignore[attr-defined]
     options = product_pickup_options(product, now=now, schedule=schedule)
-    pickup = formatting.pickup_words(
-        pickup_today_until=schedule.pickup_today_until(now, lead),
-        # a shop that takes no later days offers nothing "from tomorrow"
-        next_pickup_from=schedule.next_pickup_from(now, lead) if shop.pickup_later_days else None,
-        tz_name=shop.time_zone,
-        now=now,
-    )
+    if collectable_today(product.stock_mode):
+        pickup = formatting.pickup_words(
+            pickup_today_until=schedule.pickup_today_until(now, lead),
+            # a shop that takes no later days offers nothing "from tomorrow"
+            next_pickup_from=schedule.next_pickup_from(now, lead) if shop.pickup_later_days else None,
+            tz_name=shop.time_zone,
+            now=now,
+        )
+    else:  # "next day": from the first offered day after today
+        first = options.first
+        pickup = formatting.pickup_words(
+            pickup_today_until=None,
+            next_pickup_from=first.starts if first else None,
+            tz_name=shop.time_zone,
+            now=now,
+        )
     url = product_url(product)
     context = {
         "product": product,
         "shop": shop,
         "shop_url": shop_url(shop),
         "available": available,
-        "availability": availability_label(available),
+        "availability": availability_label(available, product.stock_mode),
+        "stock_mode_note": formatting.stock_mode_note(product.stock_mode),
         "pickup": pickup,
         "can_reserve": available > 0 and bool(options.days),
         "today_short": options.today_short,

@@ -35,6 +35,7 @@ from marketplace.models import (
     Shop,
     ShopMembership,
     SpecialDay,
+    StockMode,
     StockMovement,
     Webhook,
     WebhookDelivery,
@@ -43,6 +44,7 @@ from marketplace.models import (
 from marketplace.selectors.merchant import shops_with_integrations_managed_by
 from marketplace.services import api_keys as api_key_services
 from marketplace.services import csv_import, hours, products, webhooks
+from marketplace.services.images import image_decode
 from marketplace.services.roles import CITY_EDITORS_GROUP
 
 ADMIN_SOURCE = StockMovement.Source.ADMIN
@@ -398,6 +400,25 @@ class ProductAdminForm(forms.ModelForm):
                 raise forms.ValidationError(error)
         return price
 
+    def clean_image(self) -> Any:
+        """A new photo is checked here (size, type, readable) so a bad file is a form error; the service
+        stores it upright and without metadata as WebP (decision 1600)."""
+        upload = self.cleaned_data.get("image")
+        if upload and "image" in self.changed_data and hasattr(upload, "read"):
+            upload.seek(0)
+            try:
+                image_decode(upload.read())
+            except DomainError as exc:
+                raise forms.ValidationError(exc.message) from None
+            finally:
+                upload.seek(0)
+        return upload
+
+
+def _upload_bytes(upload: Any) -> bytes:
+    upload.seek(0)
+    return bytes(upload.read())
+
 
 class StockStateFilter(admin.SimpleListFilter):
     title = _("stock")
@@ -426,12 +447,13 @@ class ProductAdmin(ShopScopedAdmin):
         "price",
         "quantity_on_hand",
         "quantity_held",
+        "stock_mode",
         "active",
         "stock_updated_at",
     ]
     list_display_links = ["sku", "title"]
     list_editable = ["quantity_on_hand", "price", "active"]
-    list_filter = [StockStateFilter, "active", "category"]
+    list_filter = [StockStateFilter, "stock_mode", "active", "category"]
     list_select_related = ["shop"]
     search_fields = ["sku", "title", "gtin", "brand"]
     list_per_page = 50
@@ -448,6 +470,7 @@ class ProductAdmin(ShopScopedAdmin):
         "category",
         "image",
         "active",
+        "stock_mode",
         "quantity_on_hand",
         "quantity_held",
         "stock_updated_at",
@@ -477,16 +500,20 @@ class ProductAdmin(ShopScopedAdmin):
                 brand=data.get("brand") or "",
                 category=data.get("category"),
                 active=data.get("active", True),
+                stock_mode=data.get("stock_mode") or StockMode.COUNTED,
                 actor=actor_for(request),
             )
             if data.get("image"):
-                created.image = data["image"]
-                created.save(update_fields=["image"])
+                products.product_photo_set(product=created, data=_upload_bytes(data["image"]))
             obj.pk = created.pk
             return
         changes = {name: data[name] for name in form.changed_data if name in products.EDITABLE_FIELDS}
         if "image" in form.changed_data:
-            Product.objects.filter(pk=obj.pk).update(image=data["image"] or "")
+            # through the photo service: upright, without metadata, WebP + thumbnail (decision 1600)
+            if data["image"]:
+                products.product_photo_set(product=obj, data=_upload_bytes(data["image"]))
+            else:
+                products.product_photo_remove(product=obj)
         if changes:
             seen = form.seen_on_hand() if isinstance(form, ProductAdminForm) else None
             products.product_update(

@@ -302,17 +302,36 @@ def _ceil_minute(value: datetime) -> datetime:
     return floored if floored == value else floored + timedelta(minutes=1)
 
 
-def pickup_options(*, shop: Shop, schedule: Schedule, now: datetime) -> PickupOptions:
+def pickup_options(
+    *, shop: Shop, schedule: Schedule, now: datetime, from_next_day: bool = False
+) -> PickupOptions:
     """The days an order placed at `now` can be collected: the one rule the form, the API and moves use.
 
     Today, if the shop is still open after its lead time (`short` when less than
     `pickup_min_window_minutes` is left); then, if the shop takes reservations for later days
     (`pickup_later_days`), its next `pickup_days_ahead` opening days within `PICKUP_HORIZON_DAYS`. A day
     is an opening day by the effective hours (weekly hours, city calendar, special days: `Schedule.day`).
+
+    `from_next_day` (an order with a "next day" product, decision 1600): never today, and at least the next
+    opening day even when the shop takes no orders for later days (the product's mode says it can).
     """
     lead = timedelta(minutes=shop.pickup_lead_minutes)
     today = now.astimezone(schedule.tz).date()
     days: list[PickupDay] = []
+    if from_next_day:
+        wanted = max(shop.pickup_days_ahead, 1) if shop.pickup_later_days else 1
+        for offset in range(1, PICKUP_HORIZON_DAYS + 1):
+            if len(days) >= wanted:
+                break
+            window = schedule.pickup_day(today + timedelta(days=offset), now, lead)
+            if window is not None:
+                starts = min(_ceil_minute(window.start), window.end)
+                days.append(
+                    PickupDay(
+                        date=today + timedelta(days=offset), starts=starts, ends=window.end, today=False
+                    )
+                )
+        return PickupOptions(days=tuple(days))
 
     def offer(d: date) -> PickupDay | None:
         window = schedule.pickup_day(d, now, lead)
