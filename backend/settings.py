@@ -288,6 +288,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PostKindEnum": "marketplace.models.Post.Kind",
         "JobKindEnum": "marketplace.models.JobPosting.Kind",
+        "StockModeEnum": "marketplace.models.StockMode",
+        "AvailabilityEnum": "marketplace.selectors.stock.AVAILABILITY_LABELS",
     },
 }
 

@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from rest_framework import serializers
 
 from marketplace.models import Collection, CollectionItem, FeaturedShop, Product, Shop
-from marketplace.selectors.stock import availability_label
+from marketplace.selectors.stock import AVAILABILITY_LABELS, availability_label
 from marketplace.web_pages import collection_page_url, product_page_url, shop_page_url, web_base
 
 
@@ -75,7 +75,7 @@ class ProductRefOut(serializers.Serializer):
     currency = serializers.CharField()
     image_url = serializers.CharField(allow_blank=True)
     available_quantity = serializers.IntegerField()
-    availability = serializers.ChoiceField(choices=["in_stock", "limited", "out_of_stock"])
+    availability = serializers.ChoiceField(choices=AVAILABILITY_LABELS)
     stock_fresh = serializers.BooleanField(help_text="Stock confirmed within the last 14 days.")
     shop = ShopRefOut()
     url = serializers.CharField(help_text="The product's page on the website.")
@@ -93,7 +93,7 @@ class ProductRefOut(serializers.Serializer):
             "currency": settings.LADENKARTE_DEFAULT_PRICE_CURRENCY,
             "image_url": product.image.url if product.image else "",
             "available_quantity": available,
-            "availability": availability_label(available),
+            "availability": availability_label(available, product.stock_mode),
             "stock_fresh": bool(getattr(product, "stock_fresh", False)),
             "shop": ShopRefOut(context=self.context).to_representation(product.shop),
             "url": product_page_url(pk=product.pk, title=product.title, base=_web(self.context)),

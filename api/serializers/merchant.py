@@ -75,7 +75,7 @@ class ProductCreateIn(StrictInput):
     category = CategoryBySlug(required=False, allow_null=True, default=None)
     active = serializers.BooleanField(required=False, default=True)
     stock_mode = serializers.ChoiceField(
-        choices=StockMode.values,
+        choices=StockMode.choices,
         required=False,
         default=StockMode.COUNTED.value,
         help_text=STOCK_MODE_HELP,
@@ -100,7 +100,7 @@ class ProductUpdateIn(StrictInput):
     brand = serializers.CharField(required=False, allow_blank=True, max_length=100)
     category = CategoryBySlug(required=False, allow_null=True)
     active = serializers.BooleanField(required=False)
-    stock_mode = serializers.ChoiceField(choices=StockMode.values, required=False, help_text=STOCK_MODE_HELP)
+    stock_mode = serializers.ChoiceField(choices=StockMode.choices, required=False, help_text=STOCK_MODE_HELP)
 
 
 class ProductOut(serializers.ModelSerializer):
@@ -160,7 +160,7 @@ class InventoryItemDoc(serializers.Serializer):
     title = serializers.CharField(required=False, help_text="with price: creates an unknown SKU (mode set)")
     gtin = serializers.CharField(required=False)
     stock_mode = serializers.ChoiceField(
-        choices=StockMode.values,
+        choices=StockMode.choices,
         required=False,
         help_text="omitted: keep the product's mode (new products: counted). " + STOCK_MODE_HELP,
     )

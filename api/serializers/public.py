@@ -229,7 +229,7 @@ class SearchHitSerializer(serializers.Serializer):
         help_text=_("Units that can be reserved now (0 when the stock is older than 14 days).")
     )
     availability = serializers.ChoiceField(choices=AVAILABILITY_LABELS)
-    stock_mode = serializers.ChoiceField(choices=StockMode.values, help_text=STOCK_MODE_HELP)
+    stock_mode = serializers.ChoiceField(choices=StockMode.choices, help_text=STOCK_MODE_HELP)
     stock_updated_at = serializers.DateTimeField(help_text=_("When the shop last confirmed this stock."))
     stock_fresh = serializers.BooleanField(help_text=_("Stock confirmed within the last 14 days."))
     pickup_today_until = serializers.DateTimeField(

@@ -362,6 +362,9 @@ class ProductAdminForm(forms.ModelForm):
         if self.instance.pk and "quantity_on_hand" in self.fields:
             # the figure the merchant saw travels with the form, to notice a change made meanwhile
             self.fields["quantity_on_hand"].show_hidden_initial = True
+        if "stock_mode" in self.fields:
+            # a form posted without the mode (an older page) keeps the product's mode
+            self.fields["stock_mode"].required = False
 
     def seen_on_hand(self) -> int | None:
         """The on-hand figure shown when the form was loaded (None on a new product or a hand-made POST)."""
@@ -399,6 +402,9 @@ class ProductAdminForm(forms.ModelForm):
             if error:
                 raise forms.ValidationError(error)
         return price
+
+    def clean_stock_mode(self) -> str:
+        return str(self.cleaned_data.get("stock_mode") or self.instance.stock_mode or StockMode.COUNTED)
 
     def clean_image(self) -> Any:
         """A new photo is checked here (size, type, readable) so a bad file is a form error; the service

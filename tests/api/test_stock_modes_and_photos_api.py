@@ -365,3 +365,69 @@ def test_without_the_variable_photos_go_to_local_disk(settings):
 
     assert settings.STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
     assert type(storages["default"]).__name__ == "FileSystemStorage"
+
+
+# --- admin ----------------------------------------------------------------------------------------------
+
+
+def _admin_member(shop: Any) -> Client:
+    from django.contrib.auth.models import Group
+
+    from marketplace.services.roles import MERCHANTS_GROUP, roles_setup
+
+    roles_setup()
+    user = MembershipFactory(shop=shop).user
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name=MERCHANTS_GROUP))
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+def _change_form(product: Product, **extra: Any) -> dict[str, Any]:
+    return {
+        "title": product.title,
+        "price": "9.90",
+        "quantity_on_hand": str(product.quantity_on_hand),
+        "initial-quantity_on_hand": str(product.quantity_on_hand),
+        "active": "on",
+        "movements-TOTAL_FORMS": "0",
+        "movements-INITIAL_FORMS": "0",
+        **extra,
+    }
+
+
+def test_admin_photo_goes_through_the_photo_service_and_the_mode_is_saved(shop, settings):
+    product = ProductFactory(shop=shop, sku="A", quantity_on_hand=3)
+    browser = _admin_member(shop)
+    photo = SimpleUploadedFile("cam.jpg", _jpeg_rotated_with_gps(), content_type="image/jpeg")
+    # when the change form is sent with a photo and a new mode
+    response = browser.post(
+        f"/admin/marketplace/product/{product.pk}/change/",
+        _change_form(product, image=photo, stock_mode="always"),
+    )
+    # then the photo was made upright WebP without metadata, with a thumbnail, and the mode logged
+    assert response.status_code == 302, response.content.decode()[:2000]
+    product.refresh_from_db()
+    assert product.stock_mode == "always"
+    assert product.image.name.endswith(".webp")
+    with Image.open(Path(settings.MEDIA_ROOT) / product.image.name) as stored:
+        assert stored.size == (800, 1200)
+        assert dict(stored.getexif()) == {}
+    assert product.image_thumb
+    assert StockMovement.objects.filter(
+        product=product, source="admin", note__startswith="mode always"
+    ).exists()
+
+
+def test_admin_refuses_a_file_that_is_no_photo_as_a_form_error(shop, settings):
+    product = ProductFactory(shop=shop, sku="A", quantity_on_hand=3)
+    browser = _admin_member(shop)
+    fake = SimpleUploadedFile("x.jpg", b"not a photo at all", content_type="image/jpeg")
+    response = browser.post(
+        f"/admin/marketplace/product/{product.pk}/change/", _change_form(product, image=fake)
+    )
+    assert response.status_code == 200  # the form again, with the error
+    product.refresh_from_db()
+    assert (product.image.name or "", product.image_thumb) == ("", "")
