@@ -221,8 +221,31 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Files only the application reads (uploaded CSV imports): never under MEDIA_ROOT, never served.
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private")))
+# Uploaded photos go through Django's storage API: local disk under MEDIA_ROOT by default, or an
+# S3-compatible bucket (AWS, MinIO, Hetzner, ...) through django-storages when LADENKARTE_S3_BUCKET is set
+# (decision 1600). The credentials are the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY environment
+# variables, read by boto3 itself. Photos are public (no signed URLs): MEDIA_URL is the bucket's URL.
+LADENKARTE_S3_BUCKET = env_str("LADENKARTE_S3_BUCKET")
+DEFAULT_FILE_STORAGE_OPTIONS: dict[str, object] = {}
+if LADENKARTE_S3_BUCKET:
+    DEFAULT_FILE_STORAGE_OPTIONS = {
+        "bucket_name": LADENKARTE_S3_BUCKET,
+        "endpoint_url": env_str("LADENKARTE_S3_ENDPOINT_URL") or None,
+        "region_name": env_str("LADENKARTE_S3_REGION") or None,
+        "custom_domain": env_str("LADENKARTE_S3_CUSTOM_DOMAIN") or None,
+        "location": env_str("LADENKARTE_S3_PREFIX", "media"),
+        "querystring_auth": False,
+        "default_acl": None,
+        "file_overwrite": False,
+        "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+    }
+    MEDIA_URL = env_str("LADENKARTE_S3_MEDIA_URL") or MEDIA_URL
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": DEFAULT_FILE_STORAGE_OPTIONS}
+        if LADENKARTE_S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -273,6 +296,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PostKindEnum": "marketplace.models.Post.Kind",
         "JobKindEnum": "marketplace.models.JobPosting.Kind",
+        "StockModeEnum": "marketplace.models.StockMode",
+        "AvailabilityEnum": "marketplace.selectors.stock.AVAILABILITY_LABELS",
     },
 }
 
@@ -334,6 +359,11 @@ LADENKARTE_MAX_UNITS_PER_PERSON_SHOP = env_int("LADENKARTE_MAX_UNITS_PER_PERSON_
 LADENKARTE_HOLD_CONFIRM_ABOVE_UNITS = env_int("LADENKARTE_HOLD_CONFIRM_ABOVE_UNITS", 2)
 LADENKARTE_UNCONFIRMED_SHARE_PERCENT = env_int("LADENKARTE_UNCONFIRMED_SHARE_PERCENT", 30)
 LADENKARTE_HOLD_CONFIRM_MINUTES = env_int("LADENKARTE_HOLD_CONFIRM_MINUTES", 15)
+# Stock modes (decision 1600): an "in stock / sold out" product can be held at most this many units at a
+# time by one hold, and the shop confirms such a hold (marks it ready) within this many minutes of the
+# pickup start, or it expires.
+LADENKARTE_TOGGLE_MAX_UNITS = env_int("LADENKARTE_TOGGLE_MAX_UNITS", 2)
+LADENKARTE_SHOP_CONFIRM_MINUTES = env_int("LADENKARTE_SHOP_CONFIRM_MINUTES", 120)
 LADENKARTE_IDEMPOTENCY_HOURS = env_int("LADENKARTE_IDEMPOTENCY_HOURS", 24)
 # Proxies in front of the app whose X-Forwarded-For entries are trusted (rate limits key on the client IP).
 LADENKARTE_TRUSTED_PROXIES = env_int("LADENKARTE_TRUSTED_PROXIES", 0)
@@ -385,6 +415,7 @@ LADENKARTE_JOB_REMINDER_DAYS = 3  # the shop is e-mailed this many days before a
 LADENKARTE_UPLOAD_MAX_BYTES = env_int("LADENKARTE_UPLOAD_MAX_BYTES", 8 * 1024 * 1024)
 LADENKARTE_UPLOAD_MAX_PIXELS = 40_000_000  # decompression bombs are refused before decoding
 LADENKARTE_PHOTO_MAX_SIDE = 1600
+LADENKARTE_PHOTO_THUMB_SIDE = 400  # product photo thumbnails (WebP) for result lists and feeds
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -41,18 +41,42 @@ def distance(metres: float | int | None) -> str:
     return f"{formats.number_format(km, decimal_pos=decimals, use_l10n=True)}\u00a0km"
 
 
-def availability_words(available: int | None, *, fresh: bool = True) -> str:
+def availability_words(available: int | None, *, fresh: bool = True, mode: str = "counted") -> str:
     """ "3 in stock", "only 1 left", "out of stock" (German: "3 auf Lager", "nur noch 1", "ausverkauft");
-    "stock not confirmed" when the shop has not confirmed the figure recently (`stock_fresh` false)."""
+    "stock not confirmed" when the shop has not confirmed the figure recently (`stock_fresh` false). By
+    stock mode (decision 1600): "in stock" without a count, "always available", "orderable for the next
+    opening day"."""
+    if mode == "always":
+        return gettext("always available")
+    if mode == "next_day":
+        return gettext("orderable for the next opening day")
     if not fresh:
         return gettext("stock not confirmed")
     count = int(available or 0)
-    label = availability_label(count)
+    label = availability_label(count, mode)
     if label == "out_of_stock":
         return gettext("out of stock")
+    if mode == "toggle":
+        return gettext("in stock (no count)")
     if label == "limited":
         return ngettext("only %(count)s left", "only %(count)s left", count) % {"count": count}
     return ngettext("%(count)s in stock", "%(count)s in stock", count) % {"count": count}
+
+
+def stock_mode_note(mode: str) -> str:
+    """What a stock mode means for a resident, in one plain sentence ("" for counted stock)."""
+    if mode == "toggle":
+        return gettext(
+            "The shop says whether it has this in stock, without a count. You can reserve 1 or 2; "
+            "the shop confirms that they are there before your reservation counts."
+        )
+    if mode == "always":
+        return gettext("Always available: a service or made to order. Reserve it for any pickup day.")
+    if mode == "next_day":
+        return gettext(
+            "Not on the shelf, but the shop can get it by its next opening day: you can pick it up from then."
+        )
+    return ""
 
 
 def freshness(updated_at: datetime | None, *, now: datetime | None = None) -> str:

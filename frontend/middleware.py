@@ -20,6 +20,12 @@ def tile_origin(tile_url: str) -> str:
     return f"{parts.scheme}://{host}" if parts.scheme and host else ""
 
 
+def media_origin(media_url: str) -> str:
+    """The origin of photos kept in an S3-compatible bucket (absolute `MEDIA_URL`, decision 1600), else ""."""
+    parts = urlsplit(media_url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
 def build_policy() -> str:
     # a self-hosted basemap is fetched from 'self' (connect-src): no third-party origin at all
     tiles = "" if settings.LADENKARTE_BASEMAP_URL else tile_origin(settings.LADENKARTE_TILE_URL)
@@ -27,7 +33,7 @@ def build_policy() -> str:
         "default-src": "'self'",
         "script-src": "'self'",
         "style-src": "'self'",
-        "img-src": f"'self' data: {tiles}".strip(),
+        "img-src": f"'self' data: {tiles} {media_origin(settings.MEDIA_URL)}".strip().replace("  ", " "),
         "font-src": "'self'",
         "connect-src": "'self'",
         "form-action": "'self'",

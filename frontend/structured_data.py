@@ -21,11 +21,16 @@ SCHEMA_AVAILABILITY = {
     "in_stock": "https://schema.org/InStock",
     "limited": "https://schema.org/LimitedAvailability",
     "out_of_stock": "https://schema.org/OutOfStock",
+    # stock modes (decision 1600): services and made-to-order items can always be had; "next day" items
+    # are not on the shelf but can be ordered for the next opening day
+    "always_available": "https://schema.org/InStock",
+    "next_day": "https://schema.org/BackOrder",
 }
 
 
 def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+    # media in an S3-compatible bucket already have an absolute URL (decision 1600)
+    return path if "://" in path else f"{settings.SITE_URL}{path}"
 
 
 def local_business(
@@ -146,7 +151,7 @@ def product(item: Product, *, url: str, shop_url: str, available: int) -> dict[s
             "@type": "Offer",
             "price": f"{item.price:.2f}",
             "priceCurrency": settings.LADENKARTE_DEFAULT_PRICE_CURRENCY,
-            "availability": SCHEMA_AVAILABILITY[availability_label(available)],
+            "availability": SCHEMA_AVAILABILITY[availability_label(available, item.stock_mode)],
             "availableDeliveryMethod": "https://schema.org/OnSitePickup",
             "url": absolute(url),
             "seller": {"@type": "Store", "name": item.shop.name, "@id": absolute(shop_url)},

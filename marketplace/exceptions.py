@@ -173,6 +173,13 @@ class PickupLaterDaysOff(PickupDateNotOffered):
     default_message = _("This shop takes reservations only for pickup today.")
 
 
+class PickupDateNextDayOnly(PickupDateNotOffered):
+    code = "pickup_date_next_day_only"
+    default_message = _(
+        "An item of this reservation is orderable for the next opening day: it cannot be collected today."
+    )
+
+
 class ReservationMoveNotPossible(DomainError):
     """Moving the pickup to the next opening day is not allowed (any more) for this reservation."""
 

@@ -429,6 +429,18 @@ class ProductQuerySet(models.QuerySet["Product"]):
 gtin_validator = RegexValidator(r"^(\d{8}|\d{12}|\d{13}|\d{14})$", _("A GTIN has 8, 12, 13 or 14 digits."))
 
 
+class StockMode(models.TextChoices):
+    """How a product's availability is stated (decision 1600; the rule is `marketplace.selectors.stock`)."""
+
+    COUNTED = "counted", _("counted")
+    TOGGLE = "toggle", _("in stock / sold out")
+    ALWAYS = "always", _("always available")
+    NEXT_DAY = "next_day", _("orderable for the next opening day")
+
+
+UNCOUNTED_MODES = (StockMode.ALWAYS, StockMode.NEXT_DAY)  # no stock figure at all: never stale, never short
+
+
 class Product(TimeStamped):
     """One sellable item of one shop with its stock counters.
 
@@ -449,6 +461,8 @@ class Product(TimeStamped):
         _("price (EUR)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
     )
     image = models.ImageField(_("image"), upload_to="products/", blank=True)
+    # the small WebP of `image` for result lists (`services.images.product_photo_store`); "" without a photo
+    image_thumb = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False)
     category = models.ForeignKey(
         Category,
         verbose_name=_("category"),
@@ -466,6 +480,14 @@ class Product(TimeStamped):
     stock_updated_at = models.DateTimeField(_("stock confirmed"), default=timezone.now)
     # the till's sales export (DSFinV-K) says when it last sold: a likely-in-stock signal, not a count
     last_sold_at = models.DateTimeField(_("last sold"), null=True, blank=True, editable=False)
+    # Not in any index (like the stock columns): switching a mode stays a HOT update (decision 1400).
+    stock_mode = models.CharField(
+        _("stock mode"),
+        max_length=10,
+        choices=StockMode.choices,
+        default=StockMode.COUNTED,
+        db_default=StockMode.COUNTED,
+    )
     # No spatial index: the search walks the shops' points and reads products by shop (decision 1400).
     location = gis_models.PointField(geography=True, srid=4326, editable=False, spatial_index=False)
     shop_active = models.BooleanField(default=False, editable=False)
@@ -490,6 +512,10 @@ class Product(TimeStamped):
             models.CheckConstraint(condition=Q(quantity_held__gte=0), name="product_held_not_negative"),
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
             models.CheckConstraint(condition=~Q(sku=""), name="product_sku_not_empty"),
+            models.CheckConstraint(
+                condition=Q(stock_mode__in=[mode.value for mode in StockMode]),
+                name="product_stock_mode_known",
+            ),
             models.CheckConstraint(condition=~Q(title=""), name="product_title_not_empty"),
             models.CheckConstraint(
                 condition=Q(gtin="") | Q(gtin__regex=r"^(\d{8}|\d{12}|\d{13}|\d{14})$"),
@@ -552,6 +578,9 @@ class Reservation(TimeStamped):
     confirm_by = models.DateTimeField(_("confirm by"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     hold_until = models.DateTimeField(null=True, blank=True, help_text="The expiry once confirmed.")
+    # A hold of an "in stock / sold out" product (no count) lasts until the shop confirms it has the items
+    # (marks it ready) or this deadline passes (decision 1600).
+    shop_confirm_by = models.DateTimeField(_("shop to confirm by"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reservation")

@@ -3,6 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from api.views import merchant as views
+from api.views import merchant_photos as photo_views
 from api.views import merchant_reservations as reservation_views
 
 SHOP = "shops/<slug:slug>/"
@@ -10,6 +11,11 @@ SHOP = "shops/<slug:slug>/"
 urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{SHOP}products/", views.ProductListView.as_view(), name="merchant-products"),
     path(f"{SHOP}products/<str:sku>/", views.ProductDetailView.as_view(), name="merchant-product"),
+    path(
+        f"{SHOP}products/<str:sku>/photo/",
+        photo_views.ProductPhotoView.as_view(),
+        name="merchant-product-photo",
+    ),
     path(f"{SHOP}inventory/", views.InventorySyncView.as_view(), name="merchant-inventory"),
     path(f"{SHOP}inventory/import/", views.CsvImportView.as_view(), name="merchant-inventory-import"),
     path(f"{SHOP}inventory/imports/<int:job_id>/", views.ImportJobView.as_view(), name="merchant-import-job"),

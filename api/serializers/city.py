@@ -20,7 +20,7 @@ from api.serializers.refs import (
     web,
 )
 from marketplace.models import Collection, CollectionItem, FeaturedShop, Product, Shop
-from marketplace.selectors.stock import availability_label
+from marketplace.selectors.stock import AVAILABILITY_LABELS, availability_label
 from marketplace.web_pages import collection_page_url, product_page_url
 
 
@@ -58,7 +58,7 @@ class ProductRefOut(serializers.Serializer):
     image_url = serializers.CharField(allow_blank=True)
     category_ref = CategoryRefSerializer(allow_null=True)
     available_quantity = serializers.IntegerField()
-    availability = serializers.ChoiceField(choices=["in_stock", "limited", "out_of_stock"])
+    availability = serializers.ChoiceField(choices=AVAILABILITY_LABELS)
     stock_fresh = serializers.BooleanField(help_text="Stock confirmed within the last 14 days.")
     shop = ShopRefOut()
     url = serializers.CharField(help_text="The product's page on the website.")
@@ -77,7 +77,7 @@ class ProductRefOut(serializers.Serializer):
             "image_url": product.image.url if product.image else "",
             "category_ref": category_ref_data(product.category),
             "available_quantity": available,
-            "availability": availability_label(available),
+            "availability": availability_label(available, product.stock_mode),
             "stock_fresh": bool(getattr(product, "stock_fresh", False)),
             "shop": ShopRefOut(context=self.context).to_representation(product.shop),
             "url": product_page_url(pk=product.pk, title=product.title, base=web(self.context)),

@@ -10,7 +10,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers.refs import CategoryRefSerializer, category_ref_data
-from marketplace.models import Category, Product, Webhook, WebhookDelivery
+from marketplace.models import Category, Product, StockMode, Webhook, WebhookDelivery
+from marketplace.selectors.media import media_url
+from marketplace.selectors.stock import STOCK_MODE_HELP
 from marketplace.services.inventory import MODES
 from marketplace.services.webhooks import EVENTS
 
@@ -73,6 +75,12 @@ class ProductCreateIn(StrictInput):
     brand = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     category = CategoryBySlug(required=False, allow_null=True, default=None)
     active = serializers.BooleanField(required=False, default=True)
+    stock_mode = serializers.ChoiceField(
+        choices=StockMode.choices,
+        required=False,
+        default=StockMode.COUNTED.value,
+        help_text=STOCK_MODE_HELP,
+    )
 
 
 class ProductUpdateIn(StrictInput):
@@ -93,6 +101,7 @@ class ProductUpdateIn(StrictInput):
     brand = serializers.CharField(required=False, allow_blank=True, max_length=100)
     category = CategoryBySlug(required=False, allow_null=True)
     active = serializers.BooleanField(required=False)
+    stock_mode = serializers.ChoiceField(choices=StockMode.choices, required=False, help_text=STOCK_MODE_HELP)
 
 
 class ProductOut(serializers.ModelSerializer):
@@ -122,8 +131,20 @@ class ProductOut(serializers.ModelSerializer):
             "stock_updated_at",
             "created_at",
             "updated_at",
+            "stock_mode",
+            "image",
+            "image_thumb",
         ]
         read_only_fields = fields
+
+    image = serializers.SerializerMethodField()
+    image_thumb = serializers.SerializerMethodField()
+
+    def get_image(self, obj: Product) -> str | None:
+        return obj.image.url if obj.image else None
+
+    def get_image_thumb(self, obj: Product) -> str | None:
+        return media_url(obj.image_thumb) or None
 
     def get_currency(self, obj: Product) -> str:
         return str(settings.LADENKARTE_DEFAULT_PRICE_CURRENCY)
@@ -147,6 +168,11 @@ class InventoryItemDoc(serializers.Serializer):
     )
     title = serializers.CharField(required=False, help_text="with price: creates an unknown SKU (mode set)")
     gtin = serializers.CharField(required=False)
+    stock_mode = serializers.ChoiceField(
+        choices=StockMode.choices,
+        required=False,
+        help_text="omitted: keep the product's mode (new products: counted). " + STOCK_MODE_HELP,
+    )
 
 
 class InventorySyncIn(StrictInput):

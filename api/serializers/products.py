@@ -18,8 +18,9 @@ from api.serializers.refs import (
     web,
 )
 from marketplace.models import Product
+from marketplace.selectors.media import media_url
 from marketplace.selectors.pickup import PickupStatus
-from marketplace.selectors.stock import availability_label
+from marketplace.selectors.stock import AVAILABILITY_LABELS, STOCK_MODE_HELP, availability_label
 from marketplace.web_pages import product_page_url
 
 
@@ -30,6 +31,7 @@ class ProductSerializer(serializers.ModelSerializer):
     gtin = serializers.CharField(read_only=True, help_text=_("8, 12, 13 or 14 digits; empty when unknown."))
     currency = serializers.SerializerMethodField()
     image_url = serializers.SerializerMethodField()
+    image_thumb_url = serializers.SerializerMethodField()
     category = serializers.SerializerMethodField(help_text=_("Deprecated: the same as `category_ref`."))
     category_ref = serializers.SerializerMethodField()
     available_quantity = serializers.SerializerMethodField()
@@ -58,7 +60,10 @@ class ProductSerializer(serializers.ModelSerializer):
             "stock_fresh",
             "url",
             "api_url",
+            "stock_mode",
+            "image_thumb_url",
         ]
+        extra_kwargs = {"stock_mode": {"help_text": STOCK_MODE_HELP}}
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, product: Product) -> str:
@@ -71,6 +76,10 @@ class ProductSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_blank=True))
     def get_image_url(self, product: Product) -> str:
         return product.image.url if product.image else ""
+
+    @extend_schema_field(serializers.CharField(allow_blank=True))
+    def get_image_thumb_url(self, product: Product) -> str:
+        return media_url(product.image_thumb)
 
     @extend_schema_field(CategoryRefSerializer(allow_null=True))
     def get_category(self, product: Product) -> dict[str, str] | None:
@@ -85,9 +94,9 @@ class ProductSerializer(serializers.ModelSerializer):
         # annotated by `marketplace.selectors.stock.products_with_availability` (the availability rule)
         return int(product.available)  # type: ignore[attr-defined]
 
-    @extend_schema_field(serializers.ChoiceField(choices=["in_stock", "limited", "out_of_stock"]))
+    @extend_schema_field(serializers.ChoiceField(choices=AVAILABILITY_LABELS))
     def get_availability(self, product: Product) -> str:
-        return availability_label(self.get_available_quantity(product))
+        return availability_label(self.get_available_quantity(product), product.stock_mode)
 
     @extend_schema_field(serializers.BooleanField())
     def get_stock_fresh(self, product: Product) -> bool:

@@ -170,6 +170,13 @@ class ConfirmationOutput(serializers.Serializer):
     )
     confirm_by = serializers.DateTimeField(allow_null=True)
     confirmed_at = serializers.DateTimeField(allow_null=True)
+    shop_confirm_by = serializers.DateTimeField(
+        allow_null=True,
+        help_text=_(
+            "An item without a count (stock mode toggle): the shop confirms it has it (marks the "
+            "reservation ready) by then, or the hold lapses. Null when not needed."
+        ),
+    )
 
 
 class ReservationOutput(serializers.Serializer):
@@ -256,6 +263,7 @@ def reservation_data(
             "required": reservation.confirm_by is not None,
             "confirm_by": _iso(reservation.confirm_by, reservation.shop.time_zone),
             "confirmed_at": _iso(reservation.confirmed_at, reservation.shop.time_zone),
+            "shop_confirm_by": _iso(reservation.shop_confirm_by, reservation.shop.time_zone),
         },
     }
 

@@ -12,7 +12,9 @@ from rest_framework import serializers
 
 from api.serializers.fields import FiniteFloatField
 from api.serializers.refs import CategoryRefSerializer, ShopRefSerializer
+from marketplace.models import StockMode
 from marketplace.selectors import search as search_selector
+from marketplace.selectors.stock import AVAILABILITY_LABELS, STOCK_MODE_HELP
 
 
 class SearchQuerySerializer(serializers.Serializer):
@@ -90,6 +92,7 @@ class SearchProductSerializer(serializers.Serializer):
     price = serializers.DecimalField(max_digits=10, decimal_places=2, help_text=_("Decimal string, EUR."))
     currency = serializers.CharField(default="EUR")
     image_url = serializers.CharField(allow_blank=True)
+    image_thumb_url = serializers.CharField(allow_blank=True, help_text=_("A small WebP of the photo."))
     category = serializers.CharField(allow_null=True, help_text=_("Deprecated: `category_ref.slug`."))
     category_ref = CategoryRefSerializer(allow_null=True)
     url = serializers.URLField(help_text=_("The product's page on the website."))
@@ -128,7 +131,8 @@ class SearchHitSerializer(serializers.Serializer):
     available_quantity = serializers.IntegerField(
         help_text=_("Units that can be reserved now (0 when the stock is older than 14 days).")
     )
-    availability = serializers.ChoiceField(choices=["in_stock", "limited", "out_of_stock"])
+    availability = serializers.ChoiceField(choices=AVAILABILITY_LABELS)
+    stock_mode = serializers.ChoiceField(choices=StockMode.choices, help_text=STOCK_MODE_HELP)
     stock_updated_at = serializers.DateTimeField(help_text=_("When the shop last confirmed this stock."))
     stock_fresh = serializers.BooleanField(help_text=_("Stock confirmed within the last 14 days."))
     pickup_today_until = serializers.DateTimeField(

@@ -65,6 +65,7 @@ from marketplace.selectors.shops import (
     shops_filtered,
     shops_visible,
 )
+from marketplace.selectors.stock import collectable_today
 from marketplace.web_pages import product_page_url, web_base
 
 
@@ -96,6 +97,7 @@ def _hit_json(hit: SearchHit, *, product_base: str, shop_base: str, web: str) ->
             "price": f"{hit.price:.2f}",
             "currency": "EUR",
             "image_url": hit.image,
+            "image_thumb_url": hit.image_thumb,
             "category": hit.category_slug,  # deprecated (decision 1001)
             "category_ref": None
             if hit.category_slug is None
@@ -125,6 +127,7 @@ def _hit_json(hit: SearchHit, *, product_base: str, shop_base: str, web: str) ->
         "distance_m": hit.distance_m,
         "available_quantity": hit.available_quantity,
         "availability": hit.availability,
+        "stock_mode": hit.stock_mode,
         "stock_updated_at": hit.stock_updated_at,
         "stock_fresh": hit.stock_fresh,
         "pickup_today_until": hit.pickup_today_until,
@@ -425,7 +428,9 @@ class ProductDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         now = timezone.now()
         product = product_get_public(product_id=pk, now=now)
-        status = shop_pickup_status(shop=product.shop, now=now)
+        # a "next day" product is never collected today (decision 1600)
+        next_day = not collectable_today(product.stock_mode)
+        status = shop_pickup_status(shop=product.shop, now=now, from_next_day=next_day)
         context = {"request": request, "now": now, "status": status}
         return Response(ProductDetailSerializer(product, context=context).data)
 

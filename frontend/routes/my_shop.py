@@ -3,6 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from frontend.views import my_shop as views
+from frontend.views import my_shop_products as product_views
 from frontend.views import my_shop_till as till
 from frontend.views import my_shop_voice as voice
 
@@ -15,6 +16,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<slug:slug>/", views.shop_page, name="shop"),
     path("<slug:slug>/produkte/", views.product_list, name="products"),
     path("<slug:slug>/produkte/<str:sku>/bestand/", views.stock_adjust, name="stock"),
+    path("<slug:slug>/produkte/<str:sku>/bestandsart/", product_views.stock_mode_set, name="stock_mode"),
+    path("<slug:slug>/produkte/<str:sku>/foto/", product_views.photo_upload, name="photo"),
     path("<slug:slug>/reservierungen/<str:code>/<str:action>/", views.reservation_action, name="reservation"),
     path("<slug:slug>/import/", views.csv_upload, name="import"),
     path("<slug:slug>/kasse/", till.till_page, name="till"),

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from frontend import formatting
+from marketplace.selectors.media import media_url
 from marketplace.selectors.stock import availability_label
 
 register = template.Library()
@@ -39,7 +40,33 @@ def stock_words(product: object) -> str:
     """What residents read about a product annotated by `products_with_availability` ("5 auf Lager",
     "ausverkauft", "Bestand nicht bestätigt")."""
     return formatting.availability_words(
-        getattr(product, "available", 0), fresh=bool(getattr(product, "stock_fresh", False))
+        getattr(product, "available", 0),
+        fresh=bool(getattr(product, "stock_fresh", False)),
+        mode=getattr(product, "stock_mode", "counted"),
+    )
+
+
+@register.filter
+def photo_thumb(product: object) -> str:
+    """The URL of a product's small WebP, else of its photo ("" without one)."""
+    thumb = getattr(product, "image_thumb", "")
+    if thumb:
+        return media_url(thumb)
+    image = getattr(product, "image", None)
+    return image.url if image else ""
+
+
+@register.filter
+def stock_mode_note(product: object) -> str:
+    """What the product's stock mode means for a resident ("" for counted stock)."""
+    return formatting.stock_mode_note(getattr(product, "stock_mode", "counted"))
+
+
+@register.filter
+def stock_code(product: object) -> str:
+    """The availability label of a product annotated by `products_with_availability` (badge modifier)."""
+    return availability_label(
+        int(getattr(product, "available", 0) or 0), getattr(product, "stock_mode", "counted")
     )
 
 

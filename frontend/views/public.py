@@ -25,7 +25,7 @@ from marketplace.selectors import curation, shops, website
 from marketplace.selectors.feedback import NO_CONFIDENCE, shop_feedback_summary, stock_confidence
 from marketplace.selectors.hours import shop_schedule
 from marketplace.selectors.pickup import PickupOptions, pickup_options, shop_pickup_status
-from marketplace.selectors.stock import availability_label, sold_recently_days
+from marketplace.selectors.stock import availability_label, collectable_today, sold_recently_days
 from marketplace.web_pages import product_slug
 
 SHOP_PRODUCTS_PER_PAGE = 24
@@ -121,7 +121,12 @@ def product_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Ht
 def product_pickup_options(product: Product, *, now: Any) -> PickupOptions:
     """The pickup days the product's shop offers now (the one rule: `selectors.pickup.pickup_options`)."""
     shop = product.shop
-    return pickup_options(shop=shop, schedule=shop_schedule(shop, now=now), now=now)
+    return pickup_options(
+        shop=shop,
+        schedule=shop_schedule(shop, now=now),
+        now=now,
+        from_next_day=not collectable_today(product.stock_mode),  # "next day" products (decision 1600)
+    )
 
 
 def render_product(
@@ -135,7 +140,9 @@ def render_product(
 ) -> HttpResponse:
     """The product page, also re-rendered by the reserve view with the form's errors."""
     shop = product.shop
-    pickup_state = shop_pickup_status(shop=shop, now=now)
+    pickup_state = shop_pickup_status(
+        shop=shop, now=now, from_next_day=not collectable_today(product.stock_mode)
+    )
     available: int = product.available  # type: ignore[attr-defined]
     options = pickup_state.options
     pickup = formatting.pickup_words(
@@ -150,7 +157,8 @@ def render_product(
         "shop": shop,
         "shop_url": shop_url(shop),
         "available": available,
-        "availability": availability_label(available),
+        "availability": availability_label(available, product.stock_mode),
+        "stock_mode_note": formatting.stock_mode_note(product.stock_mode),
         "pickup": pickup,
         "can_reserve": available > 0 and bool(options.days),
         "sold_recently_days": sold_recently_days(product.last_sold_at, now=now),

@@ -25,6 +25,7 @@ from marketplace.exceptions import RateLimited, ValidationFailed
 from marketplace.infrastructure.geocoding import GeocoderBusy, GeocodingFailed, place_geocode
 from marketplace.infrastructure.rate_limits import client_address, rate_limit_client
 from marketplace.infrastructure.search_events import search_event_record
+from marketplace.models import UNCOUNTED_MODES, StockMode
 from marketplace.selectors.search import SearchHit, SearchParams, SearchResult, product_search_nearby
 
 logger = logging.getLogger(__name__)
@@ -95,21 +96,32 @@ def resolve_place(cleaned: dict[str, Any], *, client: str | None = None) -> tupl
 
 def hit_view(hit: SearchHit, *, now: Any) -> dict[str, Any]:
     """One result as the template shows it: words, not codes."""
+    next_day = hit.stock_mode == StockMode.NEXT_DAY
     return {
         "hit": hit,
         "url": product_path(hit.product_id, hit.title),
         "shop_url": reverse("public:shop", kwargs={"slug": hit.shop_slug}),
         "price": formatting.money(hit.price),
         "distance": formatting.distance(hit.distance_m),
-        "availability": formatting.availability_words(hit.available_quantity, fresh=hit.stock_fresh),
-        "freshness": formatting.freshness(hit.stock_updated_at, now=now),
-        "pickup": formatting.pickup_words(
-            pickup_today_until=hit.pickup_today_until,
-            next_pickup_from=hit.next_pickup_from,
-            tz_name=_shop_tz(hit),
-            now=now,
+        "availability": formatting.availability_words(
+            hit.available_quantity, fresh=hit.stock_fresh, mode=hit.stock_mode
         ),
-        "collect_today": hit.pickup_today_until is not None,
+        # products without a stock figure have no "stock updated" line (decision 1600)
+        "freshness": ""
+        if hit.stock_mode in UNCOUNTED_MODES
+        else formatting.freshness(hit.stock_updated_at, now=now),
+        "pickup": (
+            gettext("pickup from the next opening day")
+            if next_day
+            else formatting.pickup_words(
+                pickup_today_until=hit.pickup_today_until,
+                next_pickup_from=hit.next_pickup_from,
+                tz_name=_shop_tz(hit),
+                now=now,
+            )
+        ),
+        "collect_today": hit.pickup_today_until is not None and not next_day,
+        "image": hit.image_thumb or hit.image,
     }
 
 

@@ -18,12 +18,14 @@ from marketplace.admin.tenancy import (
     actor_for,
     sees_all_shops,
 )
-from marketplace.exceptions import StockChanged
+from marketplace.exceptions import DomainError, StockChanged
 from marketplace.models import (
     Product,
+    StockMode,
     StockMovement,
 )
 from marketplace.services import products
+from marketplace.services.images import image_decode
 
 # --- products and stock -------------------------------------------------------------------------------------
 
@@ -75,6 +77,9 @@ class ProductAdminForm(forms.ModelForm):
         if self.instance.pk and "quantity_on_hand" in self.fields:
             # the figure the merchant saw travels with the form, to notice a change made meanwhile
             self.fields["quantity_on_hand"].show_hidden_initial = True
+        if "stock_mode" in self.fields:
+            # a form posted without the mode (an older page) keeps the product's mode
+            self.fields["stock_mode"].required = False
 
     def seen_on_hand(self) -> int | None:
         """The on-hand figure shown when the form was loaded (None on a new product or a hand-made POST)."""
@@ -113,6 +118,28 @@ class ProductAdminForm(forms.ModelForm):
                 raise forms.ValidationError(error)
         return price
 
+    def clean_stock_mode(self) -> str:
+        return str(self.cleaned_data.get("stock_mode") or self.instance.stock_mode or StockMode.COUNTED)
+
+    def clean_image(self) -> Any:
+        """A new photo is checked here (size, type, readable) so a bad file is a form error; the service
+        stores it upright and without metadata as WebP (decision 1600)."""
+        upload = self.cleaned_data.get("image")
+        if upload and "image" in self.changed_data and hasattr(upload, "read"):
+            upload.seek(0)
+            try:
+                image_decode(upload.read())
+            except DomainError as exc:
+                raise forms.ValidationError(exc.message) from None
+            finally:
+                upload.seek(0)
+        return upload
+
+
+def _upload_bytes(upload: Any) -> bytes:
+    upload.seek(0)
+    return bytes(upload.read())
+
 
 class StockStateFilter(admin.SimpleListFilter):
     title = _("stock")
@@ -141,12 +168,13 @@ class ProductAdmin(ShopScopedAdmin):
         "price",
         "quantity_on_hand",
         "quantity_held",
+        "stock_mode",
         "active",
         "stock_updated_at",
     ]
     list_display_links = ["sku", "title"]
     list_editable = ["quantity_on_hand", "price", "active"]
-    list_filter = [StockStateFilter, "active", "category"]
+    list_filter = [StockStateFilter, "stock_mode", "active", "category"]
     list_select_related = ["shop"]
     search_fields = ["sku", "title", "gtin", "brand"]
     list_per_page = 50
@@ -163,6 +191,7 @@ class ProductAdmin(ShopScopedAdmin):
         "category",
         "image",
         "active",
+        "stock_mode",
         "quantity_on_hand",
         "quantity_held",
         "stock_updated_at",
@@ -192,16 +221,20 @@ class ProductAdmin(ShopScopedAdmin):
                 brand=data.get("brand") or "",
                 category=data.get("category"),
                 active=data.get("active", True),
+                stock_mode=data.get("stock_mode") or StockMode.COUNTED,
                 actor=actor_for(request),
             )
             if data.get("image"):
-                created.image = data["image"]
-                created.save(update_fields=["image"])
+                products.product_photo_set(product=created, data=_upload_bytes(data["image"]))
             obj.pk = created.pk
             return
         changes = {name: data[name] for name in form.changed_data if name in products.EDITABLE_FIELDS}
         if "image" in form.changed_data:
-            Product.objects.filter(pk=obj.pk).update(image=data["image"] or "")
+            # through the photo service: upright, without metadata, WebP + thumbnail (decision 1600)
+            if data["image"]:
+                products.product_photo_set(product=obj, data=_upload_bytes(data["image"]))
+            else:
+                products.product_photo_remove(product=obj)
         if changes:
             seen = form.seen_on_hand() if isinstance(form, ProductAdminForm) else None
             products.product_update(

@@ -15,8 +15,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from geo.opening_hours import Interval, Schedule, to_osm_opening_hours
-from marketplace.models import OpeningHours, Product, Shop, ShopOsmRecord
+from marketplace.models import OpeningHours, Product, Shop, ShopOsmRecord, StockMode
 from marketplace.selectors.hours import pickup_lead, schedules_for_shops
+from marketplace.selectors.media import media_url
 from marketplace.selectors.stock import products_with_availability
 
 GOOGLE_LOCAL_INVENTORY_COLUMNS = (
@@ -29,6 +30,7 @@ GOOGLE_LOCAL_INVENTORY_COLUMNS = (
     "availability",
     "pickup_method",
     "pickup_sla",
+    "image_link",
 )
 OSM_COLUMNS = ("store_code", "name", "street", "postcode", "city", "lat", "lng", "opening_hours")
 # Google's pickup_sla values; a next pickup further than six days away is "multi-week".
@@ -46,13 +48,21 @@ def pickup_sla(schedule: Schedule, *, now: datetime, lead: timedelta) -> str:
     return _SLA_BY_DAYS.get(days, "multi-week")
 
 
-def google_availability(available: int) -> str:
-    """Google's words for the rule's figure (stale stock is 0 there: the feed never promises a guess)."""
+def google_availability(available: int, mode: str = StockMode.COUNTED) -> str:
+    """Google's words for the rule's figure (stale stock is 0 there: the feed never promises a guess).
+
+    Only counted stock is ever `limited_availability`; "in stock / sold out", "always" and "next day"
+    products are `in_stock` while they can be reserved (decision 1600)."""
     if available <= 0:
         return "out_of_stock"
-    if available <= settings.LADENKARTE_LIMITED_THRESHOLD:
+    if mode == StockMode.COUNTED and available <= settings.LADENKARTE_LIMITED_THRESHOLD:
         return "limited_availability"
     return "in_stock"
+
+
+def _absolute_media(name: str) -> str:
+    url = media_url(name)
+    return url if not url or "://" in url else f"{settings.SITE_URL}{url}"
 
 
 def google_local_inventory_rows(
@@ -69,18 +79,25 @@ def google_local_inventory_rows(
     products = products_with_availability(
         Product.objects.listed().filter(shop_id__in=list(codes)), now=now
     ).order_by("shop_id", "pk")
-    rows = products.values_list("shop_id", "sku", "gtin", "title", "price", "available")  # type: ignore[misc]
-    for shop_id, sku, gtin, title, price, available in rows.iterator(chunk_size=_CHUNK):
+    rows = products.values_list(  # type: ignore[misc]
+        "shop_id", "sku", "gtin", "title", "price", "available", "stock_mode", "image"
+    )
+    for shop_id, sku, gtin, title, price, available, mode, image in rows.iterator(chunk_size=_CHUNK):
+        sla = slas[shop_id]
+        if mode == StockMode.NEXT_DAY and sla == "same day":
+            sla = "next day"  # orderable for the next opening day: never today
         yield {
             "store_code": codes[shop_id],
             "id": sku,
             "gtin": gtin,
             "title": " ".join(title.split()),  # no tabs or line breaks in a TSV cell
             "price": f"{price:.2f} {settings.LADENKARTE_DEFAULT_PRICE_CURRENCY}",
-            "quantity": str(available),
-            "availability": google_availability(available),
+            # a count only for counted stock; the other modes have none to report
+            "quantity": str(available) if mode == StockMode.COUNTED else "",
+            "availability": google_availability(available, mode),
             "pickup_method": "reserve",
-            "pickup_sla": slas[shop_id],
+            "pickup_sla": sla,
+            "image_link": _absolute_media(image),
         }
 
 

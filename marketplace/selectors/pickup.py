@@ -255,17 +255,36 @@ def _ceil_minute(value: datetime) -> datetime:
     return floored if floored == value else floored + timedelta(minutes=1)
 
 
-def pickup_options(*, shop: Shop, schedule: Schedule, now: datetime) -> PickupOptions:
+def pickup_options(
+    *, shop: Shop, schedule: Schedule, now: datetime, from_next_day: bool = False
+) -> PickupOptions:
     """The days an order placed at `now` can be collected: the one rule the form, the API and moves use.
 
     Today, if the shop is still open after its lead time (`short` when less than
     `pickup_min_window_minutes` is left); then, if the shop takes reservations for later days
     (`pickup_later_days`), its next `pickup_days_ahead` opening days within `PICKUP_HORIZON_DAYS`. A day
     is an opening day by the effective hours (weekly hours, city calendar, special days: `Schedule.day`).
+
+    `from_next_day` (an order with a "next day" product, decision 1600): never today, and at least the next
+    opening day even when the shop takes no orders for later days (the product's mode says it can).
     """
     lead = timedelta(minutes=shop.pickup_lead_minutes)
     today = now.astimezone(schedule.tz).date()
     days: list[PickupDay] = []
+    if from_next_day:
+        wanted = max(shop.pickup_days_ahead, 1) if shop.pickup_later_days else 1
+        for offset in range(1, PICKUP_HORIZON_DAYS + 1):
+            if len(days) >= wanted:
+                break
+            window = schedule.pickup_day(today + timedelta(days=offset), now, lead)
+            if window is not None:
+                starts = min(_ceil_minute(window.start), window.end)
+                days.append(
+                    PickupDay(
+                        date=today + timedelta(days=offset), starts=starts, ends=window.end, today=False
+                    )
+                )
+        return PickupOptions(days=tuple(days))
 
     def offer(d: date) -> PickupDay | None:
         window = schedule.pickup_day(d, now, lead)
@@ -302,11 +321,15 @@ class PickupStatus:
     options: PickupOptions
 
 
-def pickup_status(*, shop: Shop, schedule: Schedule, now: datetime) -> PickupStatus:
+def pickup_status(
+    *, shop: Shop, schedule: Schedule, now: datetime, from_next_day: bool = False
+) -> PickupStatus:
     """The pickup status of `shop` at `now` from its schedule (the one rule the detail pages use).
 
     Only an active shop hands over orders: a listing shows whether it is open, nothing else. "From when"
     is asked only when today is over, and never of a shop that takes no later days (decision 2100).
+    `from_next_day`: the status of a "next day" product (decision 1600): never today, from the first day
+    offered after it.
     """
     lead = timedelta(minutes=shop.pickup_lead_minutes)
     if not shop.is_active:
@@ -315,6 +338,14 @@ def pickup_status(*, shop: Shop, schedule: Schedule, now: datetime) -> PickupSta
             pickup_today_until=None,
             next_pickup_from=None,
             options=PickupOptions(days=()),
+        )
+    if from_next_day:
+        options = pickup_options(shop=shop, schedule=schedule, now=now, from_next_day=True)
+        return PickupStatus(
+            open_now=schedule.is_open(now),
+            pickup_today_until=None,
+            next_pickup_from=options.first.starts if options.first else None,
+            options=options,
         )
     until = schedule.pickup_today_until(now, lead)
     following = None
@@ -328,6 +359,8 @@ def pickup_status(*, shop: Shop, schedule: Schedule, now: datetime) -> PickupSta
     )
 
 
-def shop_pickup_status(*, shop: Shop, now: datetime) -> PickupStatus:
+def shop_pickup_status(*, shop: Shop, now: datetime, from_next_day: bool = False) -> PickupStatus:
     """`pickup_status` with the shop's schedule loaded (three queries): the product pages (API, website)."""
-    return pickup_status(shop=shop, schedule=shop_schedule(shop, now=now), now=now)
+    return pickup_status(
+        shop=shop, schedule=shop_schedule(shop, now=now), now=now, from_next_day=from_next_day
+    )

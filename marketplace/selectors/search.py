@@ -11,6 +11,8 @@ for the stock confidence of the page's shops when there are results), in one of 
   in a town with more shops than the cap: the statement runs again without the cap.
 - **Text index first** (text whose words are rare, by their frequency in the word list): every match from
   the GIN index in a materialized CTE, joined to their shops with the same shop conditions, nearest first.
+- Stock modes (decision 1600): the rule's SQL forms know them; "available today" leaves out "next day"
+  products, and products without a stock figure ("always", "next day") are listed with nothing on hand.
 - Availability in the scan is the rule's counter form (`available_counted_positive_sql`: the held counter
   minus expired holds, no sub-query per row); the figure shown is the rule itself (`available_sql`) on the
   page's rows only.
@@ -47,7 +49,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.exceptions import ValidationFailed
 from marketplace.metrics import SEARCH_SECONDS
-from marketplace.models import SEARCH_CONFIG, Category, Product, Shop
+from marketplace.models import SEARCH_CONFIG, UNCOUNTED_MODES, Category, Product, Shop
 from marketplace.selectors.categories import category_subtree_ids
 from marketplace.selectors.feedback import NO_CONFIDENCE, StockConfidence, stock_confidence
 from marketplace.selectors.pickup import PickupBoard, pickup_board
@@ -57,6 +59,7 @@ from marketplace.selectors.stock import (
     available_sql,
     expired_holds_cte_sql,
     stock_fresh_since,
+    stocked_sql,
 )
 
 RADIUS_MIN_KM = 0.1
@@ -174,6 +177,9 @@ class SearchHit:
     open_now: bool
     relevance: float | None
     stock_confidence: StockConfidence = NO_CONFIDENCE  # of the shop; the share None below 5 signals
+    # how availability is stated (`Product.stock_mode`, decision 1600); `image_thumb`: the small WebP
+    stock_mode: str = "counted"
+    image_thumb: str = ""
 
 
 @dataclass(frozen=True)
@@ -359,8 +365,9 @@ def search_query(
         f"ns.location && _ST_Expand({_POINT}, %(radius_m)s)",
         f"(ns.location <-> {_POINT}) <= %(radius_m)s",
     ]
-    # at the product: listed, on hand, available by the rule (counter form), text, category, price
-    at_product = ["p.active", "p.shop_active", "p.quantity_on_hand > 0"]
+    # at the product: listed, on hand (or no stock figure), available by the rule (counter form), text,
+    # category, price
+    at_product = ["p.active", "p.shop_active", stocked_sql("p")]
     empty = False
     shop_filter: list[int] | None = None
     if params.available_today:
@@ -374,7 +381,7 @@ def search_query(
                 at_shop.append("NOT (ns.id = ANY(%(excluded_shops)s))")
         else:
             shop_filter = collectable
-        at_product.append(available_counted_positive_sql("p"))
+        at_product.append(available_counted_positive_sql("p", today=True))
     if params.open_now:
         open_ids = board.open_ids(now_ts)
         shop_filter = open_ids if shop_filter is None else sorted(set(shop_filter) & set(open_ids))
@@ -476,7 +483,7 @@ WITH {", ".join(ctes)}
 SELECT p.id, p.sku, p.gtin, p.title, p.brand, p.price, p.image, c.slug, c.name,
        s.id, s.slug, s.name, s.street, s.postcode, s.city, s.district,
        ST_Y(s.location::geometry), ST_X(s.location::geometry),
-       k.dist, {available_sql("p")}, p.stock_updated_at, k.rank, k.candidates
+       k.dist, {available_sql("p")}, p.stock_updated_at, p.stock_mode, p.image_thumb, k.rank, k.candidates
 FROM (
     SELECT k.id, k.dist, {rank} AS rank, COUNT(*) OVER () AS candidates
     FROM ({inner}
@@ -631,10 +638,13 @@ def _hit(
         dist,
         available,
         stock_updated_at,
+        stock_mode,
+        image_thumb,
         rank,
         _candidates,
     ) = row
-    fresh = stock_updated_at >= fresh_since  # stock_is_fresh, with `fresh_since` computed once per page
+    # stock_is_fresh, with `fresh_since` computed once per page
+    fresh = stock_updated_at >= fresh_since or stock_mode in UNCOUNTED_MODES
     available = int(available)  # the rule, applied in SQL (`available_sql`)
     until = board.pickup_today_until(shop_id, now)
     return SearchHit(
@@ -658,11 +668,13 @@ def _hit(
         shop_lng=shop_lng,
         distance_m=round(dist),
         available_quantity=available,
-        availability=availability_label(available),
+        availability=availability_label(available, stock_mode),
         stock_updated_at=stock_updated_at.astimezone(tz),  # timezone.localtime, without its lookups per row
         stock_fresh=fresh,
         pickup_today_until=until,
         next_pickup_from=None if until is not None else board.next_pickup_from(shop_id, now),
         open_now=board.is_open(shop_id, now),
         relevance=None if rank is None else float(rank),
+        stock_mode=stock_mode,
+        image_thumb=_media_url(image_thumb),
     )

@@ -1,8 +1,16 @@
 """The availability rule, stated once: what a resident can still reserve of a product at `now`.
 
-    available = 0                                          if stock was last confirmed before
-                                                              now - LADENKARTE_STOCK_FRESH_DAYS (stale)
-              = max(on_hand - units of unexpired held/ready reservation lines, 0)   otherwise
+By the product's stock mode (`Product.stock_mode`, decision 1600):
+
+    always, next_day:  available = LADENKARTE_MAX_UNITS_PER_LINE   (no stock figure, never stale; next_day
+                                                                    is collectable from the next opening day)
+    counted, toggle:   available = 0                               if stock was last confirmed before
+                                                                    now - LADENKARTE_STOCK_FRESH_DAYS (stale)
+    toggle:            available = LADENKARTE_TOGGLE_MAX_UNITS     if on hand > 0 ("in stock"), else 0
+                                                                    (no count; the shop confirms each hold)
+    counted:           available = max(on_hand - units of unexpired held/ready reservation lines, 0)
+
+So `available` is what one hold may take now; only `counted` is a count of units on the shelf.
 
 Every surface reads availability from here: the search (`available_sql`), product and shop pages, website
 and API collections, the product API, the feeds, JSON-LD, my-shop (`products_with_availability` /
@@ -35,7 +43,19 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 
-from marketplace.models import Product, Reservation, ReservationLine
+from marketplace.models import UNCOUNTED_MODES, Product, Reservation, ReservationLine, StockMode
+
+_UNCOUNTED_SQL = ", ".join(f"'{mode.value}'" for mode in UNCOUNTED_MODES)
+
+
+def uncounted_units() -> int:
+    """`available` of an "always" or "next day" product: what one hold may take."""
+    return int(settings.LADENKARTE_MAX_UNITS_PER_LINE)
+
+
+def toggle_units() -> int:
+    """`available` of an "in stock / sold out" product that is in stock: the most one hold may take."""
+    return int(settings.LADENKARTE_TOGGLE_MAX_UNITS)
 
 
 def stock_fresh_since(*, now: datetime) -> datetime:
@@ -43,17 +63,20 @@ def stock_fresh_since(*, now: datetime) -> datetime:
     return now - timedelta(days=settings.LADENKARTE_STOCK_FRESH_DAYS)
 
 
-def stock_is_fresh(stock_updated_at: datetime, *, now: datetime) -> bool:
-    """Whether a stock figure confirmed at `stock_updated_at` still counts at `now`."""
-    return stock_updated_at >= stock_fresh_since(now=now)
+def stock_is_fresh(stock_updated_at: datetime, *, now: datetime, mode: str = StockMode.COUNTED) -> bool:
+    """Whether a stock figure confirmed at `stock_updated_at` still counts at `now` (always for the modes
+    without a figure)."""
+    return mode in UNCOUNTED_MODES or stock_updated_at >= stock_fresh_since(now=now)
 
 
 def stock_fresh_q(*, now: datetime, prefix: str = "") -> Q:
     """Products (through `prefix`, e.g. "products__") whose stock counts at `now`; `~` of it: the stale ones.
 
     For counts of fresh or stale stock (city boards, reminders); what residents can reserve is
-    `available_expression`."""
-    return Q(**{f"{prefix}stock_updated_at__gte": stock_fresh_since(now=now)})
+    `available_expression`. Products without a stock figure ("always", "next day") are never stale."""
+    return Q(**{f"{prefix}stock_updated_at__gte": stock_fresh_since(now=now)}) | Q(
+        **{f"{prefix}stock_mode__in": list(UNCOUNTED_MODES)}
+    )
 
 
 def active_line_filter(*, now: datetime, prefix: str = "") -> Q:
@@ -90,7 +113,10 @@ def stock_fresh_expression(*, now: datetime) -> ExpressionWrapper:
 def available_expression(*, now: datetime) -> Case:
     """Units a resident can still reserve at `now`: 0 for stale stock, never below 0 (the module's rule)."""
     return Case(
+        When(stock_mode__in=list(UNCOUNTED_MODES), then=Value(uncounted_units())),
         When(~stock_fresh_q(now=now), then=Value(0)),
+        When(stock_mode=StockMode.TOGGLE, quantity_on_hand__gt=0, then=Value(toggle_units())),
+        When(stock_mode=StockMode.TOGGLE, then=Value(0)),
         default=Greatest(
             F("quantity_on_hand") - held_now_expression(now=now), Value(0), output_field=IntegerField()
         ),
@@ -132,24 +158,70 @@ def held_now_sql(alias: str = "p") -> str:
 def available_sql(alias: str = "p") -> str:
     """SQL: the rule's `available` of the product row `alias` (as `available_expression`)."""
     return (
-        f"CASE WHEN {alias}.stock_updated_at < %(fresh_since)s THEN 0 "
+        f"CASE WHEN {alias}.stock_mode IN ({_UNCOUNTED_SQL}) THEN {uncounted_units()} "
+        f"WHEN {alias}.stock_updated_at < %(fresh_since)s THEN 0 "
+        f"WHEN {alias}.stock_mode = '{StockMode.TOGGLE.value}' "
+        f"THEN CASE WHEN {alias}.quantity_on_hand > 0 THEN {toggle_units()} ELSE 0 END "
         f"ELSE GREATEST({alias}.quantity_on_hand - {held_now_sql(alias)}, 0) END"
     )
 
 
-def available_positive_sql(alias: str = "p") -> str:
-    """SQL condition: the rule's `available` of row `alias` is above 0 (written as row filters the KNN
-    scan can apply one by one: fresh first, then on-hand above what is held)."""
-    return f"{alias}.stock_updated_at >= %(fresh_since)s AND {alias}.quantity_on_hand > {held_now_sql(alias)}"
+def _positive_sql(alias: str, *, held: str, today: bool) -> str:
+    # counted first (nearly every row): fresh, then on-hand above what is held, each a row filter; then a
+    # fresh "in stock" toggle; then the modes without a figure (next_day only when not asked for today)
+    counted = (
+        f"{alias}.stock_mode = '{StockMode.COUNTED.value}' AND {alias}.stock_updated_at >= %(fresh_since)s "
+        f"AND {alias}.quantity_on_hand > {held}"
+    )
+    toggle = (
+        f"{alias}.stock_mode = '{StockMode.TOGGLE.value}' AND {alias}.stock_updated_at >= %(fresh_since)s "
+        f"AND {alias}.quantity_on_hand > 0"
+    )
+    uncounted = (
+        f"{alias}.stock_mode = '{StockMode.ALWAYS.value}'"
+        if today
+        else f"{alias}.stock_mode IN ({_UNCOUNTED_SQL})"
+    )
+    return f"(({counted}) OR ({toggle}) OR {uncounted})"
 
 
-def availability_label(available: int) -> str:
-    """`in_stock`, `limited` (1-2 left) or `out_of_stock`, as in API.md."""
+def available_positive_sql(alias: str = "p", *, today: bool = False) -> str:
+    """SQL condition: the rule's `available` of row `alias` is above 0 (with `today`: and it can be collected
+    today, i.e. not "next day")."""
+    return _positive_sql(alias, held=held_now_sql(alias), today=today)
+
+
+def stocked_sql(alias: str = "p") -> str:
+    """SQL condition: row `alias` has something on hand, or needs no stock figure (what the search lists)."""
+    return f"({alias}.quantity_on_hand > 0 OR {alias}.stock_mode IN ({_UNCOUNTED_SQL}))"
+
+
+def availability_label(available: int, mode: str = StockMode.COUNTED) -> str:
+    """`in_stock`, `limited` (1-2 left), `out_of_stock`, `always_available` or `next_day`, as in API.md.
+
+    `limited` is only said of counted stock: an "in stock / sold out" product has no count."""
+    if mode == StockMode.ALWAYS:
+        return "always_available"
+    if mode == StockMode.NEXT_DAY:
+        return "next_day"
     if available <= 0:
         return "out_of_stock"
-    if available <= settings.LADENKARTE_LIMITED_THRESHOLD:
+    if mode == StockMode.COUNTED and available <= settings.LADENKARTE_LIMITED_THRESHOLD:
         return "limited"
     return "in_stock"
+
+
+STOCK_MODE_HELP = (
+    "counted: quantity_on_hand is the count; toggle: in stock (quantity_on_hand > 0) or sold out (0), no "
+    "count, holds of 1-2 units that the shop confirms; always: always available (services, made to order), "
+    "no stock figure; next_day: the shop can get it by the next opening day, pickup from then."
+)
+AVAILABILITY_LABELS = ("in_stock", "limited", "out_of_stock", "always_available", "next_day")
+
+
+def collectable_today(mode: str) -> bool:
+    """Whether a product of this mode can be collected on the day it is reserved (all but "next day")."""
+    return mode != StockMode.NEXT_DAY
 
 
 # --- the search's scan filter: the held counter with lazy expiry, no sub-query per row ---------------------
@@ -189,10 +261,10 @@ def held_counted_sql(alias: str = "p") -> str:
     )
 
 
-def available_counted_positive_sql(alias: str = "p") -> str:
-    """SQL condition: the rule's `available` of row `alias` is above 0, from the held counter (see above)."""
-    fresh = f"{alias}.stock_updated_at >= %(fresh_since)s"
-    return f"{fresh} AND {alias}.quantity_on_hand > {held_counted_sql(alias)}"
+def available_counted_positive_sql(alias: str = "p", *, today: bool = False) -> str:
+    """SQL condition: the rule's `available` of row `alias` is above 0, from the held counter (see above);
+    with `today`: and it can be collected today (not "next day")."""
+    return _positive_sql(alias, held=held_counted_sql(alias), today=today)
 
 
 def sold_recently_days(last_sold_at: datetime | None, *, now: datetime) -> int | None:

@@ -48,6 +48,23 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "price": ("price", "preis", "vk", "verkaufspreis", "vkpreis"),
     "gtin": ("gtin", "ean", "ean13", "barcode"),
     "category": ("category", "kategorie", "warengruppe"),
+    "stock_mode": ("stockmode", "bestandsart", "verfuegbarkeit", "verfügbarkeit", "modus"),
+}
+# stock mode cells (decision 1600): the API's codes, or German words (compared lower-case, trimmed)
+STOCK_MODE_WORDS: dict[str, str] = {
+    "counted": "counted",
+    "gezählt": "counted",
+    "gezaehlt": "counted",
+    "toggle": "toggle",
+    "ja/nein": "toggle",
+    "vorrätig/ausverkauft": "toggle",
+    "always": "always",
+    "immer": "always",
+    "immer verfügbar": "always",
+    "next_day": "next_day",
+    "nächster tag": "next_day",
+    "naechster tag": "next_day",
+    "bestellbar": "next_day",
 }
 REQUIRED_COLUMNS = ("sku", "quantity")
 
@@ -210,6 +227,9 @@ def parse_csv(data: bytes) -> ParsedCsv:
                     item[optional] = cells[optional]
             if cells.get("price"):
                 item["price"] = cells["price"]
+            if cells.get("stock_mode"):
+                # an unknown word goes through as typed: the row check names the accepted ones
+                item["stock_mode"] = STOCK_MODE_WORDS.get(cells["stock_mode"].lower(), cells["stock_mode"])
             row = row_from_item(item, index=row_index, mode=MODE_SET, line=line)
             if isinstance(row, RowError):
                 parsed.errors.append(replace(row, message=_on_line(line, row.message)))

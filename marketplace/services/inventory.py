@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from marketplace.exceptions import DomainError
 from marketplace.metrics import SYNC_ROWS
-from marketplace.models import Product, Shop, StockMovement
+from marketplace.models import UNCOUNTED_MODES, Product, Shop, StockMode, StockMovement
 from marketplace.services.alerts import alerts_match_schedule
 from marketplace.services.products import Actor, flag_stock_conflicts, stock_changed_notify
 from marketplace.services.search_index import search_words_refresh_schedule
@@ -33,7 +33,7 @@ from marketplace.services.search_index import search_words_refresh_schedule
 MODE_SET = "set"
 MODE_ADJUST = "adjust"
 MODES = (MODE_SET, MODE_ADJUST)
-ITEM_FIELDS = frozenset({"sku", "quantity", "price", "expected_quantity", "title", "gtin"})
+ITEM_FIELDS = frozenset({"sku", "quantity", "price", "expected_quantity", "title", "gtin", "stock_mode"})
 MAX_QUANTITY = 1_000_000_000
 CHANGES_REPORTED = 1000  # a dry run lists at most this many changes
 _GTIN = re.compile(r"^(\d{8}|\d{12}|\d{13}|\d{14})$")
@@ -77,6 +77,7 @@ class SyncRow:
     category_id: int | None = None
     category_names: str = ""
     line: int | None = None  # CSV line number
+    stock_mode: str | None = None  # None: keep the product's mode (new products: "counted"), decision 1600
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,16 @@ def row_from_item(item: Any, *, index: int, mode: str, line: int | None = None) 
         )
     if not sku or len(sku) > 64:
         return error("invalid_sku", _("sku is required (1 to 64 characters)."))
-    quantity = _int(item.get("quantity"))
+    stock_mode = item.get("stock_mode")
+    if stock_mode is not None and stock_mode not in StockMode.values:
+        return error(
+            "invalid_stock_mode",
+            _("stock_mode must be one of %(modes)s.") % {"modes": ", ".join(StockMode.values)},
+        )
+    raw_quantity = item.get("quantity")
+    if stock_mode in UNCOUNTED_MODES and raw_quantity in (None, ""):
+        raw_quantity = 0  # no stock figure: the quantity may be left out
+    quantity = _int(raw_quantity)
     if quantity is None:
         return error("invalid_quantity", _("quantity must be a whole number."))
     if mode == MODE_SET and not 0 <= quantity <= MAX_QUANTITY:
@@ -210,6 +220,7 @@ def row_from_item(item: Any, *, index: int, mode: str, line: int | None = None) 
         title=title.strip() if isinstance(title, str) else None,
         gtin=gtin.strip() if isinstance(gtin, str) and gtin.strip() else None,
         line=line,
+        stock_mode=stock_mode,
     )
 
 
@@ -258,12 +269,14 @@ class _Current:
     title: str
     gtin: str
     category_id: int | None
+    stock_mode: str = StockMode.COUNTED
 
 
 def _load_current(*, shop: Shop, skus: list[str], lock: bool) -> dict[str, _Current]:
     table = Product._meta.db_table
     sql = (
-        f"SELECT id, sku, quantity_on_hand, quantity_held, price, title, gtin, category_id FROM {table} "  # noqa: S608
+        "SELECT id, sku, quantity_on_hand, quantity_held, price, title, gtin, category_id, stock_mode "  # noqa: S608
+        f"FROM {table} "
         "WHERE shop_id = %s AND sku = ANY(%s::varchar[]) ORDER BY id"
     )
     if lock:
@@ -272,9 +285,16 @@ def _load_current(*, shop: Shop, skus: list[str], lock: bool) -> dict[str, _Curr
         cursor.execute(sql, [shop.pk, skus])
         return {
             sku: _Current(
-                id=pk, quantity=quantity, held=held, price=price, title=title, gtin=gtin, category_id=cat
+                id=pk,
+                quantity=quantity,
+                held=held,
+                price=price,
+                title=title,
+                gtin=gtin,
+                category_id=cat,
+                stock_mode=mode,
             )
-            for pk, sku, quantity, held, price, title, gtin, cat in cursor.fetchall()
+            for pk, sku, quantity, held, price, title, gtin, cat, mode in cursor.fetchall()
         }
 
 
@@ -328,6 +348,7 @@ def _plan(rows: list[SyncRow], current: dict[str, _Current], *, mode: str, resul
                         "quantity": [None, row.quantity],
                         "price": [None, str(row.price)],
                         "title": row.title,
+                        "stock_mode": row.stock_mode or StockMode.COUNTED.value,
                     }
                 )
             continue
@@ -372,6 +393,8 @@ def _plan(rows: list[SyncRow], current: dict[str, _Current], *, mode: str, resul
             change["gtin"] = [existing.gtin, row.gtin]
         if row.set_category and row.category_id != existing.category_id:
             change["category"] = [existing.category_id, row.category_id]
+        if row.stock_mode is not None and row.stock_mode != existing.stock_mode:
+            change["stock_mode"] = [existing.stock_mode, row.stock_mode]
         if change:
             plan.updates.append((row, existing, new_quantity))
             result.changes.append(
@@ -387,6 +410,7 @@ def _write(*, shop: Shop, plan: _Plan, actor: Actor, now: datetime) -> list[tupl
     product_table = Product._meta.db_table
     movement_table = StockMovement._meta.db_table
     moved: list[tuple[int, str, int, int, int]] = []
+    notes: dict[int, str] = {}  # movement notes: a new stock mode
     with connection.cursor() as cursor:
         if plan.updates:
             cursor.execute(
@@ -398,11 +422,13 @@ def _write(*, shop: Shop, plan: _Plan, actor: Actor, now: datetime) -> list[tupl
                     gtin = COALESCE(v.gtin, p.gtin),
                     category_id = CASE WHEN v.set_category THEN v.category_id ELSE p.category_id END,
                     category_names = CASE WHEN v.set_category THEN v.category_names ELSE p.category_names END,
+                    stock_mode = COALESCE(v.stock_mode, p.stock_mode),
                     stock_updated_at = %s,
                     updated_at = %s
                 FROM unnest(%s::bigint[], %s::integer[], %s::numeric[], %s::varchar[], %s::varchar[],
-                            %s::boolean[], %s::bigint[], %s::varchar[])
-                     AS v(id, quantity, price, title, gtin, set_category, category_id, category_names)
+                            %s::boolean[], %s::bigint[], %s::varchar[], %s::varchar[])
+                     AS v(id, quantity, price, title, gtin, set_category, category_id, category_names,
+                          stock_mode)
                 WHERE p.id = v.id
                 """,  # noqa: S608
                 [
@@ -416,12 +442,22 @@ def _write(*, shop: Shop, plan: _Plan, actor: Actor, now: datetime) -> list[tupl
                     [row.set_category for row, _, _ in plan.updates],
                     [row.category_id for row, _, _ in plan.updates],
                     [row.category_names for row, _, _ in plan.updates],
+                    [row.stock_mode for row, _, _ in plan.updates],
                 ],
+            )
+            # a new mode is logged like a stock change (a movement with its source), even without a delta
+            notes.update(
+                {
+                    existing.id: f"mode {row.stock_mode}"
+                    for row, existing, _ in plan.updates
+                    if row.stock_mode is not None and row.stock_mode != existing.stock_mode
+                }
             )
             moved += [
                 (existing.id, row.sku, quantity - existing.quantity, quantity, existing.held)
                 for row, existing, quantity in plan.updates
                 if quantity != existing.quantity
+                or (row.stock_mode is not None and row.stock_mode != existing.stock_mode)
             ]
         if plan.confirmed_ids:
             confirm_before = now - timedelta(seconds=settings.LADENKARTE_STOCK_CONFIRM_SECONDS)
@@ -436,14 +472,15 @@ def _write(*, shop: Shop, plan: _Plan, actor: Actor, now: datetime) -> list[tupl
                 INSERT INTO {product_table} (shop_id, sku, title, price, quantity_on_hand, quantity_held,
                     gtin, description, brand, image, category_id, category_names, active, stock_updated_at,
                     location,
-                    shop_active, created_at, updated_at)
+                    shop_active, created_at, updated_at, stock_mode)
                 SELECT %s, v.sku, v.title, v.price, v.quantity, 0, COALESCE(v.gtin, ''), '', '', '',
-                       v.category_id, v.category_names, TRUE, %s, %s::geography, %s, %s, %s
+                       v.category_id, v.category_names, TRUE, %s, %s::geography, %s, %s, %s,
+                       COALESCE(v.stock_mode, 'counted')
                 FROM unnest(%s::varchar[], %s::varchar[], %s::numeric[], %s::integer[], %s::varchar[],
-                            %s::bigint[], %s::varchar[])
-                     AS v(sku, title, price, quantity, gtin, category_id, category_names)
+                            %s::bigint[], %s::varchar[], %s::varchar[])
+                     AS v(sku, title, price, quantity, gtin, category_id, category_names, stock_mode)
                 ON CONFLICT (shop_id, sku) DO NOTHING
-                RETURNING id, sku, quantity_on_hand
+                RETURNING id, sku, quantity_on_hand, stock_mode
                 """,  # noqa: S608
                 [
                     shop.pk,
@@ -459,20 +496,26 @@ def _write(*, shop: Shop, plan: _Plan, actor: Actor, now: datetime) -> list[tupl
                     [row.gtin for row in plan.inserts],
                     [row.category_id for row in plan.inserts],
                     [row.category_names for row in plan.inserts],
+                    [row.stock_mode for row in plan.inserts],
                 ],
             )
             created = cursor.fetchall()
             if len(created) != len(plan.inserts):
                 raise SyncConflict()
-            moved += [(pk, sku, quantity, quantity, 0) for pk, sku, quantity in created if quantity]
+            moved += [
+                (pk, sku, quantity, quantity, 0)
+                for pk, sku, quantity, mode in created
+                if quantity or mode != StockMode.COUNTED
+            ]
+            notes.update({pk: f"mode {mode}" for pk, _sku, _q, mode in created if mode != StockMode.COUNTED})
         if moved:
             cursor.execute(
                 f"""
                 INSERT INTO {movement_table} (product_id, source, on_hand_delta, held_delta, on_hand_after,
                     held_after, actor_user_id, actor_api_key_id, note, created_at)
-                SELECT v.id, %s, v.delta, 0, v.after, v.held, %s, %s, '', %s
-                FROM unnest(%s::bigint[], %s::integer[], %s::integer[], %s::integer[])
-                     AS v(id, delta, after, held)
+                SELECT v.id, %s, v.delta, 0, v.after, v.held, %s, %s, v.note, %s
+                FROM unnest(%s::bigint[], %s::integer[], %s::integer[], %s::integer[], %s::varchar[])
+                     AS v(id, delta, after, held, note)
                 """,  # noqa: S608
                 [
                     actor.source,
@@ -483,6 +526,7 @@ def _write(*, shop: Shop, plan: _Plan, actor: Actor, now: datetime) -> list[tupl
                     [item[2] for item in moved],
                     [item[3] for item in moved],
                     [item[4] for item in moved],
+                    [notes.get(item[0], "") for item in moved],
                 ],
             )
     return moved

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,13 +21,14 @@ from geo.opening_hours import Schedule
 from marketplace.exceptions import (
     PickupDateClosed,
     PickupDateInPast,
+    PickupDateNextDayOnly,
     PickupDateTooFar,
     PickupLaterDaysOff,
     PickupUnavailable,
     ReservationMoveNotPossible,
     ValidationFailed,
 )
-from marketplace.models import Reservation, Shop
+from marketplace.models import Reservation, Shop, StockMode
 from marketplace.selectors.hours import shop_schedule
 from marketplace.selectors.pickup import PickupDay, PickupOptions, pickup_board, pickup_options
 from marketplace.services.reservation_emails import reservation_emails_queue
@@ -53,14 +55,20 @@ def _offered(options: PickupOptions) -> list[str]:
 
 
 def pickup_day_choose(
-    *, shop: Shop, schedule: Schedule, now: datetime, pickup_date: date | None = None
+    *,
+    shop: Shop,
+    schedule: Schedule,
+    now: datetime,
+    pickup_date: date | None = None,
+    from_next_day: bool = False,
 ) -> PickupDay:
     """The offered day for `pickup_date` (default: the first possible one), else a clear error.
 
-    Raises `PickupUnavailable` (no day at all), `PickupDateInPast`, `PickupLaterDaysOff`,
-    `PickupDateTooFar` or `PickupDateClosed`; each carries `details.offered` (ISO dates).
+    Raises `PickupUnavailable` (no day at all), `PickupDateInPast`, `PickupDateNextDayOnly` (today, for an
+    order with a "next day" product), `PickupLaterDaysOff`, `PickupDateTooFar` or `PickupDateClosed`; each
+    carries `details.offered` (ISO dates).
     """
-    options = pickup_options(shop=shop, schedule=schedule, now=now)
+    options = pickup_options(shop=shop, schedule=schedule, now=now, from_next_day=from_next_day)
     if pickup_date is None:
         if options.first is None:
             raise PickupUnavailable(
@@ -74,7 +82,9 @@ def pickup_day_choose(
     details = {"pickup_date": pickup_date.isoformat(), "offered": _offered(options)}
     if pickup_date < today:
         raise PickupDateInPast(details=details)
-    if pickup_date > today and not (shop.pickup_later_days and shop.pickup_days_ahead):
+    if from_next_day and pickup_date == today:
+        raise PickupDateNextDayOnly(details=details)
+    if pickup_date > today and not from_next_day and not (shop.pickup_later_days and shop.pickup_days_ahead):
         raise PickupLaterDaysOff(details=details)
     lead = timedelta(minutes=shop.pickup_lead_minutes)
     if schedule.pickup_day(pickup_date, now, lead) is None:
@@ -93,6 +103,31 @@ def pickup_hold(*, shop: Shop, day: PickupDay) -> tuple[datetime, datetime]:
     if shop.hold_minutes:
         expires_at = min(day.starts + timedelta(minutes=shop.hold_minutes), day.ends)
     return day.starts, expires_at
+
+
+def shop_confirm_deadline(*, reservation: Reservation, now: datetime) -> datetime:
+    """Until when the shop must confirm a no-count hold (decision 1600): `LADENKARTE_SHOP_CONFIRM_MINUTES`
+    after pickup starts (or after now, if later), in whole minutes, never after the hold's full end."""
+    start = max(now, reservation.pickup_from)
+    deadline = _ceil_minute(start + timedelta(minutes=settings.LADENKARTE_SHOP_CONFIRM_MINUTES))
+    end = reservation.hold_until or reservation.expires_at
+    return min(deadline, end)
+
+
+def reservation_expiry(reservation: Reservation) -> datetime:
+    """The expiry of a hold with confirmations: its full end (`hold_until`), cut to each pending deadline
+    (the resident's e-mail link, `confirm_by`; the shop's confirmation, `shop_confirm_by`)."""
+    end = reservation.hold_until or reservation.expires_at
+    if reservation.confirm_by is not None and reservation.confirmed_at is None:
+        end = min(end, reservation.confirm_by)
+    if reservation.shop_confirm_by is not None and reservation.ready_at is None:
+        end = min(end, reservation.shop_confirm_by)
+    return end
+
+
+def _ceil_minute(value: datetime) -> datetime:
+    floored = value.replace(second=0, microsecond=0)
+    return floored if floored == value else floored + timedelta(minutes=1)
 
 
 def reminder_due_at(*, day: date, tz: ZoneInfo, created_at: datetime) -> datetime | None:
@@ -125,18 +160,21 @@ def reservation_move_next_day(*, reservation: Reservation, now: datetime | None 
         raise refuse("already_moved", _("This reservation was already moved once."))
     schedule = shop_schedule_now(shop, now=now)
     current = locked.pickup_date or timezone.localtime(locked.pickup_from, schedule.tz).date()
-    day = pickup_options(shop=shop, schedule=schedule, now=now).after(current)
+    next_day = locked.lines.filter(product__stock_mode=StockMode.NEXT_DAY).exists()
+    day = pickup_options(shop=shop, schedule=schedule, now=now, from_next_day=next_day).after(current)
     if day is None:
         raise refuse("no_later_day", _("The shop offers no later day for pickup."))
     pickup_from, expires_at = pickup_hold(shop=shop, day=day)
     locked.pickup_date = day.date
     locked.pickup_from = pickup_from
-    if locked.confirm_by is not None and locked.confirmed_at is None:
-        locked.hold_until = expires_at  # still waiting for its e-mail confirmation: the deadline stays
+    if locked.hold_until is not None:
+        # a hold with confirmations: a pending e-mail deadline stays; the shop's moves with the day
+        locked.hold_until = expires_at
+        if locked.shop_confirm_by is not None and locked.ready_at is None:
+            locked.shop_confirm_by = shop_confirm_deadline(reservation=locked, now=now)
+        locked.expires_at = reservation_expiry(locked)
     else:
         locked.expires_at = expires_at
-        if locked.hold_until is not None:
-            locked.hold_until = expires_at
     locked.moved_at = now
     locked.remind_at = reminder_due_at(day=day.date, tz=schedule.tz, created_at=now)
     locked.reminder_sent_at = None  # a new day, a new reminder
@@ -146,6 +184,7 @@ def reservation_move_next_day(*, reservation: Reservation, now: datetime | None 
             "pickup_from",
             "expires_at",
             "hold_until",
+            "shop_confirm_by",
             "moved_at",
             "remind_at",
             "reminder_sent_at",

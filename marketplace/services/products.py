@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -19,13 +20,14 @@ from django.utils.translation import gettext_lazy
 
 from marketplace.actors import Actor
 from marketplace.exceptions import DomainError, StockChanged, ValidationFailed
-from marketplace.models import Category, Product, Shop, StockMovement
+from marketplace.models import Category, Product, Shop, StockMode, StockMovement
 from marketplace.services.alerts import alerts_match_schedule
+from marketplace.services.images import image_delete, product_photo_store
 from marketplace.services.reservations import reservations_flag_stock_conflicts
 
 # The fields a merchant may set on a product; everything else (held, shop, location, ...) is ours.
 EDITABLE_FIELDS = frozenset(
-    {"title", "description", "brand", "gtin", "price", "category", "active", "quantity_on_hand"}
+    {"title", "description", "brand", "gtin", "price", "category", "active", "quantity_on_hand", "stock_mode"}
 )
 
 
@@ -70,6 +72,19 @@ def _check_price(price: Decimal) -> None:
     error = price_error(price)
     if error:
         raise ValidationFailed(details={"price": [error]})
+
+
+def stock_mode_error(mode: object) -> str | None:
+    """Why a stock mode cannot be stored, or None."""
+    if mode not in StockMode.values:
+        return _("Unknown stock mode; use one of: %(modes)s.") % {"modes": ", ".join(StockMode.values)}
+    return None
+
+
+def _check_stock_mode(mode: object) -> None:
+    error = stock_mode_error(mode)
+    if error:
+        raise ValidationFailed(details={"stock_mode": [error]})
 
 
 def _check_quantity(quantity: int) -> None:
@@ -142,13 +157,18 @@ def product_create(
     brand: str = "",
     category: Category | None = None,
     active: bool = True,
+    stock_mode: str = StockMode.COUNTED,
     actor: Actor,
     now: datetime | None = None,
 ) -> Product:
-    """Create a product of `shop`; the first stock figure is logged as a movement."""
+    """Create a product of `shop`; the first stock figure is logged as a movement.
+
+    `stock_mode` (decision 1600): "counted" (default), "toggle" (on hand > 0 is "in stock", no count),
+    "always" or "next_day" (no stock figure)."""
     now = now or timezone.now()
     _check_price(price)
     _check_quantity(quantity_on_hand)
+    _check_stock_mode(stock_mode)
     product = Product(
         shop=shop,
         sku=sku,
@@ -161,6 +181,7 @@ def product_create(
         category=category,
         category_names=category_names_for(category),
         active=active,
+        stock_mode=stock_mode,
         stock_updated_at=now,
         location=shop.location,
         shop_active=shop.is_active,
@@ -176,6 +197,11 @@ def product_create(
     if quantity_on_hand:
         stock_movement_record(product=product, on_hand_delta=quantity_on_hand, actor=actor, now=now)
         stock_changed_notify(shop=shop, products=[(sku, quantity_on_hand)], source=actor.source)
+        alerts_match_schedule(product_ids=[product.pk])
+    elif stock_mode != StockMode.COUNTED:
+        stock_movement_record(
+            product=product, on_hand_delta=0, actor=actor, note=f"mode {stock_mode}", now=now
+        )
         alerts_match_schedule(product_ids=[product.pk])
     return product
 
@@ -213,6 +239,9 @@ def product_update(
     update_fields: list[str] = []
     if "price" in changes:
         _check_price(changes["price"])
+    if "stock_mode" in changes:
+        _check_stock_mode(changes["stock_mode"])
+    mode_changed = "stock_mode" in changes and changes["stock_mode"] != product.stock_mode
     for name, value in changes.items():
         if name == "quantity_on_hand":
             continue
@@ -230,9 +259,20 @@ def product_update(
         product.quantity_on_hand = quantity
         product.stock_updated_at = now
         update_fields += ["quantity_on_hand", "stock_updated_at"]
+    if mode_changed and "stock_updated_at" not in update_fields:
+        product.stock_updated_at = now  # a new mode is a statement about the stock: it counts as confirmed
+        update_fields.append("stock_updated_at")
     if update_fields:
         product.save(update_fields=[*update_fields, "updated_at"])
+    if mode_changed and not delta:
+        mode_note = f"mode {product.stock_mode}" + (f"; {note}" if note else "")
+        stock_movement_record(product=product, on_hand_delta=0, actor=actor, note=mode_note, now=now)
+        if product.quantity_held > 0:
+            flag_stock_conflicts(product_ids=[product.pk])
+        alerts_match_schedule(product_ids=[product.pk])
     if delta:
+        if mode_changed:
+            note = f"mode {product.stock_mode}" + (f"; {note}" if note else "")
         stock_movement_record(product=product, on_hand_delta=delta, actor=actor, note=note, now=now)
         if product.quantity_held > 0:  # flag (or clear) reservations the new figure no longer covers
             flag_stock_conflicts(product_ids=[product.pk])
@@ -306,3 +346,42 @@ def category_names_refresh(*, category: Category) -> int:
     for node in Category.objects.filter(pk__in=ids).select_related("parent"):
         changed += Product.objects.filter(category=node).update(category_names=category_names_for(node))
     return changed
+
+
+def product_photo_set(*, product: Product, data: bytes) -> Product:
+    """Give a product a new photo from uploaded bytes (my-shop, admin, API): checked, upright, stripped,
+    WebP plus thumbnail (`services.images.product_photo_store`); the old files go after the commit.
+
+    The files are written before the row is locked (storage may be a remote bucket: no network I/O under a
+    row lock) and removed again if the row cannot be updated. Raises `PhotoTooLarge` / `ValidationFailed`.
+    """
+    stored = product_photo_store(data)
+    try:
+        with transaction.atomic():
+            locked = Product.objects.select_for_update(of=("self",)).get(pk=product.pk)
+            old = (locked.image.name or "", locked.image_thumb)
+            locked.image = stored.name
+            locked.image_thumb = stored.thumb
+            locked.save(update_fields=["image", "image_thumb", "updated_at"])
+            for name in old:
+                if name and name not in (stored.name, stored.thumb):
+                    transaction.on_commit(partial(image_delete, name), robust=True)
+    except BaseException:
+        image_delete(stored.name)
+        image_delete(stored.thumb)
+        raise
+    return locked
+
+
+@transaction.atomic
+def product_photo_remove(*, product: Product) -> Product:
+    """Take a product's photo away; the files go after the commit."""
+    locked = Product.objects.select_for_update(of=("self",)).get(pk=product.pk)
+    old = (locked.image.name or "", locked.image_thumb)
+    locked.image = ""
+    locked.image_thumb = ""
+    locked.save(update_fields=["image", "image_thumb", "updated_at"])
+    for name in old:
+        if name:
+            transaction.on_commit(partial(image_delete, name), robust=True)
+    return locked

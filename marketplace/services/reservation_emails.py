@@ -102,6 +102,9 @@ def _context(
         if confirm_token
         else "",
         "confirm_by": _local(reservation.confirm_by, reservation) if reservation.confirm_by else "",
+        "shop_confirm_by": (
+            _local(reservation.shop_confirm_by, reservation) if reservation.shop_confirm_by else ""
+        ),
         "reservation": reservation,
         "shop": reservation.shop,
         "lines": [(line.quantity, line.product.title) for line in reservation.lines.all()],

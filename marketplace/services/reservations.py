@@ -54,14 +54,22 @@ from marketplace.exceptions import (
     TooManyUnits,
     ValidationFailed,
 )
-from marketplace.models import Product, Reservation, ReservationLine, Shop, StockMovement, Webhook
+from marketplace.models import (
+    Product,
+    Reservation,
+    ReservationLine,
+    Shop,
+    StockMode,
+    StockMovement,
+    Webhook,
+)
 from marketplace.reservation_codes import (
     reservation_code_new,
     reservation_code_normalize,
     reservation_token_hash,
     reservation_token_new,
 )
-from marketplace.selectors.stock import availability_now, stock_is_fresh
+from marketplace.selectors.stock import availability_now, collectable_today, stock_is_fresh
 from marketplace.services.feedback import feedback_request_queue
 from marketplace.services.hoarding import (
     email_identity,
@@ -74,6 +82,8 @@ from marketplace.services.pickup_days import (
     pickup_day_choose,
     pickup_hold,
     reminder_due_at,
+    reservation_expiry,
+    shop_confirm_deadline,
     shop_schedule_now,
 )
 from marketplace.services.reservation_emails import reservation_emails_queue, reservation_emails_queue_many
@@ -146,16 +156,19 @@ def _ceil_minute(value: datetime) -> datetime:
 
 
 def reservation_window(
-    *, shop: Shop, now: datetime, pickup_date: date | None = None
+    *, shop: Shop, now: datetime, pickup_date: date | None = None, from_next_day: bool = False
 ) -> tuple[date, datetime, datetime]:
     """(pickup day, pickup from, held until) for an order placed at `now` for `pickup_date`.
 
-    The day defaults to the first possible one; the hold lasts until that day's closing, or the shop's
-    shorter `hold_minutes` (`services.pickup_days`, decision 2100). Raises `PickupUnavailable` or one of
-    the `PickupDateNotOffered` errors.
+    The day defaults to the first possible one (with `from_next_day`, for "next day" products: the first
+    opening day after today); the hold lasts until that day's closing, or the shop's shorter
+    `hold_minutes` (`services.pickup_days`, decision 2100). Raises `PickupUnavailable` or one of the
+    `PickupDateNotOffered` errors.
     """
     schedule = shop_schedule_now(shop, now=now)
-    day = pickup_day_choose(shop=shop, schedule=schedule, now=now, pickup_date=pickup_date)
+    day = pickup_day_choose(
+        shop=shop, schedule=schedule, now=now, pickup_date=pickup_date, from_next_day=from_next_day
+    )
     pickup_from, expires_at = pickup_hold(shop=shop, day=day)
     if expires_at <= now:
         raise PickupUnavailable(_("The shop has no opening hours in the coming days in which to collect."))
@@ -180,11 +193,16 @@ def _insufficient(lines: dict[int, int], *, now: datetime) -> InsufficientStock:
 
 
 def _hold_conditional(cursor: Any, *, product_id: int, quantity: int) -> tuple[int, int] | None:
-    # The whole no-oversell rule in one statement: the row lock and the check are the same UPDATE.
+    # The whole no-oversell rule in one statement: the row lock and the check are the same UPDATE. By stock
+    # mode (decision 1600): counted stock must cover it; "in stock / sold out" must be in stock and the hold
+    # small; "always" and "next day" have no figure to check. The held counter counts every mode's units.
     cursor.execute(
         f"UPDATE {_PRODUCT} SET quantity_held = quantity_held + %s "  # noqa: S608 - table name from the model
-        "WHERE id = %s AND quantity_on_hand - quantity_held >= %s RETURNING quantity_on_hand, quantity_held",
-        [quantity, product_id, quantity],
+        f"WHERE id = %s AND CASE WHEN stock_mode = '{StockMode.COUNTED.value}' "
+        "THEN quantity_on_hand - quantity_held >= %s "
+        f"WHEN stock_mode = '{StockMode.TOGGLE.value}' THEN quantity_on_hand > 0 AND %s <= %s ELSE TRUE END "
+        "RETURNING quantity_on_hand, quantity_held",
+        [quantity, product_id, quantity, quantity, settings.LADENKARTE_TOGGLE_MAX_UNITS],
     )
     row = cursor.fetchone()
     return (row[0], row[1]) if row else None
@@ -244,7 +262,8 @@ def _fields(model: Any, names: set[str]) -> tuple[str, ...]:
 
 _PRODUCT_FIELDS = _fields(
     Product,
-    {"id", "shop_id", "sku", "gtin", "title", "brand", "price", "active", "shop_active", "stock_updated_at"},
+    {"id", "shop_id", "sku", "gtin", "title", "brand", "price", "active", "shop_active", "stock_updated_at"}
+    | {"stock_mode"},
 )
 _SHOP_FIELDS = _fields(
     Shop,
@@ -338,9 +357,13 @@ def reservation_create(
     shop = first.shop
     if not shop.is_active:
         raise ShopUnavailable(_("The shop does not take reservations at the moment."))
-    if any(not stock_is_fresh(p.stock_updated_at, now=now) for p in products.values()):
+    if any(not stock_is_fresh(p.stock_updated_at, now=now, mode=p.stock_mode) for p in products.values()):
         raise _insufficient(lines, now=now)  # stale stock counts as 0 available (the availability rule)
-    day, pickup_from, expires_at = reservation_window(shop=shop, now=now, pickup_date=pickup_date)
+    # one "next day" product makes the whole reservation start on the next opening day (decision 1600)
+    next_day = any(not collectable_today(p.stock_mode) for p in products.values())
+    day, pickup_from, expires_at = reservation_window(
+        shop=shop, now=now, pickup_date=pickup_date, from_next_day=next_day
+    )
     person_limits_check(person=person, shop_id=shop.pk, lines=lines, now=now)
 
     token = reservation_token_new()
@@ -373,7 +396,10 @@ def reservation_create(
             locked.add(product_id)
             held.append((product_id, quantity, row[0], row[1]))
         # the product rows are ours now: the share of unconfirmed holds is exact
-        confirm_token = _confirmation_if_needed(reservation, held=held, now=now)
+        counted = [line for line in held if products[line[0]].stock_mode == StockMode.COUNTED]
+        confirm_token = _confirmation_if_needed(reservation, held=counted, now=now)
+        if any(products[pk].stock_mode == StockMode.TOGGLE for pk in lines):
+            _shop_confirmation_needed(reservation, now=now)
         line_ids = _insert_lines_and_movements(
             cursor, reservation=reservation, held=held, products=products, actor=actor, now=now
         )
@@ -431,6 +457,30 @@ def _confirmation_if_needed(
     return confirm_token
 
 
+def _shop_confirmation_needed(reservation: Reservation, *, now: datetime) -> None:
+    """A hold of an "in stock / sold out" product (no count) lasts only until the shop confirms it has the
+    items (marks it ready), by `shop_confirm_deadline` (decision 1600)."""
+    if reservation.hold_until is None:
+        reservation.hold_until = reservation.expires_at
+    reservation.shop_confirm_by = shop_confirm_deadline(reservation=reservation, now=now)
+    reservation.expires_at = reservation_expiry(reservation)
+    Reservation.objects.filter(pk=reservation.pk).update(
+        shop_confirm_by=reservation.shop_confirm_by,
+        hold_until=reservation.hold_until,
+        expires_at=reservation.expires_at,
+    )
+
+
+def reservation_awaits_shop(reservation: Reservation, *, now: datetime) -> bool:
+    """Whether the shop still has to confirm this hold (an "in stock / sold out" item, not ready yet)."""
+    return (
+        reservation.shop_confirm_by is not None
+        and reservation.ready_at is None
+        and reservation.status == Reservation.Status.HELD
+        and reservation.expires_at > now
+    )
+
+
 @transaction.atomic
 def reservation_confirm(*, code: str, confirm_token: str, now: datetime | None = None) -> Reservation:
     """Confirm a hold from the e-mail link: it then lasts its full time (until `hold_until`).
@@ -458,7 +508,7 @@ def reservation_confirm(*, code: str, confirm_token: str, now: datetime | None =
             _("Too late: the reservation was not confirmed in time and the items are free again.")
         )
     reservation.confirmed_at = now
-    reservation.expires_at = reservation.hold_until
+    reservation.expires_at = reservation_expiry(reservation)  # the shop's deadline may still be pending
     reservation.save(update_fields=["confirmed_at", "expires_at", "updated_at"])
     return reservation
 
@@ -650,16 +700,19 @@ def _release(
     product_ids = sorted({product_id for _, product_id, _ in lines})
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, quantity_on_hand, quantity_held FROM {_PRODUCT} "  # noqa: S608
+            f"SELECT id, quantity_on_hand, quantity_held, stock_mode FROM {_PRODUCT} "  # noqa: S608
             "WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
             [product_ids],
         )
-        current = {pk: [on_hand, held] for pk, on_hand, held in cursor.fetchall()}
+        rows = cursor.fetchall()
+        current = {pk: [on_hand, held] for pk, on_hand, held, _mode in rows}
+        # only counted stock goes down when collected: the other modes have no count (decision 1600)
+        counted = {pk for pk, _on_hand, _held, mode in rows if mode == StockMode.COUNTED}
         movements = []
         totals: dict[int, int] = defaultdict(int)
         for reservation_id, product_id, quantity in sorted(lines, key=lambda line: (line[1], line[0])):
             state = current[product_id]
-            on_hand_delta = -min(quantity, state[0]) if collect else 0
+            on_hand_delta = -min(quantity, state[0]) if collect and product_id in counted else 0
             state[0] += on_hand_delta
             state[1] -= quantity
             totals[product_id] += quantity
@@ -680,7 +733,12 @@ def _release(
             )
         ids = list(totals)
         quantities = [totals[pk] for pk in ids]
-        on_hand_sql = "quantity_on_hand = GREATEST(p.quantity_on_hand - v.q, 0), " if collect else ""
+        on_hand_sql = (
+            f"quantity_on_hand = CASE WHEN p.stock_mode = '{StockMode.COUNTED.value}' "
+            "THEN GREATEST(p.quantity_on_hand - v.q, 0) ELSE p.quantity_on_hand END, "
+            if collect
+            else ""
+        )
         cursor.execute(
             f"UPDATE {_PRODUCT} p SET {on_hand_sql}quantity_held = p.quantity_held - v.q "  # noqa: S608
             "FROM unnest(%s::bigint[], %s::int[]) AS v(id, q) WHERE p.id = v.id",
@@ -883,7 +941,9 @@ def reservation_mark_ready(*, reservation: Reservation, now: datetime | None = N
         raise _transition_error(reservation, now=now)
     reservation.status = Reservation.Status.READY
     reservation.ready_at = now
-    reservation.save(update_fields=["status", "ready_at", "updated_at"])
+    # being ready is the shop's confirmation of a no-count hold (decision 1600): it then lasts its full time
+    reservation.expires_at = reservation_expiry(reservation)
+    reservation.save(update_fields=["status", "ready_at", "expires_at", "updated_at"])
     _emit(reservation, "ready")
     reservation_emails_queue(reservation=reservation, event="ready")
     return reservation
@@ -978,8 +1038,22 @@ def reservations_flag_stock_conflicts(*, product_ids: Iterable[int], now: dateti
         .annotate(total=Sum("quantity"))
         .values_list("product_id", "total")
     )
-    on_hand = dict(Product.objects.filter(pk__in=products).values_list("pk", "quantity_on_hand"))
-    short = {pk for pk in products if on_hand.get(pk, 0) < (held.get(pk) or 0)}
+    stock = {
+        pk: (on_hand, mode)
+        for pk, on_hand, mode in Product.objects.filter(pk__in=products).values_list(
+            "pk", "quantity_on_hand", "stock_mode"
+        )
+    }
+
+    def is_short(pk: int) -> bool:
+        on_hand, mode = stock.get(pk, (0, StockMode.COUNTED))
+        if mode == StockMode.TOGGLE:  # no count: short only once it is "sold out"
+            return on_hand <= 0 and (held.get(pk) or 0) > 0
+        if mode != StockMode.COUNTED:  # always / next day: nothing can run short
+            return False
+        return on_hand < (held.get(pk) or 0)
+
+    short = {pk for pk in products if is_short(pk)}
     flagged = sorted({reservation_id for reservation_id, product_id in lines if product_id in short})
     Reservation.objects.filter(pk__in=flagged, stock_conflict=False).update(
         stock_conflict=True, updated_at=now

@@ -121,7 +121,9 @@ def test_google_feed_download(api_client: APIClient) -> None:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/tab-separated-values")
     lines = b"".join(response.streaming_content).decode().splitlines()
-    assert lines[0] == "store_code\tid\tgtin\ttitle\tprice\tquantity\tavailability\tpickup_method\tpickup_sla"
+    assert lines[0] == (
+        "store_code\tid\tgtin\ttitle\tprice\tquantity\tavailability\tpickup_method\tpickup_sla\timage_link"
+    )
     assert lines[1].split("\t")[:4] == ["buchladen", "B-1", "9783161484100", "Roman mit Tab"]
     assert lines[1].split("\t")[7] == "reserve"
     assert pending.status_code == 404

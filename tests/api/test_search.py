@@ -73,6 +73,7 @@ def test_search_answers_the_api_md_shape(api_client, town):
         "price": "7.95",
         "currency": "EUR",
         "image_url": "",
+        "image_thumb_url": "",
         "category": "fahrradzubehoer",
         "category_ref": {"slug": "fahrradzubehoer", "name": "Fahrradzubehör"},
         "url": f"{settings.SITE_URL}/produkt/{town['tube'].pk}-fahrradschlauch-28-zoll/",

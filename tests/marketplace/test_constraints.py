@@ -108,6 +108,7 @@ TESTED = {
     "product_sku_not_empty",
     "product_title_not_empty",
     "product_gtin_format",
+    "product_stock_mode_known",
     "reservation_expires_after_created",
     "reservation_window_order",
     "reservation_code_format",
@@ -363,6 +364,8 @@ def test_sku_unique_per_shop_but_not_across_shops(product: Product) -> None:
         ("gtin", "12345", "product_gtin_format"),
         ("gtin", "400123456789X", "product_gtin_format"),
         ("gtin", "12345678901", "product_gtin_format"),
+        ("stock_mode", "sometimes", "product_stock_mode_known"),
+        ("stock_mode", "", "product_stock_mode_known"),
     ],
 )
 def test_product_refuses_bad_values(product: Product, field: str, value: object, constraint: str) -> None:

@@ -19,7 +19,7 @@ from tests.factories import ProductFactory, ShopFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FRIDAY_NOON = datetime.combine(date(2026, 6, 5), time(12), tzinfo=BERLIN)
-STOCK_COLUMNS = ("quantity_on_hand", "quantity_held", "stock_updated_at", "updated_at")
+STOCK_COLUMNS = ("quantity_on_hand", "quantity_held", "stock_updated_at", "updated_at", "stock_mode")
 
 
 def _product_update_counts() -> tuple[int, int]:

@@ -253,6 +253,7 @@ def test_google_local_inventory_rows() -> None:
         "availability": "in_stock",
         "pickup_method": "reserve",
         "pickup_sla": "same day",
+        "image_link": "",  # no photo (decision 1600)
     }
     assert {r["pickup_sla"] for r in saturday} == {"2-day"}  # Saturday -> Monday
 
