@@ -151,6 +151,8 @@ TESTED = {
     "stockalert_query_or_product",
     "stockalert_radius_range",
     "stockalert_match_once",
+    "street_unique_key_postcode",
+    "connector_unique_shop_kind",
 }
 
 
@@ -847,4 +849,32 @@ def test_a_waiting_match_exists_once(shop: Shop) -> None:
     # when / then
     assert_refused(
         lambda: StockAlertMatch.objects.create(alert=alert, product=product), "stockalert_match_once"
+    )
+
+
+def test_a_street_is_listed_once_per_postcode() -> None:
+    from marketplace.models import Street
+
+    # given
+    Street.objects.create(name="Am Sande", key="am sande", postcode="21335", location=Point(10.41, 53.25))
+    # when / then: the same street in another postcode is another row, the same one twice is refused
+    Street.objects.create(name="Am Sande", key="am sande", postcode="21337", location=Point(10.42, 53.25))
+    assert_refused(
+        lambda: Street.objects.create(
+            name="Am Sande", key="am sande", postcode="21335", location=Point(10.41, 53.25)
+        ),
+        "street_unique_key_postcode",
+    )
+
+
+def test_a_shop_has_one_connector_per_till(shop: Shop) -> None:
+    from marketplace.models import TillConnector
+
+    # given
+    TillConnector.objects.create(shop=shop, kind=TillConnector.Kind.SHOPIFY)
+    TillConnector.objects.create(shop=shop, kind=TillConnector.Kind.DSFINVK)
+    # when / then
+    assert_refused(
+        lambda: TillConnector.objects.create(shop=shop, kind=TillConnector.Kind.SHOPIFY),
+        "connector_unique_shop_kind",
     )

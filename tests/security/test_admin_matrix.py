@@ -35,6 +35,7 @@ from marketplace.models import (
     Shop,
     ShopMembership,
     StockMovement,
+    TillConnector,
     Webhook,
 )
 from marketplace.services.roles import MERCHANTS_GROUP, roles_setup
@@ -80,6 +81,7 @@ CITY_AND_OPERATORS = {
     "marketplace.claimcode",
     "marketplace.collection",
     "marketplace.featuredshop",
+    "marketplace.gtinproduct",
     "marketplace.healthsnapshot",
     "marketplace.idempotencyrecord",
     "marketplace.osmimportrun",
@@ -87,6 +89,7 @@ CITY_AND_OPERATORS = {
     "marketplace.searchevent",
     "marketplace.shopapplication",
     "marketplace.stockalert",
+    "marketplace.tillconnector",
     "marketplace.vacantunit",
 }
 
@@ -167,6 +170,8 @@ def _build() -> dict[str, Any]:
             reservation=reservation, shop=mine, ready="yes", rating=4, publish_at=now
         ),
         "marketplace.category": CategoryFactory(),
+        # the shop's till connector: the city's board only (merchants see theirs on my-shop)
+        "marketplace.tillconnector": TillConnector.objects.create(shop=mine, kind=TillConnector.Kind.SHOPIFY),
         "marketplace.shopapplication": pending,
         "auth.user": users["resident"],
         "auth.group": Group.objects.get(name=MERCHANTS_GROUP),
