@@ -168,6 +168,16 @@ def row_error(line: int | None, sku: str, code: str, message: str, index: int = 
     return RowError(index, sku, code, text, line)
 
 
+def duplicate_sku(seen: dict[str, int], *, sku: str, line: int) -> RowError | None:
+    """The one rule for a SKU seen again in a file: the later line is refused, naming the first one;
+    otherwise the SKU is remembered with its line and None returned."""
+    if sku in seen:
+        message = _("SKU “%(sku)s” already appears on line %(first)d.") % {"sku": sku, "first": seen[sku]}
+        return row_error(line, sku, "duplicate_sku", message)
+    seen[sku] = line
+    return None
+
+
 # --- secrets -----------------------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from marketplace.services.connectors.base import (
     ConnectorError,
     Parsed,
     TillRow,
+    duplicate_sku,
     gtin_of,
     price_of,
     quantity_of,
@@ -79,18 +80,10 @@ class MappedCsvAdapter(Adapter):
             if not sku:
                 parsed.errors.append(row_error(line, "", "invalid_sku", _("the article number is empty.")))
                 continue
-            if sku in seen:
-                parsed.errors.append(
-                    row_error(
-                        line,
-                        sku,
-                        "duplicate_sku",
-                        _("SKU “%(sku)s” already appears on line %(first)d.")
-                        % {"sku": sku, "first": seen[sku]},
-                    )
-                )
+            duplicate = duplicate_sku(seen, sku=sku, line=line)
+            if duplicate is not None:
+                parsed.errors.append(duplicate)
                 continue
-            seen[sku] = line
             quantity = None
             if "quantity" in mapping:
                 raw = cells.get(mapping["quantity"], "")

@@ -12,6 +12,7 @@ from marketplace.services.connectors.base import (
     ConnectorError,
     Parsed,
     TillRow,
+    duplicate_sku,
     gtin_of,
     price_of,
     quantity_of,
@@ -53,18 +54,10 @@ class ShopifyAdapter(Adapter):
             if not sku:
                 parsed.errors.append(row_error(line, handle, "invalid_sku", _("the variant has no SKU.")))
                 continue
-            if sku in seen:
-                parsed.errors.append(
-                    row_error(
-                        line,
-                        sku,
-                        "duplicate_sku",
-                        _("SKU “%(sku)s” already appears on line %(first)d.")
-                        % {"sku": sku, "first": seen[sku]},
-                    )
-                )
+            duplicate = duplicate_sku(seen, sku=sku, line=line)
+            if duplicate is not None:
+                parsed.errors.append(duplicate)
                 continue
-            seen[sku] = line
             title = titles.get(handle) or handle
             option = cells.get("Option1 Value", "")
             if option and option != "Default Title":
