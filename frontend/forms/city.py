@@ -47,7 +47,8 @@ class ShopRegistrationForm(forms.Form):
     gift_wrapping = forms.BooleanField(label=_("Gift wrapping"), required=False)
     owner_name = forms.CharField(label=_("Your name"), max_length=150)
     owner_email = forms.EmailField(
-        label=_("Your e-mail address"), help_text=_("You sign in with it; we write to you there.")
+        label=_("Your e-mail address (your login)"),
+        help_text=_("You sign in with it; we write to you there."),
     )
     owner_password = forms.CharField(
         label=_("Choose a password"),

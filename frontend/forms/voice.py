@@ -23,7 +23,7 @@ class PostForm(forms.Form):
         label=_("Text (optional)"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     ends_on = forms.DateField(
-        label=_("Shown until (including)"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Shown until (including)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     photo = forms.FileField(
         label=_("Photo (optional)"),
@@ -55,7 +55,7 @@ class JobForm(forms.Form):
     starts_on = forms.DateField(
         label=_("Start (empty: as soon as possible)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     description = forms.CharField(
         label=_("What the job is about"), max_length=3000, widget=forms.Textarea(attrs={"rows": 4})
@@ -69,7 +69,7 @@ class JobForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("e.g. drop in with a short letter")}),
     )
     valid_through = forms.DateField(
-        label=_("Show until (including)"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Show until (including)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -593,3 +593,18 @@ def test_open_jobs_are_in_the_sitemap_in_both_languages(client, town):
         valid_through=timezone.localdate() - timedelta(days=1)
     )
     assert f"/jobs/{town['job'].pk}/" not in client.get("/sitemap-jobs.xml").content.decode()
+
+
+@pytest.mark.django_db
+def test_date_fields_are_filled_in_the_format_the_browser_reads() -> None:
+    # given: a German page (dates are shown as 10.12.2026 elsewhere)
+    from django.utils import translation
+
+    from frontend.forms.voice import JobForm
+
+    # when: the job form renders its default "show until" date in an <input type="date">
+    with translation.override("de"):
+        html = str(JobForm()["valid_through"])
+    # then: the value is ISO 8601, the only format `type="date"` accepts (a German one leaves it empty)
+    expected = (timezone.localdate() + timedelta(days=30)).isoformat()
+    assert f'value="{expected}"' in html
