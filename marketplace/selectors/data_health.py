@@ -143,7 +143,7 @@ def data_health_shops(*, now: datetime | None = None) -> list[ShopHealth]:
         )
         .order_by("pk")
     )
-    confidence = stock_confidence(now=now)
+    confidence = stock_confidence(now=now, for_city=True)
     rows = []
     for shop in shops:
         claimed = shop.is_active  # live on Ladenkarte; a listing is not (yet)

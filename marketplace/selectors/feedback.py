@@ -97,13 +97,18 @@ class StockConfidence:
 
 
 def stock_confidence(
-    *, shop_ids: Sequence[int] | None = None, now: datetime | None = None
+    *, shop_ids: Sequence[int] | None = None, now: datetime | None = None, for_city: bool = False
 ) -> dict[int, StockConfidence]:
     """Per shop (all shops for `shop_ids=None`; shops without signals are missing), over the last 180 days:
-    (yes + half of "partly") / (answers + no-shows), the share None with fewer than 5 signals. The answers
-    are those residents can read (published, not hidden: the shop sees an answer before it counts); a
-    no-show is a reservation that did not end in a pickup and counts as a miss (decision 1700). One query;
-    the search (results, API) and the data-health board show it."""
+    (yes + half of "partly") / (answers + no-shows). The answers are those residents can read (published,
+    not hidden: the shop sees an answer before it counts); a no-show is a reservation that did not end in a
+    pickup and counts as a miss (decision 1700). One query.
+
+    No fake precision: the share is None below 5 signals, and on the residents' pages, the API and my-shop
+    also while fewer than half of the signals are residents' answers (no-shows lower a figure but do not
+    make one: a shop with six no-shows and no answer would read "0 %" above "no reviews yet");
+    `for_city` (the data-health board) takes any 5 signals, since a run of no-shows is what the city wants
+    to see there."""
     now = now or timezone.now()
     since = now - timedelta(days=CONFIDENCE_DAYS)
     answers = Feedback.objects.published(at=now).filter(created_at__gte=since)
@@ -120,28 +125,32 @@ def stock_confidence(
             n=Count("pk"),
             yes=Count("pk", filter=Q(ready=Feedback.Ready.YES)),
             partly=Count("pk", filter=Q(ready=Feedback.Ready.PARTLY)),
+            answered=Count("pk"),
         )
-        .values_list("shop_id", "n", "yes", "partly")
+        .values_list("shop_id", "n", "yes", "partly", "answered")
         .union(
             no_shows.order_by()
             .values("shop_id")
-            .annotate(n=Count("pk"), yes=Value(0), partly=Value(0))
-            .values_list("shop_id", "n", "yes", "partly"),
+            .annotate(n=Count("pk"), yes=Value(0), partly=Value(0), answered=Value(0))
+            .values_list("shop_id", "n", "yes", "partly", "answered"),
             all=True,
         )
     )
     counts: dict[int, list[int]] = {}
-    for shop_id, n, yes, partly in per_shop:
-        total = counts.setdefault(shop_id, [0, 0, 0])
+    for shop_id, n, yes, partly, answered in per_shop:
+        total = counts.setdefault(shop_id, [0, 0, 0, 0])
         total[0] += n
         total[1] += yes
         total[2] += partly
+        total[3] += answered
     return {
         shop_id: StockConfidence(
             signals=n,
-            share=round((yes + partly / 2) / n, 2) if n >= MIN_FOR_FIGURES else None,
+            share=round((yes + partly / 2) / n, 2)
+            if n >= MIN_FOR_FIGURES and (for_city or 2 * answered >= n)
+            else None,
         )
-        for shop_id, (n, yes, partly) in sorted(counts.items())
+        for shop_id, (n, yes, partly, answered) in sorted(counts.items())
     }
 
 

@@ -497,3 +497,16 @@ def test_residents_report_published_reviews_only_on_the_website_and_in_the_api()
     assert empty.status_code == 400
     assert website.status_code == 404
     assert list(FeedbackReport.objects.values_list("feedback_id", "by")) == [(published.pk, "resident")]
+
+
+def test_no_shows_alone_never_make_a_public_figure_but_the_city_sees_them():
+    # given a shop whose only signals are six no-shows (no resident answered "was it there?")
+    shop = ShopFactory()
+    for _ in range(6):
+        ReservationFactory(shop=shop, status=Reservation.Status.NO_SHOW, closed_at=T0)
+    # when / then: residents, the API and my-shop see no share ("0 %" above "no reviews yet" would be unfair)
+    assert stock_confidence(shop_ids=[shop.pk], now=T0) == {shop.pk: StockConfidence(signals=6, share=None)}
+    # and the city's data-health board does
+    assert stock_confidence(shop_ids=[shop.pk], now=T0, for_city=True) == {
+        shop.pk: StockConfidence(signals=6, share=0.0)
+    }
