@@ -293,7 +293,9 @@ class PickupDayOutput(serializers.Serializer):
     suggested = serializers.BooleanField(help_text=_("What a form should preselect."))
     starts = serializers.DateTimeField(help_text=_("Pickup possible from (after the lead time)."))
     ends = serializers.DateTimeField(
-        help_text=_("Closing time of that day: the hold ends then at the latest.")
+        help_text=_(
+            "Until when the items are held that day: its closing time, or earlier with a shorter hold."
+        )
     )
 
 

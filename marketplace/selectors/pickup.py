@@ -212,7 +212,8 @@ def pickup_board_clear() -> None:
 
 @dataclass(frozen=True)
 class PickupDay:
-    """One day offered for pickup: from when (whole minutes, after the lead time) until closing (local)."""
+    """One day offered for pickup: from when (whole minutes, after the lead time) until when the items are
+    held - that day's closing, or earlier with the shop's shorter hold (`Shop.hold_minutes`)."""
 
     date: date
     starts: datetime
@@ -255,6 +256,14 @@ def _ceil_minute(value: datetime) -> datetime:
     return floored if floored == value else floored + timedelta(minutes=1)
 
 
+def _held_until(shop: Shop, *, starts: datetime, closing: datetime) -> datetime:
+    """The end of a hold that starts at `starts`: closing time, or the shop's shorter hold from `starts`
+    (never through a night). The form, the API and the reservation all read it from `PickupDay.ends`."""
+    if shop.hold_minutes:
+        return min(starts + timedelta(minutes=shop.hold_minutes), closing)
+    return closing
+
+
 def pickup_options(
     *, shop: Shop, schedule: Schedule, now: datetime, from_next_day: bool = False
 ) -> PickupOptions:
@@ -279,10 +288,9 @@ def pickup_options(
             window = schedule.pickup_day(today + timedelta(days=offset), now, lead)
             if window is not None:
                 starts = min(_ceil_minute(window.start), window.end)
+                ends = _held_until(shop, starts=starts, closing=window.end)
                 days.append(
-                    PickupDay(
-                        date=today + timedelta(days=offset), starts=starts, ends=window.end, today=False
-                    )
+                    PickupDay(date=today + timedelta(days=offset), starts=starts, ends=ends, today=False)
                 )
         return PickupOptions(days=tuple(days))
 
@@ -292,7 +300,8 @@ def pickup_options(
             return None
         starts = min(_ceil_minute(window.start), window.end)  # "from 10:16" reads better than 10:15:27
         short = d == today and window.duration < timedelta(minutes=shop.pickup_min_window_minutes)
-        return PickupDay(date=d, starts=starts, ends=window.end, today=d == today, short=short)
+        ends = _held_until(shop, starts=starts, closing=window.end)
+        return PickupDay(date=d, starts=starts, ends=ends, today=d == today, short=short)
 
     first = offer(today)
     if first is not None:

@@ -93,16 +93,12 @@ def pickup_day_choose(
 
 
 def pickup_hold(*, shop: Shop, day: PickupDay) -> tuple[datetime, datetime]:
-    """(pickup from, held until) on the chosen day: until that day's closing, or the shop's shorter hold.
-
-    With `Shop.hold_minutes` the hold lasts that long from the moment pickup becomes possible, capped at
-    that day's closing time: a hold never runs through a night. The stock is held from the moment of
-    reserving (a hold is an active reservation line, whatever its day).
+    """(pickup from, held until) on the chosen day: what the day offered said (`PickupDay.ends` is that
+    day's closing, or the end of the shop's shorter hold, `selectors.pickup`): a hold never runs through
+    a night. The stock is held from the moment of reserving (a hold is an active reservation line,
+    whatever its day).
     """
-    expires_at = day.ends
-    if shop.hold_minutes:
-        expires_at = min(day.starts + timedelta(minutes=shop.hold_minutes), day.ends)
-    return day.starts, expires_at
+    return day.starts, day.ends
 
 
 def shop_confirm_deadline(*, reservation: Reservation, now: datetime) -> datetime:

@@ -188,6 +188,25 @@ def test_the_shops_shorter_hold_counts_from_the_chosen_days_opening() -> None:
 
 
 @pytest.mark.django_db
+def test_the_days_offered_say_how_long_the_shorter_hold_lasts(client) -> None:
+    # given: a shop that holds for 60 minutes from opening (9:30-19:00), an evening order
+    shop = _shop(hold_minutes=60)
+    product = ProductFactory(shop=shop, title="Tee")
+    now = at(TUESDAY, 18, 34)
+    tomorrow = TUESDAY + timedelta(days=1)
+    # when: the days the form and the API offer
+    options = pickup_options(shop=shop, schedule=shop_schedule(shop, now=now), now=now)
+    # then: tomorrow runs 9:30-10:30, the hold the reservation gets, not the opening hours
+    offered = options.get(tomorrow)
+    assert offered is not None
+    assert (offered.starts, offered.ends) == (at(tomorrow, 9, 30), at(tomorrow, 10, 30))
+    with time_machine.travel(now, tick=False):
+        page = client.get(f"/produkt/{product.pk}-tee/").content.decode()
+    assert "09:30\N{EN DASH}10:30" in page
+    assert "09:30\N{EN DASH}19:00" not in page
+
+
+@pytest.mark.django_db
 def test_without_a_chosen_day_the_first_possible_day_is_taken_as_before() -> None:
     shop = _shop()
     product = ProductFactory(shop=shop)
