@@ -25,7 +25,7 @@ from marketplace.exceptions import RateLimited, ValidationFailed
 from marketplace.infrastructure.geocoding import GeocoderBusy, GeocodingFailed, place_geocode
 from marketplace.infrastructure.rate_limits import client_address, rate_limit_client
 from marketplace.infrastructure.search_events import search_event_record
-from marketplace.models import UNCOUNTED_MODES, StockMode
+from marketplace.models import UNCOUNTED_MODES
 from marketplace.selectors.search import SearchHit, SearchParams, SearchResult, product_search_nearby
 
 logger = logging.getLogger(__name__)
@@ -96,7 +96,6 @@ def resolve_place(cleaned: dict[str, Any], *, client: str | None = None) -> tupl
 
 def hit_view(hit: SearchHit, *, now: Any) -> dict[str, Any]:
     """One result as the template shows it: words, not codes."""
-    next_day = hit.stock_mode == StockMode.NEXT_DAY
     return {
         "hit": hit,
         "url": product_path(hit.product_id, hit.title),
@@ -110,17 +109,14 @@ def hit_view(hit: SearchHit, *, now: Any) -> dict[str, Any]:
         "freshness": ""
         if hit.stock_mode in UNCOUNTED_MODES
         else formatting.freshness(hit.stock_updated_at, now=now),
-        "pickup": (
-            gettext("pickup from the next opening day")
-            if next_day
-            else formatting.pickup_words(
-                pickup_today_until=hit.pickup_today_until,
-                next_pickup_from=hit.next_pickup_from,
-                tz_name=_shop_tz(hit),
-                now=now,
-            )
+        # a "next day" product has no pickup today and its next opening day (`selectors.search`)
+        "pickup": formatting.pickup_words(
+            pickup_today_until=hit.pickup_today_until,
+            next_pickup_from=hit.next_pickup_from,
+            tz_name=_shop_tz(hit),
+            now=now,
         ),
-        "collect_today": hit.pickup_today_until is not None and not next_day,
+        "collect_today": hit.pickup_today_until is not None,
         "image": hit.image_thumb or hit.image,
     }
 

@@ -13,7 +13,7 @@ to show.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -113,6 +113,17 @@ class PickupBoard:
         return schedule.next_pickup_from(
             now, timedelta(seconds=day.lead_seconds), horizon_days=PICKUP_HORIZON_DAYS
         )
+
+    def next_day_pickup_from(self, shop_id: int, now: datetime) -> datetime | None:
+        """For a "next day" product (decision 1600): the first pickup on an opening day after today, also
+        from a shop that takes no orders for later days (the product's mode says it can)."""
+        schedule = self.schedules.get(shop_id)
+        day = self.days.get(shop_id)
+        if schedule is None or day is None:
+            return None
+        later = later_pickup_windows(schedule, now=now, lead=timedelta(seconds=day.lead_seconds))
+        first = next(later, None)
+        return None if first is None else first[1].astimezone(schedule.tz)
 
     def is_open(self, shop_id: int, now: datetime) -> bool:
         day = self.days.get(shop_id)
@@ -256,6 +267,19 @@ def _ceil_minute(value: datetime) -> datetime:
     return floored if floored == value else floored + timedelta(minutes=1)
 
 
+def later_pickup_windows(
+    schedule: Schedule, *, now: datetime, lead: timedelta
+) -> Iterator[tuple[date, datetime, datetime]]:
+    """(day, pickup from in whole minutes, closing) of each opening day after today within
+    `PICKUP_HORIZON_DAYS`, for an order placed at `now`: the days a "next day" product can be collected."""
+    today = now.astimezone(schedule.tz).date()
+    for offset in range(1, PICKUP_HORIZON_DAYS + 1):
+        d = today + timedelta(days=offset)
+        window = schedule.pickup_day(d, now, lead)
+        if window is not None:
+            yield d, min(_ceil_minute(window.start), window.end), window.end
+
+
 def _held_until(shop: Shop, *, starts: datetime, closing: datetime) -> datetime:
     """The end of a hold that starts at `starts`: closing time, or the shop's shorter hold from `starts`
     (never through a night). The form, the API and the reservation all read it from `PickupDay.ends`."""
@@ -282,16 +306,11 @@ def pickup_options(
     days: list[PickupDay] = []
     if from_next_day:
         wanted = max(shop.pickup_days_ahead, 1) if shop.pickup_later_days else 1
-        for offset in range(1, PICKUP_HORIZON_DAYS + 1):
+        for d, starts, closing in later_pickup_windows(schedule, now=now, lead=lead):
             if len(days) >= wanted:
                 break
-            window = schedule.pickup_day(today + timedelta(days=offset), now, lead)
-            if window is not None:
-                starts = min(_ceil_minute(window.start), window.end)
-                ends = _held_until(shop, starts=starts, closing=window.end)
-                days.append(
-                    PickupDay(date=today + timedelta(days=offset), starts=starts, ends=ends, today=False)
-                )
+            ends = _held_until(shop, starts=starts, closing=closing)
+            days.append(PickupDay(date=d, starts=starts, ends=ends, today=False))
         return PickupOptions(days=tuple(days))
 
     def offer(d: date) -> PickupDay | None:

@@ -57,6 +57,7 @@ from marketplace.selectors.stock import (
     availability_label,
     available_counted_positive_sql,
     available_sql,
+    collectable_today,
     expired_holds_cte_sql,
     stock_fresh_since,
     stocked_sql,
@@ -646,7 +647,11 @@ def _hit(
     # stock_is_fresh, with `fresh_since` computed once per page
     fresh = stock_updated_at >= fresh_since or stock_mode in UNCOUNTED_MODES
     available = int(available)  # the rule, applied in SQL (`available_sql`)
-    until = board.pickup_today_until(shop_id, now)
+    if collectable_today(stock_mode):
+        until = board.pickup_today_until(shop_id, now)
+        following = None if until is not None else board.next_pickup_from(shop_id, now)
+    else:  # a "next day" product is never collected today (decision 1600)
+        until, following = None, board.next_day_pickup_from(shop_id, now)
     return SearchHit(
         product_id=product_id,
         sku=sku,
@@ -672,7 +677,7 @@ def _hit(
         stock_updated_at=stock_updated_at.astimezone(tz),  # timezone.localtime, without its lookups per row
         stock_fresh=fresh,
         pickup_today_until=until,
-        next_pickup_from=None if until is not None else board.next_pickup_from(shop_id, now),
+        next_pickup_from=following,
         open_now=board.is_open(shop_id, now),
         relevance=None if rank is None else float(rank),
         stock_mode=stock_mode,

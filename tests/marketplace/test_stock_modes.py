@@ -19,7 +19,7 @@ from django.db import connection
 from marketplace.exceptions import InsufficientStock, PickupDateNextDayOnly
 from marketplace.models import Product, Reservation, StockMode, StockMovement
 from marketplace.selectors.feeds import google_local_inventory_rows
-from marketplace.selectors.pickup import pickup_board
+from marketplace.selectors.pickup import pickup_board, pickup_board_clear
 from marketplace.selectors.search import SearchParams, product_search_nearby, search_query
 from marketplace.selectors.stock import availability_now, products_with_availability
 from marketplace.services import reservations as svc
@@ -142,6 +142,20 @@ def test_search_beyond_today_adds_next_day_items_and_stale_stock(catalogue):
     assert found["Kerze bestellt"] == ("next_day", 10, "next_day")
     assert found["Kerze alt"] == ("out_of_stock", 0, "counted")
     assert "Kerze ausverkauft" not in found
+
+
+def test_a_next_day_search_hit_is_collected_from_the_next_opening_day_not_today():
+    # given a shop open today (a Friday) but closed at the weekend, with a next-day product
+    weekdays = [(d, time(9), time(18)) for d in range(5)]
+    shop = ShopFactory(hours=weekdays, pickup_later_days=False)
+    ProductFactory(shop=shop, title="Kerze bestellt", quantity_on_hand=0, stock_mode=StockMode.NEXT_DAY)
+    pickup_board_clear()
+    # when found by a search that is not limited to today
+    params = SearchParams(lat=LAT, lng=LNG, q="kerze", available_today=False)
+    [hit] = product_search_nearby(params=params, now=NOW).hits
+    # then it says no pickup today, and Monday from opening (also for a shop that takes no later days)
+    assert hit.pickup_today_until is None
+    assert hit.next_pickup_from == datetime.combine(FRIDAY + timedelta(days=3), time(9), tzinfo=BERLIN)
 
 
 def test_search_without_text_honours_the_modes_too(catalogue):
