@@ -42,16 +42,7 @@ class StockMovementInline(ReadOnlyInline):
         "note",
         "actor_user",
     ]
-    readonly_fields = [
-        "created_at",
-        "source",
-        "on_hand_delta",
-        "held_delta",
-        "on_hand_after",
-        "held_after",
-        "note",
-        "actor_user",
-    ]
+    readonly_fields = fields
     ordering = ["-created_at", "-pk"]
     verbose_name_plural = _("stock history")
 

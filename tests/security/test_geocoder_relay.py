@@ -5,11 +5,7 @@ minutes, not a month. All against the local fake Nominatim (tests/fake_nominatim
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -28,40 +24,17 @@ from marketplace.infrastructure.geocoding import GeocoderBusy, address_geocode, 
 from marketplace.models import GeocoderSlot, Shop
 from tests.factories import ProductFactory, ShopFactory
 from tests.fake_nominatim import FakeNominatim
+from tests.loopback import free_port, private_redis
 from tests.osm_files import TOWN_RELATION, OsmFile
 
 LOOKUP = "/laden-anmelden/adresse/"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     """A private redis-server on a free loopback port."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is missing (scripts/setup.sh installs it)")
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - Debian's redis-server, loopback only
-        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    import redis
-
-    probe = redis.Redis(host="127.0.0.1", port=port)
-    for _ in range(100):
-        try:
-            probe.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+    with private_redis() as url:
+        yield url
 
 
 def use_cache(settings: Any, location: str) -> None:
