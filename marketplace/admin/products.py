@@ -30,19 +30,22 @@ from marketplace.services.images import image_decode
 # --- products and stock -------------------------------------------------------------------------------------
 
 
+_MOVEMENT_FIELDS = (
+    "created_at",
+    "source",
+    "on_hand_delta",
+    "held_delta",
+    "on_hand_after",
+    "held_after",
+    "note",
+    "actor_user",
+)
+
+
 class StockMovementInline(ReadOnlyInline):
     model = StockMovement
-    fields = [
-        "created_at",
-        "source",
-        "on_hand_delta",
-        "held_delta",
-        "on_hand_after",
-        "held_after",
-        "note",
-        "actor_user",
-    ]
-    readonly_fields = fields
+    fields = _MOVEMENT_FIELDS
+    readonly_fields = _MOVEMENT_FIELDS
     ordering = ["-created_at", "-pk"]
     verbose_name_plural = _("stock history")
 
