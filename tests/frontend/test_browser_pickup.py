@@ -44,7 +44,7 @@ def test_phone_reserves_for_tomorrow_and_sees_morgen(phone: Session, town: dict[
     # then: the confirmation names tomorrow, nothing scrolls sideways, the hold is for tomorrow
     day = s.page.inner_text("[data-testid=pickup-day]")
     assert "Morgen" in day, day
-    assert s.page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    assert s.page_width() <= 360
     reservation = Reservation.objects.get(customer_email="erika@example.org")
     assert reservation.pickup_date.isoformat() == tomorrow
     assert s.csp_errors == []

@@ -84,11 +84,20 @@ def _logged_in(s: Session, user: Any) -> None:
     s.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": s.base}])
 
 
-def _scan_and_list(s: Session, code: str, *, price: str, quantity: str) -> str:
-    s.page.evaluate("src => window.__setBarcode(src)", barcode_url(code))
+def _confirm_form(s: Session, code: str) -> Any:
+    """The confirm form of `code` once it has settled: the price field has its autofocus. (Filled before,
+    the focus could move to the price field between focusing the quantity field and typing into it, and
+    the quantity went into the price: "7,997" and an empty quantity, a flaky test.)"""
     form = s.page.wait_for_selector(
         f"[data-testid=scan-confirm]:has(small:text-is('{code}'))", timeout=30_000
     )
+    s.page.wait_for_function("() => document.activeElement && document.activeElement.id === 'scan-price'")
+    return form
+
+
+def _scan_and_list(s: Session, code: str, *, price: str, quantity: str) -> str:
+    s.page.evaluate("src => window.__setBarcode(src)", barcode_url(code))
+    form = _confirm_form(s, code)
     title = s.page.input_value("#scan-title")
     s.page.fill("#scan-price", price)
     s.page.fill("#scan-quantity", quantity)
@@ -108,7 +117,7 @@ def test_a_scanned_barcode_is_read_filled_from_open_data_and_listed(phone, shop_
     code = sample_gtin(3)
     # when
     s.page.evaluate("src => window.__setBarcode(src)", barcode_url(code))
-    s.page.wait_for_selector(f"[data-testid=scan-confirm]:has(small:text-is('{code}'))", timeout=30_000)
+    _confirm_form(s, code)
     # then: name, brand and the attribution from the open product data
     assert s.page.input_value("#scan-title") == "Apfelschorle naturtrüb 0,5 l"
     assert s.page.input_value("#scan-brand") == "Grüne Wiese"
@@ -132,7 +141,7 @@ def test_a_scanned_barcode_is_read_filled_from_open_data_and_listed(phone, shop_
     wasm = [url for url in requested if url.endswith("zxing_reader.wasm")]
     assert wasm
     assert all(url.startswith(s.base) for url in wasm)
-    assert s.page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert s.page_width() <= 390
     assert s.csp_errors == []
 
 
@@ -160,9 +169,7 @@ def test_walk_through_a_shop_without_a_till_lists_20_products_from_the_phone(pho
             s.page.evaluate("src => window.__setBarcode(src)", barcode_url(sample_gtin(n)))
             s.page.wait_for_timeout(150)  # the pack in front of the camera, before the answer comes
             shot("2-camera")
-            s.page.wait_for_selector(
-                f"[data-testid=scan-confirm]:has(small:text-is('{sample_gtin(n)}'))", timeout=30_000
-            )
+            _confirm_form(s, sample_gtin(n))
             s.page.fill("#scan-price", "2,49")
             s.page.fill("#scan-quantity", "6")
             shot("3-confirm")

@@ -82,7 +82,7 @@ def test_merchant_posts_on_the_phone_and_residents_find_it_on_the_map_and_in_the
     s.page.wait_for_selector("text=Ihre Neuigkeit ist online.")
     s.page.wait_for_load_state("load")
     assert Post.objects.filter(shop=bakery["shop"], title="Butterkuchen frisch vom Blech").count() == 1
-    assert s.page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    assert s.page_width() <= 360
 
     # then: on the map of the home page the bakery's pin carries the news badge, its popup the title
     s.goto("/")
@@ -99,7 +99,7 @@ def test_merchant_posts_on_the_phone_and_residents_find_it_on_the_map_and_in_the
     assert "Bäckerei Harms" in first.inner_text()
     first.locator(".post__title a").click()
     s.page.wait_for_selector("h1:has-text('Butterkuchen frisch vom Blech')")
-    assert s.page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    assert s.page_width() <= 360
     assert s.csp_errors == []
 
 
