@@ -535,6 +535,34 @@ class Product(TimeStamped):
         return f"{self.title} ({self.sku})"
 
 
+class ProductSearchEntry(models.Model):
+    """A narrow copy of every product's shop and text (`strip(search_vector)`, no positions), written only by
+    the database: triggers on the product table insert, update (when the text or shop changes) and delete
+    it (migration `0022_product_search_entries`, decision 1400 "Third round"). Never written by code.
+
+    The search's per-shop text walk reads it index-only (`(shop, product) INCLUDE (search_vector)`): a
+    shop's text is a few index pages instead of its wide product rows, and stock changes, which rewrite
+    product rows all day, leave it untouched (its pages stay all-visible).
+    """
+
+    product = models.OneToOneField(
+        Product, on_delete=models.DO_NOTHING, primary_key=True, db_constraint=False, related_name="+"
+    )
+    shop_id = models.BigIntegerField()
+    search_vector = SearchVectorField()
+
+    class Meta:
+        db_table = "marketplace_product_search"
+        indexes = [
+            models.Index(
+                fields=["shop_id", "product"], include=["search_vector"], name="product_search_shop_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"search entry of product {self.product_id}"
+
+
 class Reservation(TimeStamped):
     """A resident's hold on items of one shop, collected and paid in the shop."""
 

@@ -15,12 +15,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from marketplace.infrastructure.process_cache import ProcessCache
 from marketplace.models import Feedback, FeedbackReport, Reservation, Shop
 from marketplace.selectors.city_todo import TodoItem, todo_provider
 
 MIN_FOR_FIGURES = 5
 LATEST_SHOWN = 5
 CONFIDENCE_DAYS = 180
+# the search's pages read every shop's figure from a per-process copy this old at most: a figure over 180
+# days of answers that are published 72 hours after they are given does not move within minutes
+CONFIDENCE_TTL_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,34 @@ def stock_confidence(
 
 
 NO_CONFIDENCE = StockConfidence(signals=0, share=None)
+
+
+@dataclass(frozen=True)
+class _ConfidenceBoard:
+    built_for: float  # the `now` (timestamp) the figures were computed for
+    figures: dict[int, StockConfidence]
+
+
+_CONFIDENCE: ProcessCache[_ConfidenceBoard] = ProcessCache(
+    "stock-confidence", ttl_seconds=CONFIDENCE_TTL_SECONDS, background_refresh=True
+)
+
+
+def _confidence_board(now: datetime) -> _ConfidenceBoard:
+    return _ConfidenceBoard(built_for=now.timestamp(), figures=stock_confidence(now=now))
+
+
+def stock_confidence_of_page(*, shop_ids: Sequence[int], now: datetime) -> dict[int, StockConfidence]:
+    """`stock_confidence` of the shops of a search page, from every shop's figures computed at most
+    `CONFIDENCE_TTL_SECONDS` before `now` (one query per process and five minutes instead of one per search:
+    it was half the CPU of a search request). A `now` further from the copy's (tests, a pinned instant)
+    computes anew."""
+    board = _CONFIDENCE.get(
+        lambda: _confidence_board(now),
+        valid=lambda board: abs(now.timestamp() - board.built_for) < CONFIDENCE_TTL_SECONDS,
+        rebuild=lambda: _confidence_board(timezone.now()),
+    )
+    return {shop_id: board.figures[shop_id] for shop_id in shop_ids if shop_id in board.figures}
 
 
 def open_reports() -> int:

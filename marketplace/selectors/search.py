@@ -1,14 +1,16 @@
 """The nearby search: what can I pick up near me today? (API.md `GET /api/v1/search/`, PERFORMANCE.md).
 
-One SQL statement per search (two with text: the word-list lookup of the query words comes first; one more
-for the stock confidence of the page's shops when there are results), in one of two shapes (decision 1400):
+One SQL statement per search (two with text: the word-list lookup of the query words comes first), in one of
+two shapes (decision 1400):
 
 - **Nearest shops first**: a KNN scan over the shop points (`ORDER BY location <-> point`, the box as index
   condition, the radius, "live", "collectable today", "open now" and the shop filter applied at the shop,
   at most `SHOP_BATCH` shops), then for each shop its matching available products by the b-tree
   `product_shop_listed_idx` (shop, id); an incremental sort keeps the (distance, id) order and the limit
   stops the walk. A closed shop costs nothing, however big its catalogue. Fewer candidates than asked for
-  in a town with more shops than the cap: the statement runs again without the cap.
+  in a town with more shops than the cap: the statement runs again without the cap. With text, each shop's
+  matches come first from the narrow copy `marketplace_product_search` (shop, product, stripped text),
+  read index-only, and only the matches' product rows are read.
 - **Text index first** (text whose words are rare, by their frequency in the word list): every match from
   the GIN index in a materialized CTE, joined to their shops with the same shop conditions, nearest first.
 - Stock modes (decision 1600): the rule's SQL forms know them; "available today" leaves out "next day"
@@ -21,8 +23,8 @@ for the stock confidence of the page's shops when there are results), in one of 
   `next_pickup_from` to the page.
 - `step_free` is a shop-level filter (decision 1700): one short query for the ids of active step-free shops
   (`ShopQuerySet.step_free`), then the same `shop_id = ANY(...)` row filter; a search without it is unchanged.
-- The shops' stock confidence (decision 1700, `selectors/feedback.stock_confidence`) is one more short
-  query for the shops of the page only, after the search.
+- The shops' stock confidence (decision 1700) comes from a per-process copy of every shop's figure, at most
+  five minutes old (`selectors/feedback.stock_confidence_of_page`): no query in the search itself.
 - Text: German full-text search over the generated `search_vector` (config `german_unaccent`). Query words
   are normalised like the documents (lower case, accents and umlauts folded, `ß` -> `ss`), a spelling with
   `ae/oe/ue` also tries the folded vowel, and a word unknown to the word list `marketplace_search_word`
@@ -49,9 +51,9 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.exceptions import ValidationFailed
 from marketplace.metrics import SEARCH_SECONDS
-from marketplace.models import SEARCH_CONFIG, UNCOUNTED_MODES, Category, Product, Shop
+from marketplace.models import SEARCH_CONFIG, UNCOUNTED_MODES, Category, Product, ProductSearchEntry, Shop
 from marketplace.selectors.categories import category_subtree_ids
-from marketplace.selectors.feedback import NO_CONFIDENCE, StockConfidence, stock_confidence
+from marketplace.selectors.feedback import NO_CONFIDENCE, StockConfidence, stock_confidence_of_page
 from marketplace.selectors.pickup import PickupBoard, pickup_board
 from marketplace.selectors.stock import (
     availability_label,
@@ -80,6 +82,9 @@ PREFIX_MIN_LENGTH = 4
 SEARCH_WORD_TABLE = "marketplace_search_word"
 # Shops first: look at the nearest SHOP_BATCH shops; a short result in a bigger town runs again uncapped.
 SHOP_BATCH = 400
+# what one shop's text entry read index-only costs next to one match read from the product table (bench town,
+# 2026-12-07: both shapes cost the same at ~12,000 matches of 1,000,000 products for 500 candidates)
+SHOP_WALK_ROW_COST = 0.3
 SHOP_CAP_MARGIN = 50
 
 
@@ -239,8 +244,8 @@ class WordLookup:
 
 def word_lookup(words: Sequence[str]) -> WordLookup:
     """Closest known word (pg_trgm) for each query word not in the word list, and each word's frequency in
-    the word list (`ndoc` of the words it matches as typed, folded or corrected, prefixes for long words);
-    one query."""
+    the word list (`ndoc` of the words it matches as typed, folded or corrected; for long words, every word
+    starting with its stem, as its prefix query matches); one query."""
     if not words:
         return WordLookup(corrections={}, matches=None, listed=0)
     folded = [spelling_variants(word)[-1] for word in words]
@@ -260,18 +265,27 @@ def word_lookup(words: Sequence[str]) -> WordLookup:
         ) best ON t.correct AND NOT EXISTS (
             SELECT 1 FROM {SEARCH_WORD_TABLE} k WHERE k.word = t.term OR k.word = t.folded
         )
+        CROSS JOIN LATERAL (
+            -- a prefix query matches the documents' stems that start with the query word's stem
+            -- ("kleine:*" is 'klein':*, which also matches "kleines", "kleinkind"): count from the stem
+            SELECT COALESCE((tsvector_to_array(to_tsvector(%s::regconfig, t.term)))[1], t.term) AS term,
+                   COALESCE((tsvector_to_array(to_tsvector(%s::regconfig, t.folded)))[1], t.folded) AS folded
+        ) stem
         LEFT JOIN LATERAL (
             SELECT COALESCE(SUM(w.ndoc), 0)::bigint AS n FROM {SEARCH_WORD_TABLE} w
-            WHERE (t.prefix AND (w.word LIKE t.term || '%%' OR w.word LIKE t.folded || '%%'))
+            WHERE (t.prefix AND (w.word LIKE stem.term || '%%' OR w.word LIKE stem.folded || '%%'))
                OR (NOT t.prefix AND w.word IN (t.term, t.folded))
         ) freq ON true
         LEFT JOIN LATERAL (
             SELECT COALESCE(SUM(w.ndoc), 0)::bigint AS n FROM {SEARCH_WORD_TABLE} w
-            WHERE best.word IS NOT NULL AND w.word LIKE best.word || '%%'
+            WHERE best.word IS NOT NULL AND w.word LIKE COALESCE(
+                (tsvector_to_array(to_tsvector(%s::regconfig, best.word)))[1], best.word) || '%%'
         ) corrected ON true
     """  # noqa: S608 - fixed table names, values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [list(words), folded, correct, prefix])
+        cursor.execute(
+            sql, [list(words), folded, correct, prefix, SEARCH_CONFIG, SEARCH_CONFIG, SEARCH_CONFIG]
+        )
         rows = cursor.fetchall()
     corrections: dict[str, str] = {}
     per_word: list[int] = []
@@ -327,13 +341,14 @@ class SearchQuery:
 
 
 def text_first(lookup: WordLookup | None, *, inner_limit: int) -> bool:
-    """Text index first when the words are rare enough: it reads every match in the town (~`matches` rows),
-    while the nearest shops first reads about `inner_limit * listed / matches` products until it has enough;
-    the two cost the same at `matches = sqrt(inner_limit * listed)`."""
+    """Text index first when the words are rare enough: it reads every match in the town (~`matches` product
+    rows), while the nearest shops first reads about `inner_limit * listed / matches` of the shops' text
+    entries (index-only, each `SHOP_WALK_ROW_COST` of a product row) until it has enough; the two cost the
+    same at `matches = sqrt(SHOP_WALK_ROW_COST * inner_limit * listed)`."""
     if lookup is None or lookup.matches is None:
         return False
     listed = max(lookup.listed, lookup.matches, 1)
-    return lookup.matches <= math.sqrt(inner_limit * listed)
+    return lookup.matches <= math.sqrt(SHOP_WALK_ROW_COST * inner_limit * listed)
 
 
 def search_query(
@@ -460,6 +475,17 @@ def search_query(
         if shop_limit is not None:
             values["shop_limit"] = shop_limit
         lateral_conditions = re.sub(r"\bp\.", "lp.", " AND ".join(at_product))
+        if tsquery:
+            # the shop's text from the narrow copy, index-only (a few index pages per shop instead of its
+            # wide product rows; stock churn never touches it), then the product conditions on the matches
+            lateral_from = (
+                f"{ProductSearchEntry._meta.db_table} e JOIN {product} lp ON lp.id = e.product_id "
+                f"WHERE e.shop_id = ns.id AND e.search_vector @@ {tsq} AND"
+            )
+            lateral_order = "e.product_id"
+        else:
+            lateral_from = f"{product} lp WHERE lp.shop_id = ns.id AND"
+            lateral_order = "lp.id"
         inner = f"""
     SELECT k.id, ns.dist
     FROM (
@@ -470,9 +496,8 @@ def search_query(
         {"LIMIT %(shop_limit)s" if shop_limit is not None else "OFFSET 0"}
     ) ns
     CROSS JOIN LATERAL (
-        SELECT lp.id FROM {product} lp
-        WHERE lp.shop_id = ns.id AND {lateral_conditions}
-        ORDER BY lp.id
+        SELECT lp.id FROM {lateral_from} {lateral_conditions}
+        ORDER BY {lateral_order}
         LIMIT %(inner_limit)s
     ) k
     ORDER BY ns.dist, k.id
@@ -601,7 +626,7 @@ def _product_search_nearby(*, params: SearchParams, now: datetime | None) -> Sea
         # a shop approved less than a minute ago is not on the board yet: not known to be collectable
         hits = [hit for hit in hits if hit.pickup_today_until is not None]
     if hits:
-        confidence = stock_confidence(shop_ids=[hit.shop_id for hit in hits], now=now)
+        confidence = stock_confidence_of_page(shop_ids=[hit.shop_id for hit in hits], now=now)
         hits = [replace(hit, stock_confidence=confidence.get(hit.shop_id, NO_CONFIDENCE)) for hit in hits]
     return SearchResult(
         hits=hits,
