@@ -438,8 +438,8 @@ def search_query(
         values["outer_offset"] = params.offset
         values["outer_limit"] = params.page_size + 1
         outer_order = {
-            "price": "p.price, k.dist, k.id",
-            "-price": "p.price DESC, k.dist, k.id",
+            "price": "k.price, k.dist, k.id",
+            "-price": "k.price DESC, k.dist, k.id",
             # text match weighted with distance: a match 1 km away counts half as much as one at the door
             "relevance": "COALESCE(RANK, 0) / (1.0 + k.dist / 1000.0) DESC, k.dist, k.id",
         }[ordering]
@@ -454,7 +454,7 @@ def search_query(
         # `p.shop_active` is already a product condition), nearest first
         shop_limit = None
         ctes.append(
-            f"matches AS MATERIALIZED (SELECT p.id, p.shop_id AS ns_id, p.location AS ns_location "  # noqa: S608
+            f"matches AS MATERIALIZED (SELECT p.id, p.price, p.shop_id AS ns_id, p.location AS ns_location "  # noqa: S608
             f"FROM {product} p WHERE {' AND '.join(at_product)})"
         )
         match_conditions = [
@@ -463,7 +463,7 @@ def search_query(
             if condition != "ns.status = %(shop_active)s"
         ]
         inner = f"""
-    SELECT m.id, m.ns_location <-> {_POINT} AS dist
+    SELECT m.id, m.price, NULL::float4 AS rank, m.ns_location <-> {_POINT} AS dist
     FROM matches m
     WHERE {" AND ".join(match_conditions)}
     ORDER BY dist, m.id
@@ -475,6 +475,7 @@ def search_query(
         if shop_limit is not None:
             values["shop_limit"] = shop_limit
         lateral_conditions = re.sub(r"\bp\.", "lp.", " AND ".join(at_product))
+        lateral_rank = re.sub(r"\bp\.", "lp.", rank)
         if tsquery:
             # the shop's text from the narrow copy, index-only (a few index pages per shop instead of its
             # wide product rows; stock churn never touches it), then the product conditions on the matches
@@ -487,7 +488,7 @@ def search_query(
             lateral_from = f"{product} lp WHERE lp.shop_id = ns.id AND"
             lateral_order = "lp.id"
         inner = f"""
-    SELECT k.id, ns.dist
+    SELECT k.id, k.price, k.rank, ns.dist
     FROM (
         SELECT ns.id, ns.location <-> {_POINT} AS dist
         FROM {shop} ns
@@ -496,14 +497,19 @@ def search_query(
         {"LIMIT %(shop_limit)s" if shop_limit is not None else "OFFSET 0"}
     ) ns
     CROSS JOIN LATERAL (
-        SELECT lp.id FROM {lateral_from} {lateral_conditions}
+        SELECT lp.id, lp.price, {lateral_rank} AS rank FROM {lateral_from} {lateral_conditions}
         ORDER BY {lateral_order}
         LIMIT %(inner_limit)s
     ) k
     ORDER BY ns.dist, k.id
     LIMIT %(inner_limit)s"""  # noqa: S608 - identifiers are ours, values are parameters
-    # the page: order the candidates (price and rank need the product row), then shop, category and the
-    # shown availability (the rule, `available_sql`) for the page's rows only
+    # the page: order the candidates (the shop walk brings price and rank from the product rows it read; the
+    # text-first matches are ranked on their rows here), then shop, category and the shown availability (the
+    # rule, `available_sql`) for the page's rows only
+    if plan == "text-first":
+        candidate_rank, candidate_join = rank, f"JOIN {product} p ON p.id = k.id"
+    else:
+        candidate_rank, candidate_join = "k.rank", ""
     sql = f"""
 WITH {", ".join(ctes)}
 SELECT p.id, p.sku, p.gtin, p.title, p.brand, p.price, p.image, c.slug, c.name,
@@ -511,11 +517,11 @@ SELECT p.id, p.sku, p.gtin, p.title, p.brand, p.price, p.image, c.slug, c.name,
        ST_Y(s.location::geometry), ST_X(s.location::geometry),
        k.dist, {available_sql("p")}, p.stock_updated_at, p.stock_mode, p.image_thumb, k.rank, k.candidates
 FROM (
-    SELECT k.id, k.dist, {rank} AS rank, COUNT(*) OVER () AS candidates
+    SELECT k.id, k.dist, k.price, {candidate_rank} AS rank, COUNT(*) OVER () AS candidates
     FROM ({inner}
     ) k
-    JOIN {product} p ON p.id = k.id
-    ORDER BY {outer_order.replace("RANK", rank)}
+    {candidate_join}
+    ORDER BY {outer_order.replace("RANK", candidate_rank)}
     {outer_limit}
 ) k
 JOIN {product} p ON p.id = k.id
