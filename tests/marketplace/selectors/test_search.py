@@ -6,6 +6,7 @@ import json
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import factory
@@ -536,6 +537,27 @@ def test_a_word_is_counted_by_its_stem_as_its_prefix_query_matches():
         (matching,) = cursor.fetchone()
     assert matching == 5
     assert lookup.matches == matching
+
+
+@pytest.mark.parametrize(
+    ("candidates", "matches", "text_first"),
+    [
+        (337, 13_434, True),  # "Spielset" in the bench town: 337 of 500 in the nearest 400 shops
+        (480, 100_000, False),  # a common word nearly there: walking again beats reading its 100,000 matches
+        (0, 13_434, True),  # nothing in the nearest shops at all
+    ],
+)
+def test_a_short_capped_walk_re_runs_text_first_when_that_reads_less(candidates, matches, text_first):
+    # given a capped shop walk of a 1,000,000-product town of 5,000 shops that found `candidates`
+    query = search_selector.SearchQuery(sql="", params={}, empty=False, shop_limit=400, inner_limit=500)
+    rows = [(None, candidates)] if candidates else []
+    board = SimpleNamespace(days=dict.fromkeys(range(5000)))
+    lookup = search_selector.WordLookup(corrections={}, matches=matches, listed=1_000_000)
+    # when / then
+    cheaper = search_selector._text_first_cheaper_than_more_shops(
+        query, rows=rows, board=board, lookup=lookup
+    )
+    assert cheaper is text_first
 
 
 def test_board_clear_picks_up_changed_hours():

@@ -169,12 +169,20 @@ def test_search_equals_the_brute_force_reference(seed, monkeypatch):
             monkeypatch.setattr(
                 search_selector, "text_first", lambda lookup, *, inner_limit, p=plan: p == "text-first"
             )
+        # and the re-run after a capped walk that came short, in either shape
+        rerun = rng.choice(["auto", "text-first", "shops-first"])
+        if rerun != "auto":
+            monkeypatch.setattr(
+                search_selector,
+                "_text_first_cheaper_than_more_shops",
+                lambda *a, r=rerun, **k: r == "text-first",
+            )
         monkeypatch.setattr(search_selector, "SHOP_BATCH", rng.choice([400, 1, 2]))
         monkeypatch.setattr(search_selector, "SHOP_CAP_MARGIN", 0)
         expected = _reference(params, now)
         hits = product_search_nearby(params=params, now=now).hits
         got = [(hit.product_id, hit.available_quantity) for hit in hits]
-        assert got == expected, (seed, case, plan, params)
+        assert got == expected, (seed, case, plan, rerun, params)
         compared_hits += len(got)
         monkeypatch.undo()
     assert compared_hits > 0  # the random cases did find things
