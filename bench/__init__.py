@@ -66,9 +66,11 @@ class Context:
         }
 
     @contextlib.contextmanager
-    def gunicorn(self, *, workers: int = 4, threads: int = 1, **env: str) -> Iterator[str]:
-        """Serve the project with gunicorn on 127.0.0.1 (sync workers); yields the base URL."""
+    def gunicorn(self, *, workers: int = 4, threads: int = 1, **env: str) -> Iterator[Server]:
+        """Serve the project with gunicorn on 127.0.0.1 (sync workers); yields the base URL (a `Server`,
+        which also knows how much CPU its workers and their PostgreSQL backends have used)."""
         port = free_port()
+        env.setdefault("DATABASE_APPLICATION_NAME", f"bench-server-{port}")
         command = [
             str(Path(sys.executable).with_name("gunicorn")),
             "backend.wsgi:application",
@@ -79,7 +81,9 @@ class Context:
             "--log-level=warning",
         ]
         process = subprocess.Popen(command, cwd=ROOT, env=self.env(**env))  # noqa: S603 - our own gunicorn
-        base = f"http://127.0.0.1:{port}"
+        base = Server(f"http://127.0.0.1:{port}")
+        base.pid, base.database_url = process.pid, self.database_url
+        base.application_name = env["DATABASE_APPLICATION_NAME"]
         try:
             wait_for(f"{base}/healthz")
             yield base
@@ -89,6 +93,67 @@ class Context:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process, from /proc (0 once it is gone; 10 ms clock ticks)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(child) for child in handle.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+CpuSnapshot = dict[str, dict[int, float]]
+
+
+def server_cpu(server_pid: int, *, database_url: str, application_name: str) -> CpuSnapshot:
+    """CPU seconds of each worker of a server and of each PostgreSQL backend connected under
+    `application_name` (persistent connections, so the same backends for the whole run)."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        backends = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [application_name]
+            )
+        ]
+    return {
+        "worker": {pid: cpu_seconds(pid) for pid in children(server_pid)},
+        "postgres": {pid: cpu_seconds(pid) for pid in backends},
+    }
+
+
+def cpu_spent(start: CpuSnapshot, end: CpuSnapshot) -> dict[str, float]:
+    """Seconds of CPU per part ("worker", "postgres") between two snapshots."""
+    return {
+        part: sum(end[part][pid] - start[part].get(pid, 0.0) for pid in end[part])
+        for part in ("worker", "postgres")
+    }
+
+
+class Server(str):
+    """The base URL of a benchmark server, with its process id and how to find its database backends."""
+
+    pid: int
+    database_url: str
+    application_name: str
+
+    def cpu(self) -> CpuSnapshot:
+        return server_cpu(self.pid, database_url=self.database_url, application_name=self.application_name)
 
 
 def free_port() -> int:

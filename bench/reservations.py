@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from bench import CpuSnapshot, cpu_spent, server_cpu
+
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8192
 HOT_PRODUCTS = 10
@@ -46,43 +48,13 @@ ENV = {
     # the workers' PostgreSQL backends are found by this name (persistent connections, CONN_MAX_AGE)
     "DATABASE_APPLICATION_NAME": "bench-holds",
 }
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a live process, from /proc (0 once it is gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as handle:
-            return [int(child) for child in handle.read().split()]
-    except FileNotFoundError:
-        return []
-
-
-def _cpu_snapshot(server_pid: int) -> dict[str, dict[int, float]]:
+def _cpu_snapshot(server_pid: int) -> CpuSnapshot:
     """CPU seconds of each gunicorn worker and of each PostgreSQL backend of the benchmark's server."""
-    import psycopg
-
-    with psycopg.connect(ENV["DATABASE_URL"]) as conn:
-        backends = [
-            row[0]
-            for row in conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE application_name = %s",
-                [ENV["DATABASE_APPLICATION_NAME"]],
-            )
-        ]
-    return {
-        "worker": {pid: _cpu_seconds(pid) for pid in _children(server_pid)},
-        "postgres": {pid: _cpu_seconds(pid) for pid in backends},
-    }
+    return server_cpu(
+        server_pid, database_url=ENV["DATABASE_URL"], application_name=ENV["DATABASE_APPLICATION_NAME"]
+    )
 
 
 def _setup_django() -> None:
@@ -249,10 +221,7 @@ def _http_phase(product_ids: list[int], *, clients: int, seconds: float) -> dict
     latencies.sort()
     created = statuses.get(201, 0)
     requests = max(len(latencies), 1)
-    spent = {
-        part: sum(cpu["end"][part][pid] - cpu["start"][part].get(pid, 0.0) for pid in cpu["end"][part])
-        for part in ("worker", "postgres")
-    }
+    spent = cpu_spent(cpu["start"], cpu["end"])
     return {
         "cpu_worker_ms": spent["worker"] / requests * 1000,
         "cpu_postgres_ms": spent["postgres"] / requests * 1000,

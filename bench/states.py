@@ -19,6 +19,13 @@ For each state it prints the search's SQL p50/p95 (the statements `product_searc
 with text) next to the *reference statement* (nearest 100 collectable shops, then each shop's available
 products by the b-tree; issue 14) run in the same loop, and the CPU per search of this process (the
 "worker") and of its PostgreSQL backend (from `/proc/<pid>/stat`), which does not depend on the load.
+
+Then, in the same state, the API under load (`--api-seconds`, 0 to skip): gunicorn with 4 workers on
+127.0.0.1, 8 clients (2 processes x 4 threads, the `search` benchmark's load generator and queries),
+p50/p95, requests/s and the CPU per request of the workers and their PostgreSQL backends. A server takes
+the real time, not the state's `now`: for `evening` the API part closes shops for today (special days,
+removed afterwards) until 25 % of the shops are collectable at the real time; the other states do not
+depend on the hour beyond what the real time gives (the collectable share is printed).
 """
 
 from __future__ import annotations
@@ -36,9 +43,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench import cpu_seconds
 from bench.dataset import CATALOGUE, CENTER, database_url
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 BERLIN = ZoneInfo("Europe/Berlin")
 STATES = ("fresh", "evening", "big_closed_shop", "till_writer", "churn")
 
@@ -58,12 +65,6 @@ CROSS JOIN LATERAL (
 ) k
 ORDER BY ns.dist, k.id LIMIT 21
 """
-
-
-def _cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -95,11 +96,11 @@ def _measure(now: datetime, *, searches: int, rng: random.Random) -> dict[str, A
             lat = CENTER[0] + rng.gauss(0, 1.5) / 111.2
             lng = CENTER[1] + rng.gauss(0, 1.5) / 66.5
             params = SearchParams(lat=lat, lng=lng, q=rng.choice(words) if kind == "text" else "")
-            worker0, db0 = time.process_time(), _cpu_seconds(backend)
+            worker0, db0 = time.process_time(), cpu_seconds(backend)
             started = time.perf_counter()
             product_search_nearby(params=params, now=now)
             elapsed = time.perf_counter() - started
-            worker1, db1 = time.process_time(), _cpu_seconds(backend)
+            worker1, db1 = time.process_time(), cpu_seconds(backend)
             ref_params = {
                 "lat": lat,
                 "lng": lng,
@@ -124,6 +125,76 @@ def _measure(now: datetime, *, searches: int, rng: random.Random) -> dict[str, A
             "cpu_worker_ms": cpu_worker / searches * 1000,
             "cpu_db_ms": cpu_db / searches * 1000,
         }
+    return out
+
+
+API_PROCESSES, API_THREADS = 2, 4  # 8 clients, as in the `search` benchmark
+
+
+@contextmanager
+def _closed_for_today(target_share: float, *, rng: random.Random) -> Iterator[None]:
+    """Close shops for today (special days) until `target_share` of the shops are collectable at the real
+    time; the special days made here are deleted afterwards."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from marketplace.selectors.pickup import pickup_board_build, pickup_board_clear
+
+    now = timezone.now()
+    board = pickup_board_build(now=now)
+    collectable = sorted(board.collectable_ids(now.timestamp()))
+    keep = round(target_share * len(board.days))
+    close = rng.sample(collectable, max(0, len(collectable) - keep))
+    today = now.astimezone(BERLIN).date()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO marketplace_specialday (shop_id, date, closed, intervals, name) "
+            "SELECT unnest(%s::bigint[]), %s, true, '[]', 'Bench: evening' "
+            "ON CONFLICT DO NOTHING RETURNING id",
+            [close, today],
+        )
+        made = [row[0] for row in cursor.fetchall()]
+    pickup_board_clear()
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM marketplace_specialday WHERE id = ANY(%s)", [made])
+        pickup_board_clear()
+
+
+def _api_measure(*, seconds: float) -> dict[str, Any]:
+    """The API under load in the current state (see the module docstring): per kind p50/p95, requests/s,
+    errors and CPU per request (workers + their PostgreSQL backends)."""
+    from django.utils import timezone
+
+    from bench import Context, cpu_spent
+    from bench.search import _load, _paths, _variants
+    from marketplace.selectors.pickup import pickup_board_build
+
+    now = timezone.now()
+    board = pickup_board_build(now=now)
+    out: dict[str, Any] = {
+        "collectable": len(board.collectable_ids(now.timestamp())) / max(len(board.days), 1)
+    }
+    plain, text = _variants(quick=False)
+    with Context(database_url=database_url()).gunicorn(workers=4) as server:
+        for kind, variant in (("plain", plain), ("text", text)):
+            paths = _paths(variant.queries)
+            _load(server, paths[:400], seconds=3, processes=1, threads=4)  # warm every worker and backend
+            start = server.cpu()
+            loaded, wall = _load(server, paths, seconds=seconds, processes=API_PROCESSES, threads=API_THREADS)
+            spent = cpu_spent(start, server.cpu())
+            ok = [ms for ms, status in loaded if status == 200]
+            requests = max(len(loaded), 1)
+            out[kind] = {
+                "p50": _pct(ok, 0.5),
+                "p95": _pct(ok, 0.95),
+                "rate": len(loaded) / wall,
+                "errors": len(loaded) - len(ok),
+                "cpu_worker_ms": spent["worker"] / requests * 1000,
+                "cpu_db_ms": spent["postgres"] / requests * 1000,
+            }
     return out
 
 
@@ -254,6 +325,10 @@ GOALS = {  # issue 14: (search p95 ms, search / reference p50)
     "plain": ("<= 6 ms", 6.0),
     "text": ("<= 15 ms", 15.0),
 }
+API_GOALS = {  # issue 14, 8 clients: p50 ms (None: no goal), p95 ms, requests/s
+    "plain": (10.0, 25.0, 400.0),
+    "text": (None, 40.0, 150.0),
+}
 
 
 def run(ctx: Any) -> list[Any]:
@@ -266,7 +341,16 @@ def run(ctx: Any) -> list[Any]:
 
     argv = [sys.executable, "-m", "bench.states", "--json"]
     if ctx.quick:
-        argv += ["--searches", "20", "--big-shop-products", "1000", "--churn-updates", "5000"]
+        argv += [
+            "--searches",
+            "20",
+            "--big-shop-products",
+            "1000",
+            "--churn-updates",
+            "5000",
+            "--api-seconds",
+            "3",
+        ]
     env = ctx.env(BENCH_DATABASE_URL=ctx.database_url)
     done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=True)  # noqa: S603
     results = []
@@ -293,6 +377,34 @@ def run(ctx: Any) -> list[Any]:
                 f"{row['cpu_worker_ms']:.2f} + {row['cpu_db_ms']:.2f} ms",
             ),
         ]
+        api = row.get("api")
+        if api:
+            p50_goal, p95_goal, rate_goal = API_GOALS[row["kind"]]
+            api_name = (
+                f"search state {row['state']} ({row['kind']}, API, {api['collectable']:.0%} collectable)"
+            )
+            results += [
+                Result(
+                    api_name,
+                    "API p50 / p95 under load (8 clients)",
+                    f"{api['p50']:.2f} / {api['p95']:.2f} ms",
+                    (f"<= {p50_goal:.0f} / " if p50_goal else "p95 <= ") + f"{p95_goal:.0f} ms",
+                    (p50_goal is None or api["p50"] <= p50_goal) and api["p95"] <= p95_goal,
+                ),
+                Result(
+                    api_name,
+                    "requests/s",
+                    f"{api['rate']:.0f}",
+                    f">= {rate_goal:.0f}",
+                    api["rate"] >= rate_goal,
+                ),
+                Result(
+                    api_name,
+                    "CPU per request: gunicorn workers + their PostgreSQL backends",
+                    f"{api['cpu_worker_ms']:.2f} + {api['cpu_db_ms']:.2f} ms",
+                ),
+                Result(api_name, "errors", str(api["errors"]), "0", api["errors"] == 0),
+            ]
     return results
 
 
@@ -305,6 +417,7 @@ def main(argv: list[str] | None = None, *, log: Callable[[str], None] = print) -
     parser.add_argument("--writer-rate", type=float, default=100.0)
     parser.add_argument("--churn-updates", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--api-seconds", type=float, default=10.0, help="API load per kind (0: no API part)")
     args = parser.parse_args(argv)
     os.environ["DATABASE_URL"] = database_url()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
@@ -317,19 +430,45 @@ def main(argv: list[str] | None = None, *, log: Callable[[str], None] = print) -
             "| reference p50 / p95 ms | p50 ratio | CPU worker + PostgreSQL ms/search |"
         )
         log("|---|---|---|---|---|---|---|")
+    api_rows: list[str] = []
     for name in args.states.split(","):
+        api: dict[str, Any] | None = None
         with _state(name, args) as now:
             result = _measure(now, searches=args.searches, rng=random.Random(args.seed))
+            if args.api_seconds > 0:
+                if name == "evening":
+                    with _closed_for_today(0.25, rng=random.Random(args.seed)):
+                        api = _api_measure(seconds=args.api_seconds)
+                else:
+                    api = _api_measure(seconds=args.api_seconds)
         for kind in ("plain", "text"):
             r = result[kind]
+            a = api[kind] if api else None
             if args.json:
-                log(json.dumps({"state": name, "kind": kind, "collectable": result["collectable"], **r}))
+                row = {"state": name, "kind": kind, "collectable": result["collectable"], **r}
+                if api and a:
+                    row["api"] = {**a, "collectable": api["collectable"]}
+                log(json.dumps(row))
                 continue
             log(
                 f"| {name} | {kind} | {result['collectable']:.0%} | {r['p50']:.2f} / {r['p95']:.2f} | "
                 f"{r['ref_p50']:.2f} / {r['ref_p95']:.2f} | {r['p50'] / r['ref_p50']:.1f} | "
                 f"{r['cpu_worker_ms']:.2f} + {r['cpu_db_ms']:.2f} |"
             )
+            if api and a:
+                api_rows.append(
+                    f"| {name} | {kind} | {api['collectable']:.0%} | {a['p50']:.2f} / {a['p95']:.2f} | "
+                    f"{a['rate']:.0f} | {a['errors']} | {a['cpu_worker_ms']:.2f} + {a['cpu_db_ms']:.2f} |"
+                )
+    if api_rows and not args.json:
+        log("")
+        log(
+            "| state | search | collectable (real time) | API p50 / p95 ms (8 clients) | requests/s | errors "
+            "| CPU worker + PostgreSQL ms/request |"
+        )
+        log("|---|---|---|---|---|---|---|")
+        for line in api_rows:
+            log(line)
 
 
 if __name__ == "__main__":

@@ -554,8 +554,9 @@ def _text_first_cheaper_than_more_shops(
     """After a capped shop walk that came short: is reading every match of the words (about
     `lookup.matches` rows) cheaper than walking on? The walk so far found `candidates` in `shop_limit` shops,
     so it needs about `shop_limit * inner_limit / candidates` shops of `listed / shops` entries each, at
-    `SHOP_WALK_ROW_COST` per entry (the re-run walks from the nearest shop again). (Words found mostly in far-away shops: "Spielset" came short with 337
-    of 500 in the nearest 400 shops and cost 12 + 17 ms, text first 16 ms.)"""
+    `SHOP_WALK_ROW_COST` per entry (the re-run walks from the nearest shop again). Words found mostly in
+    far-away shops: "Spielset" came short with 337 of 500 in the nearest 400 shops and cost 12 + 17 ms,
+    text first 16 ms."""
     if lookup is None or lookup.matches is None or query.shop_limit is None:
         return False
     candidates = max(rows[0][-1] if rows else 0, 1)
