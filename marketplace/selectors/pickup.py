@@ -61,6 +61,11 @@ class ShopDay:
         return any(start <= now_ts < end for start, end in self.spans)
 
 
+def array_literal(ids: list[int]) -> str:
+    """A PostgreSQL array literal of integer ids: `{1,2,3}` (cast with `::bigint[]` in the statement)."""
+    return "{" + ",".join(map(str, ids)) + "}"
+
+
 class PickupBoard:
     """Today's pickup state of all active shops, valid for one local day (cached for `BOARD_TTL_SECONDS`)."""
 
@@ -86,6 +91,21 @@ class PickupBoard:
         self._deadline_ids = [shop_id for _, shop_id in ordered]
         never = {shop_id for shop_id, day in days.items() if day.deadline is None}
         self._never_today = sorted(never)
+        self._literals: dict[tuple[bool, int], str] = {}
+
+    def id_array_literal(self, now_ts: float, *, collectable: bool) -> str:
+        """`collectable_ids` (or `not_collectable_ids`) as a PostgreSQL array literal, built once per board
+        and cut-off time (the search passes it as one text parameter)."""
+        cut = bisect_left(self._deadlines, now_ts)
+        key = (collectable, cut)
+        literal = self._literals.get(key)
+        if literal is None:
+            ids = self._deadline_ids[cut:] if collectable else self._never_today + self._deadline_ids[:cut]
+            literal = array_literal(ids)
+            if len(self._literals) > 16:  # a board lives a minute: a few cut-offs at most
+                self._literals = {}
+            self._literals[key] = literal
+        return literal
 
     def covers_day(self, now_ts: float) -> bool:
         return self.valid_from <= now_ts < self.valid_until

@@ -54,7 +54,7 @@ from marketplace.metrics import SEARCH_SECONDS
 from marketplace.models import SEARCH_CONFIG, UNCOUNTED_MODES, Category, Product, ProductSearchEntry, Shop
 from marketplace.selectors.categories import category_subtree_ids
 from marketplace.selectors.feedback import NO_CONFIDENCE, StockConfidence, stock_confidence_of_page
-from marketplace.selectors.pickup import PickupBoard, pickup_board
+from marketplace.selectors.pickup import PickupBoard, array_literal, pickup_board
 from marketplace.selectors.stock import (
     availability_label,
     available_counted_positive_sql,
@@ -388,6 +388,9 @@ def search_query(
     at_product = ["p.active", "p.shop_active", stocked_sql("p")]
     empty = False
     shop_filter: list[int] | None = None
+    # shop id lists go to PostgreSQL as one array literal (text): the driver formats a list element by
+    # element (0.5 ms of CPU for the 1,300 collectable shops of an evening); the board keeps its literals
+    shops_literal: str | None = None
     if params.available_today:
         collectable = board.collectable_ids(now_ts)
         excluded = board.not_collectable_ids(now_ts)
@@ -395,24 +398,27 @@ def search_query(
             empty = True
         elif len(excluded) < len(collectable):
             if excluded:
-                values["excluded_shops"] = excluded
-                at_shop.append("NOT (ns.id = ANY(%(excluded_shops)s))")
+                values["excluded_shops"] = board.id_array_literal(now_ts, collectable=False)
+                at_shop.append("NOT (ns.id = ANY(%(excluded_shops)s::bigint[]))")
         else:
             shop_filter = collectable
+            shops_literal = board.id_array_literal(now_ts, collectable=True)
         at_product.append(available_counted_positive_sql("p", today=True))
     if params.open_now:
         open_ids = board.open_ids(now_ts)
         shop_filter = open_ids if shop_filter is None else sorted(set(shop_filter) & set(open_ids))
+        shops_literal = None
     if step_free_shop_ids is not None:
         # a shop-level filter: the same `shop_id = ANY(...)` row filter as "open now", no join in the scan
         shop_filter = (
             step_free_shop_ids if shop_filter is None else sorted(set(shop_filter) & set(step_free_shop_ids))
         )
+        shops_literal = None
     if shop_filter is not None:
         if not shop_filter:
             empty = True
-        values["shops"] = shop_filter
-        at_shop.append("ns.id = ANY(%(shops)s)")
+        values["shops"] = shops_literal if shops_literal is not None else array_literal(shop_filter)
+        at_shop.append("ns.id = ANY(%(shops)s::bigint[])")
     if shop_id is not None:
         values["shop_id"] = shop_id
         at_shop.append("ns.id = %(shop_id)s")

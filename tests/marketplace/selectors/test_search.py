@@ -17,7 +17,7 @@ from django.db import connection
 from marketplace.exceptions import ValidationFailed
 from marketplace.models import SEARCH_CONFIG, CityDay, Product, ReservationLine, Shop, SpecialDay
 from marketplace.selectors import search as search_selector
-from marketplace.selectors.pickup import pickup_board, pickup_board_clear
+from marketplace.selectors.pickup import array_literal, pickup_board, pickup_board_clear
 from marketplace.selectors.search import (
     SearchParams,
     product_search_nearby,
@@ -558,6 +558,20 @@ def test_a_short_capped_walk_re_runs_text_first_when_that_reads_less(candidates,
         query, rows=rows, board=board, lookup=lookup
     )
     assert cheaper is text_first
+
+
+def test_the_boards_id_literals_are_its_id_lists_at_every_hour():
+    # given shops closing at different hours and one closed all Friday
+    for closes in (12, 15, 18):
+        ShopFactory(hours=[(day, time(9), time(closes)) for day in range(5)])
+    ShopFactory(hours=[(day, time(9), time(18)) for day in range(4)])
+    board = pickup_board(now=at(FRIDAY, 8))
+    # when / then: the literal the search sends is the list the board names, before and after each cut-off
+    for hour in (8, 11, 13, 16, 19, 11):
+        ts = at(FRIDAY, hour).timestamp()
+        assert board.id_array_literal(ts, collectable=True) == array_literal(board.collectable_ids(ts))
+        assert board.id_array_literal(ts, collectable=False) == array_literal(board.not_collectable_ids(ts))
+    assert array_literal([3, 1, 2]) == "{3,1,2}"
 
 
 def test_board_clear_picks_up_changed_hours():

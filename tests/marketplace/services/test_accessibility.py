@@ -128,9 +128,9 @@ def test_plain_search_sql_does_not_change_with_the_filter_off():
     plain = search_query(params, now=NOON, board=board)
     filtered = search_query(params, now=NOON, board=board, step_free_shop_ids=[1, 2])
     # then: the filter is the one `shop_id = ANY` row filter, and the plain statement has none
-    assert "ANY(%(shops)s)" not in plain.sql
-    assert "ANY(%(shops)s)" in filtered.sql
-    assert filtered.params["shops"] == [1, 2]
+    assert "ANY(%(shops)s::bigint[])" not in plain.sql
+    assert "ANY(%(shops)s::bigint[])" in filtered.sql
+    assert filtered.params["shops"] == "{1,2}"
 
 
 def test_api_search_and_shop_list_filter_step_free():
