@@ -39,7 +39,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -658,13 +658,13 @@ def _product_search_nearby(*, params: SearchParams, now: datetime | None) -> Sea
     rows = rows[: params.page_size]
     fresh_since = stock_fresh_since(now=now)
     tz = timezone.get_current_timezone()
-    hits = [_hit(row, board=board, now=now, fresh_since=fresh_since, tz=tz) for row in rows]
+    confidence = stock_confidence_of_page(shop_ids=[row[9] for row in rows], now=now) if rows else {}
+    hits = [
+        _hit(row, board=board, now=now, fresh_since=fresh_since, tz=tz, confidence=confidence) for row in rows
+    ]
     if params.available_today:
         # a shop approved less than a minute ago is not on the board yet: not known to be collectable
         hits = [hit for hit in hits if hit.pickup_today_until is not None]
-    if hits:
-        confidence = stock_confidence_of_page(shop_ids=[hit.shop_id for hit in hits], now=now)
-        hits = [replace(hit, stock_confidence=confidence.get(hit.shop_id, NO_CONFIDENCE)) for hit in hits]
     return SearchResult(
         hits=hits,
         has_more=has_more,
@@ -677,7 +677,13 @@ def _product_search_nearby(*, params: SearchParams, now: datetime | None) -> Sea
 
 
 def _hit(
-    row: tuple[Any, ...], *, board: PickupBoard, now: datetime, fresh_since: datetime, tz: tzinfo
+    row: tuple[Any, ...],
+    *,
+    board: PickupBoard,
+    now: datetime,
+    fresh_since: datetime,
+    tz: tzinfo,
+    confidence: dict[int, StockConfidence],
 ) -> SearchHit:
     (
         product_id,
@@ -744,4 +750,5 @@ def _hit(
         relevance=None if rank is None else float(rank),
         stock_mode=stock_mode,
         image_thumb=_media_url(image_thumb),
+        stock_confidence=confidence.get(shop_id, NO_CONFIDENCE),
     )
