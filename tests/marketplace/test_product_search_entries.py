@@ -15,6 +15,7 @@ from marketplace.models import Category, Product, ProductSearchEntry
 from marketplace.selectors.search import SearchParams, product_search_nearby
 from marketplace.services.products import Actor, category_names_refresh, product_create, product_update
 from tests.factories import ProductFactory, ShopFactory
+from tests.table_stats import table_stats
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FRIDAY_NOON = datetime.combine(date(2026, 6, 5), time(12), tzinfo=BERLIN)
@@ -35,15 +36,7 @@ def _expected() -> dict[int, tuple[int, str]]:
 
 def _entry_writes() -> int:
     """Inserted + updated + deleted rows of the copy so far (this backend's statistics flushed)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_force_next_flush()")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables "
-            "WHERE relname = 'marketplace_product_search'"
-        )
-        return int(cursor.fetchone()[0])
+    return sum(table_stats("marketplace_product_search", "n_tup_ins", "n_tup_upd", "n_tup_del"))
 
 
 @pytest.mark.django_db

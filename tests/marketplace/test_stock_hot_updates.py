@@ -16,6 +16,7 @@ from marketplace.models import Product
 from marketplace.services import reservations as reservation_services
 from marketplace.services.products import Actor, product_update
 from tests.factories import ProductFactory, ShopFactory
+from tests.table_stats import table_stats
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FRIDAY_NOON = datetime.combine(date(2026, 6, 5), time(12), tzinfo=BERLIN)
@@ -24,15 +25,7 @@ STOCK_COLUMNS = ("quantity_on_hand", "quantity_held", "stock_updated_at", "updat
 
 def _product_update_counts() -> tuple[int, int]:
     """(updates, HOT updates) of the product table, with this backend's pending statistics flushed."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_force_next_flush()")
-    # the flush happens when the backend goes idle after that statement; then read with a new snapshot
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'marketplace_product'"
-        )
-        updates, hot = cursor.fetchone()
+    updates, hot = table_stats("marketplace_product", "n_tup_upd", "n_tup_hot_upd")
     return updates, hot
 
 
