@@ -7,9 +7,10 @@
 - kept: 2xx answers and 409 business conflicts (e.g. `insufficient_stock`), as the request ran; not kept:
   validation errors, 401/403/404, 429 and server errors: the claim is given up and the key may be retried.
 
-The view runs in one transaction together with storing its response, so a committed write always has its
-stored answer. Secret fields of the body (`seal_fields`, e.g. a reservation token) are stored encrypted with a
-key derived from SECRET_KEY and the raw Idempotency-Key, which itself is stored only as a hash.
+The claim, the view and storing its response run in one transaction, so a committed write always has its
+stored answer and a request that fails leaves no claim behind. Secret fields of the body (`seal_fields`,
+e.g. a reservation token) are stored encrypted with a key derived from SECRET_KEY and the raw
+Idempotency-Key, which itself is stored only as a hash.
 """
 
 from __future__ import annotations
@@ -128,32 +129,30 @@ def idempotent(
                 )
             scope = client_scope(request)
             material = f"{scope}|{key}"
-            claim = idempotency_claim(scope=scope, key=key, fingerprint=request_fingerprint(request))
-            if claim.is_replay:
-                replay = Response(
-                    _replayed_body(claim.body, seal_fields=seal_fields, material=material),
-                    status=claim.status,
-                )
-                replay[REPLAYED_HEADER] = "true"
-                return replay
-            assert claim.record_id is not None  # noqa: S101 - narrowing for mypy
-            try:
-                with transaction.atomic():
-                    try:
-                        response = method(view, request, *args, **kwargs)
-                    except Exception as exc:
-                        response = view.handle_exception(exc)  # re-raises what is not an API error
-                    if _keep(response):
-                        idempotency_complete(
-                            record_id=claim.record_id,
-                            status=response.status_code,
-                            body=_stored_body(response.data, seal_fields=seal_fields, material=material),
-                        )
-            except BaseException:
-                idempotency_release(record_id=claim.record_id)
-                raise
-            if not _keep(response):
-                idempotency_release(record_id=claim.record_id)
+            # One transaction for the claim, the view's writes and the stored answer (a failure rolls all of
+            # it back, the claim included); an answer not worth keeping gives the claim up before the commit.
+            with transaction.atomic():
+                claim = idempotency_claim(scope=scope, key=key, fingerprint=request_fingerprint(request))
+                if claim.is_replay:
+                    replay = Response(
+                        _replayed_body(claim.body, seal_fields=seal_fields, material=material),
+                        status=claim.status,
+                    )
+                    replay[REPLAYED_HEADER] = "true"
+                    return replay
+                assert claim.record_id is not None  # noqa: S101 - narrowing for mypy
+                try:
+                    response = method(view, request, *args, **kwargs)
+                except Exception as exc:
+                    response = view.handle_exception(exc)  # re-raises what is not an API error
+                if _keep(response):
+                    idempotency_complete(
+                        record_id=claim.record_id,
+                        status=response.status_code,
+                        body=_stored_body(response.data, seal_fields=seal_fields, material=material),
+                    )
+                else:
+                    idempotency_release(record_id=claim.record_id)
             return response
 
         return wrapper

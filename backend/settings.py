@@ -63,6 +63,10 @@ def database_from_url(url: str) -> dict[str, object]:
         "OPTIONS": {
             "application_name": env_str("DATABASE_APPLICATION_NAME", "ladenkarte"),
             "options": "-c jit=off",
+            # Prepared statements only for `marketplace.infrastructure.prepared` (server-side binding): a
+            # statement is prepared on its connection after this many runs; the project's other cursors
+            # bind on the client and are never prepared.
+            "prepare_threshold": env_int("DATABASE_PREPARE_THRESHOLD", 2),
         },
     }
 

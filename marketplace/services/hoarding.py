@@ -21,10 +21,10 @@ from collections import defaultdict
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import PersonProductLimit, PersonShopLimit
+from marketplace.infrastructure.prepared import prepared_cursor
 from marketplace.models import Reservation, ReservationLine
 
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
@@ -48,7 +48,7 @@ def person_limits_check(*, person: str, shop_id: int, lines: dict[int, int], now
     """Raise `PersonProductLimit` / `PersonShopLimit` if these lines would take one person past a cap."""
     held: dict[int, int] = defaultdict(int)
     # Raw SQL on the hot path of every hold: the ORM spent ~1 ms of CPU building this query (issue 14).
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT l.product_id, l.quantity FROM {ReservationLine._meta.db_table} l "  # noqa: S608
             f"JOIN {Reservation._meta.db_table} r ON r.id = l.reservation_id "
@@ -78,16 +78,22 @@ def person_limits_check(*, person: str, shop_id: int, lines: dict[int, int], now
         )
 
 
+# Driven by the products' lines, each line's reservation looked up by primary key (a subplan per line): a
+# join let the planner start from every active reservation of the town instead, which it did whenever the
+# reservation table's statistics lagged behind a burst of holds (3,000 reservations read, 8 ms, for 300
+# lines; issue 14).
+UNCONFIRMED_UNITS_SQL = (
+    f"SELECT l.product_id, SUM(l.quantity) FROM {ReservationLine._meta.db_table} l "  # noqa: S608
+    "WHERE l.product_id = ANY(%s) AND (SELECT r.status = ANY(%s) AND r.expires_at > %s "
+    f"AND r.confirmed_at IS NULL FROM {Reservation._meta.db_table} r WHERE r.id = l.reservation_id) "
+    "GROUP BY l.product_id"
+)
+
+
 def unconfirmed_units(product_ids: list[int], *, now: datetime) -> dict[int, int]:
     """Units of active, unexpired holds nobody has confirmed yet, per product."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT l.product_id, SUM(l.quantity) FROM {ReservationLine._meta.db_table} l "  # noqa: S608
-            f"JOIN {Reservation._meta.db_table} r ON r.id = l.reservation_id "
-            "WHERE l.product_id = ANY(%s) AND r.status = ANY(%s) AND r.expires_at > %s "
-            "AND r.confirmed_at IS NULL GROUP BY l.product_id",
-            [list(product_ids), list(Reservation.ACTIVE_STATUSES), now],
-        )
+    with prepared_cursor() as cursor:
+        cursor.execute(UNCONFIRMED_UNITS_SQL, [list(product_ids), list(Reservation.ACTIVE_STATUSES), now])
         rows = cursor.fetchall()
     return {pk: int(total or 0) for pk, total in rows}
 

@@ -1,10 +1,13 @@
 """Idempotency keys (Stripe-like): the first response to a key is kept and replayed for repeats.
 
-A request claims `(scope, key)` in its own short transaction (INSERT ... ON CONFLICT DO NOTHING), so a
-concurrent duplicate sees the claim at once and is told `idempotency_key_in_use`. The owner stores its
-response in the same transaction as its write (`idempotency_complete`), so a committed write always has its
-stored response. Only a SHA-256 of the key is stored. A claim whose request died (no response after
-`LEASE`) may be taken over by the same request; records expire after `LADENKARTE_IDEMPOTENCY_HOURS`.
+A request claims `(scope, key)` inside the transaction of its write, together with the response it stores
+(`idempotency_complete`), so a committed write always has its stored response and a request that dies
+leaves nothing behind. A concurrent duplicate must not wait for the first: the claim takes a try-lock on
+the key (`pg_try_advisory_xact_lock` in its own two-key space, released at commit or rollback) before it
+inserts, and a duplicate that finds the key locked is told `idempotency_key_in_use` at once. Only a
+SHA-256 of the key is stored. A claim left `in_progress` by an older release (claims were committed on
+their own then) is taken over by the same request after `LEASE`; records expire after
+`LADENKARTE_IDEMPOTENCY_HOURS`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from marketplace.exceptions import IdempotencyKeyInUse, IdempotencyKeyReused
+from marketplace.infrastructure.prepared import prepared_cursor
 from marketplace.models import IdempotencyRecord
 
 # Longer than any request may run (gunicorn times workers out after 30 s).
@@ -45,27 +49,44 @@ def idempotency_key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _key_lock(scope: str, key_hash: str) -> int:
+    """The key's advisory lock (second half of the two-key form; the first is `_LOCK_SPACE`)."""
+    return int.from_bytes(hashlib.sha256(f"{scope}|{key_hash}".encode()).digest()[:4], "big", signed=True)
+
+
+# The two-key advisory locks' first key for idempotency keys: the one-key (bigint) locks of the e-mail
+# address and the shop (marketplace.services.reservations, inventory) are another lock space.
+_LOCK_SPACE = 0x1DE3
+
+
 def idempotency_claim(
     *, scope: str, key: str, fingerprint: str, now: datetime | None = None
 ) -> IdempotencyClaim:
     """Claim `key` for this request, or return the stored response of the same earlier request.
 
     Raises `IdempotencyKeyReused` (other request, same key) or `IdempotencyKeyInUse` (still running).
-    Call outside any transaction so the claim is visible to others at once: every statement here is its
-    own transaction (autocommit), so the usual case, a new key, costs one round trip.
+    Call inside the transaction of the write (it must not be autocommit: the try-lock lasts until the
+    transaction ends); the usual case, a new key, costs one statement.
     """
+    if not connection.in_atomic_block:
+        raise RuntimeError("idempotency_claim must run inside the transaction of the write it answers")
     now = now or timezone.now()
     key_hash = idempotency_key_hash(key)
     expires_at = now + timedelta(hours=settings.LADENKARTE_IDEMPOTENCY_HOURS)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_TABLE} (key, scope, fingerprint, state, created_at, expires_at) "  # noqa: S608
-            "VALUES (%s, %s, %s, 'in_progress', %s, %s) ON CONFLICT (scope, key) DO NOTHING RETURNING id",
-            [key_hash, scope, fingerprint, now, expires_at],
+            "WITH lock AS (SELECT pg_try_advisory_xact_lock(%s::int, %s::int) AS free), claimed AS ("  # noqa: S608
+            f"INSERT INTO {_TABLE} (key, scope, fingerprint, state, created_at, expires_at) "
+            "SELECT %s, %s, %s, 'in_progress', %s, %s FROM lock WHERE free "
+            "ON CONFLICT (scope, key) DO NOTHING RETURNING id) "
+            "SELECT free, (SELECT id FROM claimed) FROM lock",
+            [_LOCK_SPACE, _key_lock(scope, key_hash), key_hash, scope, fingerprint, now, expires_at],
         )
-        row = cursor.fetchone()
-        if row is not None:
-            return IdempotencyClaim(record_id=row[0])
+        free, record_id = cursor.fetchone()
+        if not free:  # a request with this key is running now (its transaction holds the lock)
+            raise IdempotencyKeyInUse()
+        if record_id is not None:
+            return IdempotencyClaim(record_id=record_id)
         # An expired record, or an abandoned claim of this very request, is taken over.
         cursor.execute(
             f"UPDATE {_TABLE} SET fingerprint = %s, state = 'in_progress', response_status = NULL, "  # noqa: S608
@@ -89,7 +110,7 @@ def idempotency_claim(
 
 def idempotency_complete(*, record_id: int, status: int, body: Any) -> None:
     """Store the response of a claimed request; call inside the transaction of the write it answers."""
-    with connection.cursor() as cursor:  # one plain UPDATE: this runs on every idempotent write
+    with prepared_cursor() as cursor:  # one plain UPDATE: this runs on every idempotent write
         cursor.execute(
             f"UPDATE {_TABLE} SET state = %s, response_status = %s, response_body = %s::jsonb "  # noqa: S608
             "WHERE id = %s AND state = %s",
@@ -104,7 +125,8 @@ def idempotency_complete(*, record_id: int, status: int, body: Any) -> None:
 
 
 def idempotency_release(*, record_id: int) -> None:
-    """Give a claim up (the request failed without a result worth keeping): the key may be used again."""
+    """Give a claim up (the request failed without a result worth keeping): the key may be used again once
+    the transaction commits; the request's own writes stay."""
     IdempotencyRecord.objects.filter(pk=record_id, state=IdempotencyRecord.State.IN_PROGRESS).delete()
 
 

@@ -46,6 +46,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from marketplace.infrastructure.prepared import prepared_cursor
 from marketplace.models import OutboxMessage, Shop, Webhook
 
 logger = logging.getLogger(__name__)
@@ -215,7 +216,8 @@ def outbox_put_all(messages: Sequence[Outgoing], *, now: datetime | None = None)
         due.append(now + timedelta(seconds=message.delay))
     # One statement of fixed size whatever the number of rows (arrays, not a VALUES list of 10 placeholders
     # a row: building that query string cost more than the insert for thousands of alert e-mails).
-    with connection.cursor() as cursor:
+    # Prepared: every hold and every sweep writes its e-mails through it.
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_TABLE} (kind, payload, sealed, dedupe_key, shop_id, webhook_id, state, "  # noqa: S608
             "attempts, max_attempts, due_at, last_error, created_at) "

@@ -6,6 +6,8 @@ including ones past `expires_at` that nobody has tidied yet. Reads subtract only
 
 Lock order (the one order of every stock and reservation write; decision "Stock truth"):
 
+    0. an API write with an `Idempotency-Key` first claims the key with a try-lock (two-key advisory lock,
+       `services.idempotency`); it never waits, so it cannot close a cycle;
     1. advisory locks: the e-mail address of a new reservation (`pg_advisory_xact_lock`), or the shop of
        a till sync (`inventory_sync`); a transaction takes at most one of them, before any row;
     2. product rows, in primary-key order;
@@ -54,6 +56,7 @@ from marketplace.exceptions import (
     TooManyUnits,
     ValidationFailed,
 )
+from marketplace.infrastructure.prepared import prepared_cursor
 from marketplace.models import (
     Product,
     Reservation,
@@ -287,7 +290,7 @@ def _products_locking_email(product_ids: list[int], *, person: str) -> dict[int,
         + ["ST_X(s.location::geometry)", "ST_Y(s.location::geometry)"]
     )
     webhook, shop_table = Webhook._meta.db_table, Shop._meta.db_table
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT {columns}, "  # noqa: S608 - identifiers are ours, values are parameters
             f"EXISTS (SELECT 1 FROM {webhook} w WHERE w.shop_id = p.shop_id AND w.active), "
@@ -386,7 +389,7 @@ def reservation_create(
 
     held: list[tuple[int, int, int, int]] = []  # product, quantity, on hand after, held after
     locked: set[int] = set()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         for product_id, quantity in lines.items():  # primary-key order
             row = _hold_conditional(cursor, product_id=product_id, quantity=quantity)
             if row is None:
@@ -606,7 +609,7 @@ def _insert_reservation(
     }
     for _attempt in range(CODE_ATTEMPTS):
         code = values["code"] = reservation_code_new()
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(
                 f"""
                 WITH active AS (

@@ -259,6 +259,14 @@ def test_api_key_clients_must_send_an_idempotency_key(api_client: APIClient) -> 
     assert IdempotencyRecord.objects.get().scope.startswith("key:")
 
 
+def _someone_waits_for_a_row_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND locktype = 'transactionid')"
+        )
+        return bool(cursor.fetchone()[0])
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_concurrent_duplicate_is_409_in_use_and_later_replayed() -> None:
     # given: the product row is locked, so the first request waits inside its transaction
@@ -277,11 +285,11 @@ def test_a_concurrent_duplicate_is_409_in_use_and_later_replayed() -> None:
             cursor.execute("SELECT id FROM marketplace_product WHERE id = %s FOR UPDATE", [product.pk])
         thread = threading.Thread(target=first)
         thread.start()
+        # the first request has claimed its key and waits for the product row (its claim is not committed)
         deadline = time.monotonic() + 10
-        while (
-            not IdempotencyRecord.objects.filter(state="in_progress").exists() and time.monotonic() < deadline
-        ):
+        while not _someone_waits_for_a_row_lock() and time.monotonic() < deadline:
             time.sleep(0.02)
+        assert IdempotencyRecord.objects.count() == 0
         # when: the duplicate arrives while the first one still runs
         duplicate = APIClient().post(URL, body(product), format="json", HTTP_IDEMPOTENCY_KEY=key)
     thread.join(timeout=20)
