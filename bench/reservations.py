@@ -329,6 +329,9 @@ def _measure(
     *, clients: int, seconds: float, expired: int
 ) -> tuple[dict[str, object], int, int, dict[str, float]]:
     _setup_django()
+    from marketplace.models import IdempotencyRecord
+
+    first_record = (IdempotencyRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     product_ids = _seed()
     http_result = _http_phase(product_ids, clients=clients, seconds=seconds)
     oversold, mismatched = _oversold(product_ids)
@@ -336,7 +339,8 @@ def _measure(
 
     redis.Redis.from_url(ENV["REDIS_URL"]).delete("celery")  # the queued e-mails of the benchmark
     sweep = _sweeper_phase(expired)
-    _clear()  # leave the database as it was found
+    _clear()  # leave the database as it was found, without the holds' idempotency records
+    IdempotencyRecord.objects.filter(pk__gte=first_record).delete()
     return http_result, oversold, mismatched, sweep
 
 

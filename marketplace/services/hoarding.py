@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
@@ -44,19 +45,27 @@ def email_identity(email: str) -> str:
     return f"{local}@{domain}"
 
 
-def person_limits_check(*, person: str, shop_id: int, lines: dict[int, int], now: datetime) -> None:
-    """Raise `PersonProductLimit` / `PersonShopLimit` if these lines would take one person past a cap."""
+# The active statuses as SQL constants, not a parameter: with `= ANY($n)` PostgreSQL estimates an array of
+# unknown length and re-plans the prepared statement on every run (a custom plan costs more CPU than the
+# statement's execution).
+ACTIVE_STATUSES_SQL = "(" + ", ".join(f"'{status}'" for status in Reservation.ACTIVE_STATUSES) + ")"
+
+# The person's units in one shop, line by line (active, unexpired reservations). Named parameters, so the
+# reservation's insert can run it in the same statement (`services.reservations._insert_reservation`).
+PERSON_LINES_SQL = (
+    f"SELECT l.product_id, l.quantity FROM {ReservationLine._meta.db_table} l "  # noqa: S608
+    f"JOIN {Reservation._meta.db_table} r ON r.id = l.reservation_id "
+    f"WHERE r.contact_key = %(person)s AND r.shop_id = %(shop)s AND r.status IN {ACTIVE_STATUSES_SQL} "
+    "AND r.expires_at > %(now)s"
+)
+
+
+def person_limits_enforce(*, held_lines: Iterable[tuple[int, int]], lines: dict[int, int]) -> None:
+    """Raise `PersonProductLimit` / `PersonShopLimit` if these lines would take one person past a cap;
+    `held_lines`: the person's (product, quantity) lines in the shop, read by `PERSON_LINES_SQL` under the
+    person's lock."""
     held: dict[int, int] = defaultdict(int)
-    # Raw SQL on the hot path of every hold: the ORM spent ~1 ms of CPU building this query (issue 14).
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            f"SELECT l.product_id, l.quantity FROM {ReservationLine._meta.db_table} l "  # noqa: S608
-            f"JOIN {Reservation._meta.db_table} r ON r.id = l.reservation_id "
-            "WHERE r.contact_key = %s AND r.shop_id = %s AND r.status = ANY(%s) AND r.expires_at > %s",
-            [person, shop_id, list(Reservation.ACTIVE_STATUSES), now],
-        )
-        rows = cursor.fetchall()
-    for product_id, quantity in rows:
+    for product_id, quantity in held_lines:
         held[product_id] += quantity
     per_product = settings.LADENKARTE_MAX_UNITS_PER_PERSON_PRODUCT
     over = sorted(pk for pk, quantity in lines.items() if held[pk] + quantity > per_product)
@@ -84,16 +93,20 @@ def person_limits_check(*, person: str, shop_id: int, lines: dict[int, int], now
 # lines; issue 14).
 UNCONFIRMED_UNITS_SQL = (
     f"SELECT l.product_id, SUM(l.quantity) FROM {ReservationLine._meta.db_table} l "  # noqa: S608
-    "WHERE l.product_id = ANY(%s) AND (SELECT r.status = ANY(%s) AND r.expires_at > %s "
+    "WHERE l.product_id = ANY(%s) AND l.reservation_id <> %s "
+    "AND (SELECT r.status = ANY(%s) AND r.expires_at > %s "
     f"AND r.confirmed_at IS NULL FROM {Reservation._meta.db_table} r WHERE r.id = l.reservation_id) "
     "GROUP BY l.product_id"
 )
 
 
-def unconfirmed_units(product_ids: list[int], *, now: datetime) -> dict[int, int]:
-    """Units of active, unexpired holds nobody has confirmed yet, per product."""
+def unconfirmed_units(product_ids: list[int], *, now: datetime, besides: int = 0) -> dict[int, int]:
+    """Units of active, unexpired holds nobody has confirmed yet, per product; `besides`: a reservation not
+    to count (the one being made, whose line may already be written)."""
     with prepared_cursor() as cursor:
-        cursor.execute(UNCONFIRMED_UNITS_SQL, [list(product_ids), list(Reservation.ACTIVE_STATUSES), now])
+        cursor.execute(
+            UNCONFIRMED_UNITS_SQL, [list(product_ids), besides, list(Reservation.ACTIVE_STATUSES), now]
+        )
         rows = cursor.fetchall()
     return {pk: int(total or 0) for pk, total in rows}
 

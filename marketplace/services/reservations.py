@@ -75,9 +75,11 @@ from marketplace.reservation_codes import (
 from marketplace.selectors.stock import availability_now, collectable_today, stock_is_fresh
 from marketplace.services.feedback import feedback_request_queue
 from marketplace.services.hoarding import (
+    ACTIVE_STATUSES_SQL,
+    PERSON_LINES_SQL,
     email_identity,
     needs_confirmation,
-    person_limits_check,
+    person_limits_enforce,
     unconfirmed_allowance,
     unconfirmed_units,
 )
@@ -195,20 +197,46 @@ def _insufficient(lines: dict[int, int], *, now: datetime) -> InsufficientStock:
     )
 
 
+# The whole no-oversell rule in one statement: the row lock and the check are the same UPDATE. By stock mode
+# (decision 1600): counted stock must cover it; "in stock / sold out" must be in stock and the hold small;
+# "always" and "next day" have no figure to check. The held counter counts every mode's units. Named
+# parameters `pid`, `q`, `toggle_max`; `_insert_reservation` runs it in its statement for a one-line hold.
+_HOLD_UPDATE = (
+    f"UPDATE {_PRODUCT} SET quantity_held = quantity_held + %(q)s "  # noqa: S608 - table name from the model
+    f"WHERE id = %(pid)s AND CASE WHEN stock_mode = '{StockMode.COUNTED.value}' "
+    "THEN quantity_on_hand - quantity_held >= %(q)s "
+    f"WHEN stock_mode = '{StockMode.TOGGLE.value}' THEN quantity_on_hand > 0 AND %(q)s <= %(toggle_max)s "
+    "ELSE TRUE END"
+)
+
+
 def _hold_conditional(cursor: Any, *, product_id: int, quantity: int) -> tuple[int, int] | None:
-    # The whole no-oversell rule in one statement: the row lock and the check are the same UPDATE. By stock
-    # mode (decision 1600): counted stock must cover it; "in stock / sold out" must be in stock and the hold
-    # small; "always" and "next day" have no figure to check. The held counter counts every mode's units.
     cursor.execute(
-        f"UPDATE {_PRODUCT} SET quantity_held = quantity_held + %s "  # noqa: S608 - table name from the model
-        f"WHERE id = %s AND CASE WHEN stock_mode = '{StockMode.COUNTED.value}' "
-        "THEN quantity_on_hand - quantity_held >= %s "
-        f"WHEN stock_mode = '{StockMode.TOGGLE.value}' THEN quantity_on_hand > 0 AND %s <= %s ELSE TRUE END "
-        "RETURNING quantity_on_hand, quantity_held",
-        [quantity, product_id, quantity, quantity, settings.LADENKARTE_TOGGLE_MAX_UNITS],
+        _HOLD_UPDATE + " RETURNING quantity_on_hand, quantity_held",
+        {"q": quantity, "pid": product_id, "toggle_max": settings.LADENKARTE_TOGGLE_MAX_UNITS},
     )
     row = cursor.fetchone()
     return (row[0], row[1]) if row else None
+
+
+def _hold_lines(
+    cursor: Any, *, lines: dict[int, int], now: datetime, counter_said_no: bool = False
+) -> list[tuple[int, int, int, int]]:
+    """Hold every line, product rows in primary-key order: (product, quantity, on hand after, held after).
+
+    `counter_said_no`: the conditional update of the (only) line already ran and refused. Raises
+    `InsufficientStock` when a line cannot be held."""
+    held: list[tuple[int, int, int, int]] = []
+    locked: set[int] = set()
+    for product_id, quantity in lines.items():  # primary-key order
+        row = None if counter_said_no else _hold_conditional(cursor, product_id=product_id, quantity=quantity)
+        if row is None:
+            row = _hold_exact(cursor, product_id=product_id, quantity=quantity, now=now, locked=locked)
+        if row is None:
+            raise _insufficient(lines, now=now)
+        locked.add(product_id)
+        held.append((product_id, quantity, row[0], row[1]))
+    return held
 
 
 def _hold_exact(
@@ -367,10 +395,11 @@ def reservation_create(
     day, pickup_from, expires_at = reservation_window(
         shop=shop, now=now, pickup_date=pickup_date, from_next_day=next_day
     )
-    person_limits_check(person=person, shop_id=shop.pk, lines=lines, now=now)
-
     token = reservation_token_new()
-    reservation = _insert_reservation(
+    # One line (the usual hold): the reservation, the conditional update, the line and its movement are one
+    # statement. Several lines lock their product rows one by one, in primary-key order (the lock order).
+    only = next(iter(lines.items())) if len(lines) == 1 else None
+    inserted = _insert_reservation(
         shop=shop,
         contact=contact,
         email=email,
@@ -381,31 +410,30 @@ def reservation_create(
         pickup_from=pickup_from,
         expires_at=expires_at,
         pickup_date=day,
+        lines=lines,
+        hold=_OneLine(*only, price=products[only[0]].price, actor=actor) if only else None,
     )
+    reservation = inserted.reservation
     if first.shop_hooked:  # type: ignore[attr-defined] # set by _products_locking_email
-        # Scheduled for after the commit; placed before the row locks to keep the locked stretch short.
         hook_items = [(pk, products[pk].sku, quantity) for pk, quantity in lines.items()]
-        _emit(reservation, "created", items=hook_items)
+        _emit(reservation, "created", items=hook_items)  # an outbox row, sent after the commit
 
-    held: list[tuple[int, int, int, int]] = []  # product, quantity, on hand after, held after
-    locked: set[int] = set()
     with prepared_cursor() as cursor:
-        for product_id, quantity in lines.items():  # primary-key order
-            row = _hold_conditional(cursor, product_id=product_id, quantity=quantity)
-            if row is None:
-                row = _hold_exact(cursor, product_id=product_id, quantity=quantity, now=now, locked=locked)
-            if row is None:
-                raise _insufficient(lines, now=now)
-            locked.add(product_id)
-            held.append((product_id, quantity, row[0], row[1]))
+        if inserted.held is not None:  # held by the reservation's own statement
+            held = [inserted.held]
+        else:
+            held = _hold_lines(cursor, lines=lines, now=now, counter_said_no=only is not None)
         # the product rows are ours now: the share of unconfirmed holds is exact
         counted = [line for line in held if products[line[0]].stock_mode == StockMode.COUNTED]
         confirm_token = _confirmation_if_needed(reservation, held=counted, now=now)
         if any(products[pk].stock_mode == StockMode.TOGGLE for pk in lines):
             _shop_confirmation_needed(reservation, now=now)
-        line_ids = _insert_lines_and_movements(
-            cursor, reservation=reservation, held=held, products=products, actor=actor, now=now
-        )
+        if inserted.held is not None:
+            line_ids = {inserted.held[0]: inserted.line_id}
+        else:
+            line_ids = _insert_lines_and_movements(
+                cursor, reservation=reservation, held=held, products=products, actor=actor, now=now
+            )
     created_lines = [
         _saved(
             ReservationLine(
@@ -439,7 +467,7 @@ def _confirmation_if_needed(
         for _pk, quantity, on_hand, held_after in held
     ):
         return ""
-    before = unconfirmed_units([pk for pk, _q, _on_hand, _held in held], now=now)
+    before = unconfirmed_units([pk for pk, _q, _on_hand, _held in held], now=now, besides=reservation.pk)
     if not any(
         needs_confirmation(quantity=quantity, unconfirmed_after=before.get(pk, 0) + quantity, on_hand=on_hand)
         for pk, quantity, on_hand, _held in held
@@ -568,6 +596,24 @@ def _insert_lines_and_movements(
     return dict(cursor.fetchall())
 
 
+@dataclass(frozen=True)
+class _OneLine:
+    """The line of a one-line hold, held by the reservation's own statement."""
+
+    product_id: int
+    quantity: int
+    price: Any
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class _Inserted:
+    reservation: Reservation
+    # a one-line hold the statement could take: (product, quantity, on hand after, held after), its line
+    held: tuple[int, int, int, int] | None = None
+    line_id: int = 0
+
+
 def _insert_reservation(
     *,
     shop: Shop,
@@ -580,11 +626,16 @@ def _insert_reservation(
     pickup_from: datetime,
     expires_at: datetime,
     pickup_date: date,
-) -> Reservation:
-    """Check the per-address limit and insert the reservation in one statement (the e-mail lock is held).
+    lines: dict[int, int],
+    hold: _OneLine | None = None,
+) -> _Inserted:
+    """Check the per-person caps and the per-address limit and insert the reservation in one statement (the
+    e-mail lock is held); with `hold`, the same statement holds the line (`_HOLD_UPDATE`) and inserts it
+    with its stock movement - if the counter said no, nothing of it is written and the caller decides
+    exactly (`_hold_lines`).
 
-    A code already taken inserts nothing (ON CONFLICT DO NOTHING) and is retried with another one, without
-    a savepoint.
+    The caps are checked on what the statement read (a refusal rolls all of it back). A code already taken
+    inserts nothing (ON CONFLICT DO NOTHING) and is retried with another one, without a savepoint.
     """
     max_active = settings.LADENKARTE_MAX_ACTIVE_RESERVATIONS_PER_EMAIL
     name, phone, updated = contact.name.strip(), contact.phone.strip(), timezone.now()
@@ -607,6 +658,36 @@ def _insert_reservation(
         "pickup_date": pickup_date,
         "remind_at": reminder_due_at(day=pickup_date, tz=ZoneInfo(shop.time_zone), created_at=now),
     }
+    held_part, held_columns = "", ""
+    if hold is not None:
+        values |= {
+            "pid": hold.product_id,
+            "q": hold.quantity,
+            "price": hold.price,
+            "toggle_max": settings.LADENKARTE_TOGGLE_MAX_UNITS,
+            "source": StockMovement.Source.RESERVATION.value,
+            "user": hold.actor.user_id,
+            "key": hold.actor.api_key_id,
+        }
+        held_part = f"""
+            , held AS (
+                {_HOLD_UPDATE} AND EXISTS (SELECT 1 FROM inserted)
+                RETURNING quantity_on_hand, quantity_held
+            ), line AS (
+                INSERT INTO {_LINE} (reservation_id, product_id, quantity, unit_price)
+                SELECT inserted.id, %(pid)s, %(q)s, %(price)s FROM inserted, held
+                RETURNING id
+            ), movement AS (
+                INSERT INTO {StockMovement._meta.db_table} (product_id, source, on_hand_delta, held_delta,
+                    on_hand_after, held_after, reservation_id, actor_user_id, actor_api_key_id, note,
+                    created_at)
+                SELECT %(pid)s, %(source)s, 0, %(q)s, held.quantity_on_hand, held.quantity_held, inserted.id,
+                    %(user)s::bigint, %(key)s::bigint, 'held', %(now)s
+                FROM inserted, held
+            )"""  # noqa: S608 - table names from the models, values are parameters
+        held_columns = (
+            ", (SELECT quantity_on_hand FROM held), (SELECT quantity_held FROM held), (SELECT id FROM line)"
+        )
     for _attempt in range(CODE_ATTEMPTS):
         code = values["code"] = reservation_code_new()
         with prepared_cursor() as cursor:
@@ -614,32 +695,39 @@ def _insert_reservation(
                 f"""
                 WITH active AS (
                     SELECT count(*) AS n FROM {_RESERVATION}
-                    WHERE contact_key = %(person)s AND status = ANY(%(active)s)
+                    WHERE contact_key = %(person)s AND status IN {ACTIVE_STATUSES_SQL}
                         AND expires_at > %(now)s
-                ), inserted AS (
+                ), mine AS ({PERSON_LINES_SQL}), inserted AS (
                     INSERT INTO {_RESERVATION} (created_at, updated_at, code, token_hash, shop_id,
                         customer_name, customer_email, customer_phone, language, status, pickup_from,
                         expires_at, stock_conflict, cancelled_by, contact_key, confirm_token_hash,
                         pickup_date, remind_at)
                     SELECT %(now)s, %(updated)s, %(code)s, %(token_hash)s, %(shop)s, %(name)s, %(email)s,
                         %(phone)s, %(language)s, %(status)s, %(pickup_from)s, %(expires_at)s, false, '',
-                        %(person)s, '', %(pickup_date)s, %(remind_at)s
+                        %(person)s, '', %(pickup_date)s, %(remind_at)s::timestamptz
                     FROM active WHERE n < %(max_active)s
                     ON CONFLICT (code) DO NOTHING
                     RETURNING id
-                )
-                SELECT active.n, (SELECT id FROM inserted) FROM active
-                """,  # noqa: S608 - table name from the model, values are parameters
+                ){held_part}
+                SELECT active.n, (SELECT id FROM inserted),
+                    (SELECT array_agg(product_id) FROM mine), (SELECT array_agg(quantity) FROM mine)
+                    {held_columns}
+                FROM active
+                """,  # noqa: S608 - table names from the models, values are parameters
                 values,
             )
-            active, reservation_id = cursor.fetchone()
+            row = cursor.fetchone()
+        active, reservation_id, mine_products, mine_quantities = row[:4]
+        person_limits_enforce(
+            held_lines=zip(mine_products or [], mine_quantities or [], strict=True), lines=lines
+        )
         if active >= max_active:
             raise TooManyActiveReservations(
                 _("This e-mail address already has %(max)d open reservations.") % {"max": max_active},
                 details={"max_active_reservations": max_active},
             )
         if reservation_id is not None:
-            return _saved(
+            reservation = _saved(
                 Reservation(
                     id=reservation_id,
                     created_at=now,
@@ -659,6 +747,11 @@ def _insert_reservation(
                     remind_at=values["remind_at"],
                 )
             )
+            if hold is not None and row[6] is not None:
+                return _Inserted(
+                    reservation, held=(hold.product_id, hold.quantity, row[4], row[5]), line_id=row[6]
+                )
+            return _Inserted(reservation)
     raise RuntimeError("could not find a free reservation code")  # 2**30 codes: practically unreachable
 
 

@@ -101,10 +101,10 @@ def test_create_runs_a_small_fixed_number_of_statements(django_assert_num_querie
         svc.LineRequest(product_id=first.pk, quantity=1),
         svc.LineRequest(product_id=second.pk, quantity=2),
     ]
-    # when: savepoint, products + person lock, per-person caps, limit check + insert, one UPDATE per line,
+    # when: savepoint, products + person lock, per-person caps + limit check + insert, one UPDATE per line,
     # lines + movements, the outbox rows of the e-mails, release (no count of unconfirmed units: the held
     # counters stay within the allowance)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         created = svc.reservation_create(items=items, contact=contact(), now=now)
     # then
     assert [(line.product_id, line.quantity) for line in created.lines] == [(first.pk, 1), (second.pk, 2)]
@@ -496,24 +496,67 @@ def test_code_normalisation_accepts_what_people_type() -> None:
 
 
 @pytest.mark.django_db
-def test_conditional_update_comes_before_the_line_insert() -> None:
+def test_a_one_line_hold_is_one_statement_after_the_products_lock(django_assert_num_queries) -> None:
+    # given: a hold within the unconfirmed allowance (no count of unconfirmed units)
+    product = ProductFactory(quantity_on_hand=10)
+    pickup_board(now=timezone.now())
+    # when: savepoint, products + person lock, the hold, the e-mails' outbox rows, release
+    with django_assert_num_queries(5), CaptureQueriesContext(connection) as queries:
+        reserve(product, quantity=1)
+    # then: caps, limit, reservation, conditional update, line and movement in one statement; the line
+    # and the movement are written only from the conditional update's row
+    hold = " ".join(queries.captured_queries[2]["sql"].split())
+    assert "quantity_on_hand - quantity_held >=" in hold
+    assert hold.index("held AS ( UPDATE marketplace_product") < hold.index(
+        "INSERT INTO marketplace_reservationline"
+    )
+    assert "FROM inserted, held RETURNING id" in hold
+    assert "INSERT INTO marketplace_stockmovement" in hold
+    product.refresh_from_db()
+    assert (product.quantity_on_hand, product.quantity_held) == (10, 1)
+    assert StockMovement.objects.get(product=product).held_after == 1
+
+
+@pytest.mark.django_db
+def test_a_one_line_hold_the_counter_refuses_writes_no_line_and_is_decided_exactly() -> None:
+    # given: 3 units, 2 of them held by a reservation that expired a minute ago (the counter still says 2)
+    product = ProductFactory(quantity_on_hand=3)
+    now = timezone.now()
+    old = reserve(product, quantity=2, now=now - timedelta(minutes=30), email="old@example.org").reservation
+    Reservation.objects.filter(pk=old.pk).update(expires_at=now - timedelta(minutes=1))
+    # when: 3 units asked: the one-statement hold's counter says no, the exact figure says yes
+    created = reserve(product, quantity=3, now=now, email="new@example.org")
+    # then: one line and one movement for it; the expired hold was tidied on the way
+    product.refresh_from_db()
+    assert (product.quantity_on_hand, product.quantity_held) == (3, 3)
+    assert [(line.product_id, line.quantity) for line in created.lines] == [(product.pk, 3)]
+    assert created.reservation.lines.count() == 1
+    assert StockMovement.objects.filter(reservation=created.reservation).count() == 1
+    old.refresh_from_db()
+    assert old.status == Reservation.Status.EXPIRED
+
+
+@pytest.mark.django_db
+def test_several_lines_update_their_products_one_by_one_before_the_lines() -> None:
     # given
-    product = ProductFactory(quantity_on_hand=5)
+    shop = ShopFactory()
+    first, second = (
+        ProductFactory(shop=shop, quantity_on_hand=5),
+        ProductFactory(shop=shop, quantity_on_hand=5),
+    )
     # when
     with CaptureQueriesContext(connection) as queries:
-        reserve(product)
+        svc.reservation_create(
+            items=[svc.LineRequest(second.pk, 1), svc.LineRequest(first.pk, 1)], contact=contact()
+        )
     # then
-    sql = [q["sql"] for q in queries.captured_queries]
-    update = next(
-        i
-        for i, s in enumerate(sql)
-        if s.startswith('UPDATE "marketplace_product"') or s.startswith("UPDATE marketplace_product")
-    )
-    line_insert = next(
-        i for i, s in enumerate(sql) if "INSERT INTO marketplace_reservationline" in " ".join(s.split())
-    )
-    assert "quantity_on_hand - quantity_held >=" in sql[update]
-    assert update < line_insert
+    sql = [" ".join(q["sql"].split()) for q in queries.captured_queries]
+    updates = [i for i, s in enumerate(sql) if s.startswith("UPDATE marketplace_product")]
+    line_insert = next(i for i, s in enumerate(sql) if "INSERT INTO marketplace_reservationline" in s)
+    assert len(updates) == 2
+    assert all("quantity_on_hand - quantity_held >=" in sql[i] for i in updates)
+    assert max(updates) < line_insert
+    assert "held AS" not in " ".join(sql)
 
 
 def _run_threads(count: int, target) -> list:
