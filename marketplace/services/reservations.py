@@ -323,8 +323,11 @@ def _products_locking_email(product_ids: list[int], *, person: str) -> dict[int,
             f"SELECT {columns}, "  # noqa: S608 - identifiers are ours, values are parameters
             f"EXISTS (SELECT 1 FROM {webhook} w WHERE w.shop_id = p.shop_id AND w.active), "
             "pg_advisory_xact_lock(%s)::text "
-            f"FROM {_PRODUCT} p JOIN {shop_table} s ON s.id = p.shop_id WHERE p.id = ANY(%s)",
-            [_email_lock_key(person), product_ids],
+            f"FROM {_PRODUCT} p JOIN {shop_table} s ON s.id = p.shop_id "
+            # one product (the usual hold) by `=`: with `= ANY($n)` the prepared statement is planned afresh
+            # on every run (PostgreSQL's generic plan assumes an array of ten)
+            + ("WHERE p.id = %s" if len(product_ids) == 1 else "WHERE p.id = ANY(%s)"),
+            [_email_lock_key(person), product_ids[0] if len(product_ids) == 1 else product_ids],
         )
         rows = cursor.fetchall()
     products: dict[int, Product] = {}
