@@ -94,7 +94,7 @@ def person_limits_enforce(*, held_lines: Iterable[tuple[int, int]], lines: dict[
 UNCONFIRMED_UNITS_SQL = (
     f"SELECT l.product_id, SUM(l.quantity) FROM {ReservationLine._meta.db_table} l "  # noqa: S608
     "WHERE l.product_id = ANY(%s) AND l.reservation_id <> %s "
-    "AND (SELECT r.status = ANY(%s) AND r.expires_at > %s "
+    f"AND (SELECT r.status IN {ACTIVE_STATUSES_SQL} AND r.expires_at > %s "
     f"AND r.confirmed_at IS NULL FROM {Reservation._meta.db_table} r WHERE r.id = l.reservation_id) "
     "GROUP BY l.product_id"
 )
@@ -104,9 +104,7 @@ def unconfirmed_units(product_ids: list[int], *, now: datetime, besides: int = 0
     """Units of active, unexpired holds nobody has confirmed yet, per product; `besides`: a reservation not
     to count (the one being made, whose line may already be written)."""
     with prepared_cursor() as cursor:
-        cursor.execute(
-            UNCONFIRMED_UNITS_SQL, [list(product_ids), besides, list(Reservation.ACTIVE_STATUSES), now]
-        )
+        cursor.execute(UNCONFIRMED_UNITS_SQL, [list(product_ids), besides, now])
         rows = cursor.fetchall()
     return {pk: int(total or 0) for pk, total in rows}
 
