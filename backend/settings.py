@@ -49,7 +49,7 @@ def database_from_url(url: str) -> dict[str, object]:
     if parsed.scheme not in {"postgres", "postgresql", "postgis"}:
         raise ImproperlyConfigured("DATABASE_URL must be a postgresql:// URL (PostGIS is the only database).")
     return {
-        "ENGINE": "django.contrib.gis.db.backends.postgis",
+        "ENGINE": "backend.postgis",  # PostGIS with a cheaper health check (backend/postgis/base.py)
         "NAME": unquote(parsed.path.lstrip("/")) or "ladenkarte",
         "USER": unquote(parsed.username or "postgres"),
         "PASSWORD": unquote(parsed.password or ""),
