@@ -73,13 +73,15 @@ def _unseal(value: Any, material: str) -> Any:
     return bytes(a ^ b for a, b in zip(data, _keystream(material, len(data)), strict=True)).decode()
 
 
-def _stored_body(data: Any, *, seal_fields: tuple[str, ...], material: str) -> Any:
-    body = json.loads(json.dumps(data, cls=JSONEncoder))
-    if isinstance(body, dict):
+def _stored_body(data: Any, *, seal_fields: tuple[str, ...], material: str) -> str:
+    """The answer as the JSON text to store, its secret fields sealed (encoded once: this runs on every
+    idempotent write)."""
+    if isinstance(data, dict) and any(isinstance(data.get(name), str) for name in seal_fields):
+        data = {**data}
         for name in seal_fields:
-            if isinstance(body.get(name), str):
-                body[name] = _seal(body[name], f"{material}|{name}")
-    return body
+            if isinstance(data.get(name), str):
+                data[name] = _seal(data[name], f"{material}|{name}")
+    return json.dumps(data, cls=JSONEncoder)
 
 
 def _replayed_body(body: Any, *, seal_fields: tuple[str, ...], material: str) -> Any:
@@ -149,7 +151,7 @@ def idempotent(
                     idempotency_complete(
                         record_id=claim.record_id,
                         status=response.status_code,
-                        body=_stored_body(response.data, seal_fields=seal_fields, material=material),
+                        body_json=_stored_body(response.data, seal_fields=seal_fields, material=material),
                     )
                 else:
                     idempotency_release(record_id=claim.record_id)

@@ -13,7 +13,6 @@ their own then) is taken over by the same request after `LEASE`; records expire 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -108,8 +107,9 @@ def idempotency_claim(
     return IdempotencyClaim(status=record.response_status, body=record.response_body)
 
 
-def idempotency_complete(*, record_id: int, status: int, body: Any) -> None:
-    """Store the response of a claimed request; call inside the transaction of the write it answers."""
+def idempotency_complete(*, record_id: int, status: int, body_json: str) -> None:
+    """Store the response (`body_json`: its JSON text) of a claimed request; call inside the transaction of
+    the write it answers."""
     with prepared_cursor() as cursor:  # one plain UPDATE: this runs on every idempotent write
         cursor.execute(
             f"UPDATE {_TABLE} SET state = %s, response_status = %s, response_body = %s::jsonb "  # noqa: S608
@@ -117,7 +117,7 @@ def idempotency_complete(*, record_id: int, status: int, body: Any) -> None:
             [
                 IdempotencyRecord.State.DONE.value,
                 status,
-                json.dumps(body),
+                body_json,
                 record_id,
                 IdempotencyRecord.State.IN_PROGRESS.value,
             ],

@@ -482,12 +482,18 @@ def _confirmation_if_needed(
     reservation.confirm_by = confirm_by
     reservation.hold_until = reservation.expires_at
     reservation.expires_at = min(reservation.expires_at, confirm_by)
-    Reservation.objects.filter(pk=reservation.pk).update(
-        confirm_token_hash=reservation.confirm_token_hash,
-        confirm_by=confirm_by,
-        hold_until=reservation.hold_until,
-        expires_at=reservation.expires_at,
-    )
+    with prepared_cursor() as cursor:  # a hot product past its allowance: every further hold comes here
+        cursor.execute(
+            f"UPDATE {Reservation._meta.db_table} SET confirm_token_hash = %s, confirm_by = %s, "  # noqa: S608
+            "hold_until = %s, expires_at = %s WHERE id = %s",
+            [
+                reservation.confirm_token_hash,
+                confirm_by,
+                reservation.hold_until,
+                reservation.expires_at,
+                reservation.pk,
+            ],
+        )
     return confirm_token
 
 
