@@ -646,6 +646,12 @@ class Reservation(TimeStamped):
                 name="reservation_person_active_idx",
                 condition=Q(status__in=["held", "ready"]),
             ),
+            # the oldest unconfirmed hold: where the unconfirmed-units count starts in a product's lines
+            models.Index(
+                fields=["id"],
+                name="reservation_unconfirmed_idx",
+                condition=Q(status__in=["held", "ready"], confirmed_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -671,7 +677,8 @@ class ReservationLine(models.Model):
             models.CheckConstraint(condition=Q(quantity__gte=1), name="line_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_price_not_negative"),
         ]
-        indexes = [models.Index(fields=["product"], name="line_product_idx")]
+        # (product, reservation): a product's lines from a reservation on, not its whole history
+        indexes = [models.Index(fields=["product", "reservation"], name="line_product_idx")]
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.product_id}"

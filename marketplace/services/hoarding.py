@@ -90,11 +90,15 @@ def person_limits_enforce(*, held_lines: Iterable[tuple[int, int]], lines: dict[
 # Driven by the products' lines, each line's reservation looked up by primary key (a subplan per line): a
 # join let the planner start from every active reservation of the town instead, which it did whenever the
 # reservation table's statistics lagged behind a burst of holds (3,000 reservations read, 8 ms, for 300
-# lines; issue 14).
+# lines; issue 14). Only a product's lines from its oldest unconfirmed active hold on are read (reservation
+# ids grow with time; `reservation_unconfirmed_idx` finds that hold at once), never the collected and
+# cancelled history of a popular product (issue 14, "Fifth round").
 UNCONFIRMED_UNITS_SQL = (
     f"SELECT l.product_id, SUM(l.quantity) FROM {ReservationLine._meta.db_table} l "  # noqa: S608
-    "WHERE l.product_id = ANY(%s) AND l.reservation_id <> %s "
-    f"AND (SELECT r.status IN {ACTIVE_STATUSES_SQL} AND r.expires_at > %s "
+    "WHERE l.product_id = ANY(%(products)s) AND l.reservation_id <> %(besides)s "
+    f"AND l.reservation_id >= (SELECT COALESCE(MIN(o.id), {2**63 - 1}) FROM {Reservation._meta.db_table} o "
+    f"WHERE o.status IN {ACTIVE_STATUSES_SQL} AND o.confirmed_at IS NULL AND o.expires_at > %(now)s) "
+    f"AND (SELECT r.status IN {ACTIVE_STATUSES_SQL} AND r.expires_at > %(now)s "
     f"AND r.confirmed_at IS NULL FROM {Reservation._meta.db_table} r WHERE r.id = l.reservation_id) "
     "GROUP BY l.product_id"
 )
@@ -104,7 +108,7 @@ def unconfirmed_units(product_ids: list[int], *, now: datetime, besides: int = 0
     """Units of active, unexpired holds nobody has confirmed yet, per product; `besides`: a reservation not
     to count (the one being made, whose line may already be written)."""
     with prepared_cursor() as cursor:
-        cursor.execute(UNCONFIRMED_UNITS_SQL, [list(product_ids), besides, now])
+        cursor.execute(UNCONFIRMED_UNITS_SQL, {"products": list(product_ids), "besides": besides, "now": now})
         rows = cursor.fetchall()
     return {pk: int(total or 0) for pk, total in rows}
 

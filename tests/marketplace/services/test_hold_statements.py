@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.utils import timezone
 
 from marketplace.infrastructure.prepared import prepared_cursor
-from marketplace.models import Reservation
+from marketplace.models import Reservation, ReservationLine
 from marketplace.selectors.search import SearchParams, product_search_nearby
 from marketplace.services import hoarding
 from marketplace.services import reservations as svc
-from tests.factories import ProductFactory, ShopFactory
+from tests.factories import ProductFactory, ReservationFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +81,7 @@ def test_the_unconfirmed_count_starts_from_the_products_lines() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "EXPLAIN " + hoarding.UNCONFIRMED_UNITS_SQL,
-            [[product.pk], 0, timezone.now()],
+            {"products": [product.pk], "besides": 0, "now": timezone.now()},
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     units = hoarding.unconfirmed_units([product.pk], now=timezone.now())
@@ -88,3 +90,65 @@ def test_the_unconfirmed_count_starts_from_the_products_lines() -> None:
     assert "SubPlan" in plan
     assert "Join" not in plan
     assert units == {product.pk: 3}
+
+
+def _lines_read(plan: list[dict]) -> int:
+    """Rows the plan read from the reservation lines' index (EXPLAIN ANALYZE, JSON)."""
+
+    def walk(node: dict) -> int:
+        own = 0
+        if node.get("Relation Name") == "marketplace_reservationline":  # rows kept + removed, every loop
+            own = (node["Actual Rows"] + node.get("Rows Removed by Filter", 0)) * node["Actual Loops"]
+        return own + sum(walk(child) for child in node.get("Plans", []))
+
+    return walk(plan[0]["Plan"])
+
+
+def _with_history(product, *, collected: int) -> None:
+    """`collected` reservations of `product`, picked up long ago."""
+    history = ReservationFactory.create_batch(
+        collected, shop=product.shop, status=Reservation.Status.COLLECTED
+    )
+    ReservationLine.objects.bulk_create(
+        ReservationLine(reservation=r, product=product, quantity=1, unit_price=1) for r in history
+    )
+
+
+def _count_plan(product) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE marketplace_reservation")
+        cursor.execute("ANALYZE marketplace_reservationline")
+        cursor.execute(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + hoarding.UNCONFIRMED_UNITS_SQL,
+            {"products": [product.pk], "besides": 0, "now": timezone.now()},
+        )
+        return cursor.fetchone()[0]
+
+
+def test_the_unconfirmed_count_skips_the_products_history() -> None:
+    # given: a product with 300 collected reservations behind it, then three new holds, one confirmed
+    product = ProductFactory(quantity_on_hand=100)
+    _with_history(product, collected=300)
+    new = [_hold(product, index).reservation for index in range(3)]
+    Reservation.objects.filter(pk=new[0].pk).update(confirmed_at=timezone.now())
+    # when
+    plan = _count_plan(product)
+    units = hoarding.unconfirmed_units([product.pk], now=timezone.now())
+    # then: counted right, and only the lines from the oldest unconfirmed hold on were read (all 303 before)
+    assert units == {product.pk: 2}
+    assert _lines_read(plan) == 2
+
+
+def test_an_old_unconfirmed_hold_is_counted_with_everything_after_it() -> None:
+    # given: a hold for a pickup day three days ahead, made before the product's history, and a new hold
+    product = ProductFactory(quantity_on_hand=100)
+    kept = ReservationFactory(shop=product.shop, expires_at=timezone.now() + timedelta(days=3))
+    ReservationLine.objects.create(reservation=kept, product=product, quantity=2, unit_price=1)
+    _with_history(product, collected=50)
+    _hold(product, 1)
+    # when
+    plan = _count_plan(product)
+    units = hoarding.unconfirmed_units([product.pk], now=timezone.now())
+    # then: both holds count (the limit: from the oldest unconfirmed hold on, every line is read)
+    assert units == {product.pk: 3}
+    assert _lines_read(plan) == 52
