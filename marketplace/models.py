@@ -578,7 +578,8 @@ class Reservation(TimeStamped):
 
     code = models.CharField(_("code"), max_length=12, unique=True, editable=False)
     token_hash = models.CharField(max_length=64, editable=False)
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="reservations")
+    # no index of its own: `reservation_shop_status_idx` starts with the shop
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="reservations", db_index=False)
     customer_name = models.CharField(_("name"), max_length=120)
     customer_email = models.EmailField(_("e-mail"))
     customer_phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -664,8 +665,14 @@ class Reservation(TimeStamped):
 class ReservationLine(models.Model):
     """One product and quantity of a reservation."""
 
-    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="reservation_lines")
+    # no index of their own: `line_unique_product` (reservation, product) and `line_product_idx` (product,
+    # reservation) serve both lookups, and every hold writes a line
+    reservation = models.ForeignKey(
+        Reservation, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="reservation_lines", db_index=False
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
     unit_price = models.DecimalField(_("unit price"), max_digits=10, decimal_places=2)
 
@@ -702,7 +709,8 @@ class StockMovement(models.Model):
         MAPPED_CSV = "mapped_csv", _("CSV with column mapping")
         SCAN = "scan", _("scan to list")
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="movements")
+    # no index of its own: `movement_product_time_idx` starts with the product (each stock change writes one)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="movements", db_index=False)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     on_hand_delta = models.IntegerField(_("on-hand change"), default=0)
     held_delta = models.IntegerField(_("held change"), default=0)
@@ -1376,8 +1384,13 @@ class OutboxMessage(models.Model):
     shop = models.ForeignKey(
         Shop, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox_messages"
     )
-    webhook = models.ForeignKey(
-        Webhook, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox_messages"
+    webhook = models.ForeignKey(  # no index of its own: `outbox_webhook_idx` starts with it
+        Webhook,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outbox_messages",
+        db_index=False,
     )
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

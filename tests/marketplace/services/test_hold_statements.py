@@ -152,3 +152,57 @@ def test_an_old_unconfirmed_hold_is_counted_with_everything_after_it() -> None:
     # then: both holds count (the limit: from the oldest unconfirmed hold on, every line is read)
     assert units == {product.pk: 3}
     assert _lines_read(plan) == 52
+
+
+def test_reservations_are_vacuumed_before_ended_holds_pile_up_in_the_active_indexes() -> None:
+    # the oldest unconfirmed hold is found by stepping over the entries of ended holds until a vacuum
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'marketplace_reservation'")
+        options = set(cursor.fetchone()[0] or [])
+    assert {"autovacuum_vacuum_scale_factor=0.02", "autovacuum_vacuum_threshold=1000"} <= options
+
+
+HOLD_TABLES = [
+    "marketplace_reservation",
+    "marketplace_reservationline",
+    "marketplace_stockmovement",
+    "marketplace_outboxmessage",
+    "marketplace_idempotencyrecord",
+]
+
+
+# an index's columns with their operator classes (a `_like` index for LIKE serves other queries)
+COLUMNS_AND_OPERATOR_CLASSES = (
+    "ARRAY(SELECT k || ':' || o FROM unnest(string_to_array(i.indkey::text, ' '), "
+    "string_to_array(i.indclass::text, ' ')) AS t(k, o))"
+)
+
+
+def test_no_index_of_the_tables_a_hold_writes_is_the_start_of_another() -> None:
+    # every index is one more entry to write per hold; one whose columns begin another serves no query
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, i.indexrelid::regclass::text, " + COLUMNS_AND_OPERATOR_CLASSES + " "
+            "FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+            "JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam "
+            "WHERE c.relname = ANY(%s) AND am.amname = 'btree' AND i.indpred IS NULL "
+            "AND NOT i.indisunique AND i.indexprs IS NULL",
+            [HOLD_TABLES],
+        )
+        plain = cursor.fetchall()
+        cursor.execute(
+            "SELECT c.relname, i.indexrelid::regclass::text, " + COLUMNS_AND_OPERATOR_CLASSES + " "
+            "FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+            "JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam "
+            "WHERE c.relname = ANY(%s) AND am.amname = 'btree' AND i.indpred IS NULL",
+            [HOLD_TABLES],
+        )
+        every = cursor.fetchall()
+    assert plain
+    redundant = [
+        (name, other)
+        for table, name, columns in plain
+        for other_table, other, other_columns in every
+        if table == other_table and name != other and other_columns[: len(columns)] == columns
+    ]
+    assert redundant == []
