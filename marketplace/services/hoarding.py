@@ -87,30 +87,35 @@ def person_limits_enforce(*, held_lines: Iterable[tuple[int, int]], lines: dict[
         )
 
 
-# Driven by the products' lines, each line's reservation looked up by primary key (a subplan per line): a
+# Driven by the product's lines, each line's reservation looked up by primary key (a subplan per line): a
 # join let the planner start from every active reservation of the town instead, which it did whenever the
 # reservation table's statistics lagged behind a burst of holds (3,000 reservations read, 8 ms, for 300
 # lines; issue 14). Only a product's lines from its oldest unconfirmed active hold on are read (reservation
 # ids grow with time; `reservation_unconfirmed_idx` finds that hold at once), never the collected and
-# cancelled history of a popular product (issue 14, "Fifth round").
+# cancelled history of a popular product (issue 14, "Fifth round"). One product per statement: with an
+# array parameter PostgreSQL planned the statement afresh on every run (a custom plan), with `=` it keeps
+# one generic plan.
 UNCONFIRMED_UNITS_SQL = (
-    f"SELECT l.product_id, SUM(l.quantity) FROM {ReservationLine._meta.db_table} l "  # noqa: S608
-    "WHERE l.product_id = ANY(%(products)s) AND l.reservation_id <> %(besides)s "
+    f"SELECT SUM(l.quantity) FROM {ReservationLine._meta.db_table} l "  # noqa: S608
+    "WHERE l.product_id = %(product)s AND l.reservation_id <> %(besides)s "
     f"AND l.reservation_id >= (SELECT COALESCE(MIN(o.id), {2**63 - 1}) FROM {Reservation._meta.db_table} o "
     f"WHERE o.status IN {ACTIVE_STATUSES_SQL} AND o.confirmed_at IS NULL AND o.expires_at > %(now)s) "
     f"AND (SELECT r.status IN {ACTIVE_STATUSES_SQL} AND r.expires_at > %(now)s "
-    f"AND r.confirmed_at IS NULL FROM {Reservation._meta.db_table} r WHERE r.id = l.reservation_id) "
-    "GROUP BY l.product_id"
+    f"AND r.confirmed_at IS NULL FROM {Reservation._meta.db_table} r WHERE r.id = l.reservation_id)"
 )
 
 
 def unconfirmed_units(product_ids: list[int], *, now: datetime, besides: int = 0) -> dict[int, int]:
-    """Units of active, unexpired holds nobody has confirmed yet, per product; `besides`: a reservation not
-    to count (the one being made, whose line may already be written)."""
+    """Units of active, unexpired holds nobody has confirmed yet, per product (those with any); `besides`: a
+    reservation not to count (the one being made, whose line may already be written)."""
+    units: dict[int, int] = {}
     with prepared_cursor() as cursor:
-        cursor.execute(UNCONFIRMED_UNITS_SQL, {"products": list(product_ids), "besides": besides, "now": now})
-        rows = cursor.fetchall()
-    return {pk: int(total or 0) for pk, total in rows}
+        for pk in product_ids:
+            cursor.execute(UNCONFIRMED_UNITS_SQL, {"product": pk, "besides": besides, "now": now})
+            total = cursor.fetchone()[0]
+            if total:
+                units[pk] = int(total)
+    return units
 
 
 def unconfirmed_allowance(on_hand: int) -> int:

@@ -81,7 +81,7 @@ def test_the_unconfirmed_count_starts_from_the_products_lines() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "EXPLAIN " + hoarding.UNCONFIRMED_UNITS_SQL,
-            {"products": [product.pk], "besides": 0, "now": timezone.now()},
+            {"product": product.pk, "besides": 0, "now": timezone.now()},
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     units = hoarding.unconfirmed_units([product.pk], now=timezone.now())
@@ -90,6 +90,27 @@ def test_the_unconfirmed_count_starts_from_the_products_lines() -> None:
     assert "SubPlan" in plan
     assert "Join" not in plan
     assert units == {product.pk: 3}
+
+
+def test_the_unconfirmed_count_keeps_one_generic_plan() -> None:
+    # given: two products with holds
+    products = [ProductFactory(quantity_on_hand=100) for _ in range(2)]
+    for index in range(2):
+        _hold(products[0], index)
+    _hold(products[1], 10)
+    # when: counted as often as a busy connection does (PostgreSQL weighs a generic plan after five runs)
+    for _ in range(8):
+        units = hoarding.unconfirmed_units([p.pk for p in products], now=timezone.now())
+    # then: planned once, not on every run (an array parameter made it a custom plan each time)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%SUM(l.quantity)%"],
+        )
+        (generic, custom), *others = cursor.fetchall()
+    assert others == []
+    assert units == {products[0].pk: 2, products[1].pk: 1}
+    assert generic > custom
 
 
 def _lines_read(plan: list[dict]) -> int:
@@ -120,7 +141,7 @@ def _count_plan(product) -> list[dict]:
         cursor.execute("ANALYZE marketplace_reservationline")
         cursor.execute(
             "EXPLAIN (ANALYZE, FORMAT JSON) " + hoarding.UNCONFIRMED_UNITS_SQL,
-            {"products": [product.pk], "besides": 0, "now": timezone.now()},
+            {"product": product.pk, "besides": 0, "now": timezone.now()},
         )
         return cursor.fetchone()[0]
 
