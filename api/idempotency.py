@@ -76,11 +76,15 @@ def _unseal(value: Any, material: str) -> Any:
 def _stored_body(data: Any, *, seal_fields: tuple[str, ...], material: str) -> str:
     """The answer as the JSON text to store, its secret fields sealed (encoded once: this runs on every
     idempotent write)."""
-    if isinstance(data, dict) and any(isinstance(data.get(name), str) for name in seal_fields):
-        data = {**data}
-        for name in seal_fields:
-            if isinstance(data.get(name), str):
-                data[name] = _seal(data[name], f"{material}|{name}")
+    if isinstance(data, dict):
+        data = {
+            name: (
+                _seal(value, f"{material}|{name}")
+                if name in seal_fields and isinstance(value, str)
+                else value
+            )
+            for name, value in data.items()
+        }
     return json.dumps(data, cls=JSONEncoder)
 
 
