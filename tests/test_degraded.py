@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 from django.core.cache import caches
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from marketplace.exceptions import RateLimited
 from marketplace.infrastructure.rate_limits import rate_limit_hit
+from tests.backends import backend_pid, terminate
 
 
 def closed_port() -> int:
@@ -84,15 +85,7 @@ def test_a_search_answers_while_redis_is_down(redis_down, client: Client) -> Non
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_database_connection_answers_503_with_retry_after(client: Client) -> None:
     # given: the web process's connection is open, then terminated by the server (as a restart does)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    other = connections.create_connection("default")
-    try:
-        with other.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-    finally:
-        other.close()
+    terminate(backend_pid())
     # when
     response = client.get("/api/v1/shops/", secure=True)
     # then: a clean 503 in the API's error format
