@@ -536,19 +536,24 @@ class Product(TimeStamped):
 
 
 class ProductSearchEntry(models.Model):
-    """A narrow copy of every product's shop and text (`strip(search_vector)`, no positions), written only by
-    the database: triggers on the product table insert, update (when the text or shop changes) and delete
-    it (migration `0022_product_search_entries`, decision 1400 "Third round"). Never written by code.
+    """A narrow copy of every product's shop, point and text (`strip(search_vector)`, no positions), written
+    only by the database: triggers on the product table insert, update (when the text, shop or point
+    changes) and delete it (migrations `0022_product_search_entries` and
+    `0025_search_entry_point_and_text_index`; decision 1400 "Third round", "Sixth round"). Never written by
+    code.
 
     The search's per-shop text walk reads it index-only (`(shop, product) INCLUDE (search_vector)`): a
     shop's text is a few index pages instead of its wide product rows, and stock changes, which rewrite
-    product rows all day, leave it untouched (its pages stay all-visible).
+    product rows all day, leave it untouched (its pages stay all-visible). "Text index first" reads every
+    match of the words from its own GIN index, with the point for the distance, and only the nearest
+    matches' product rows.
     """
 
     product = models.OneToOneField(
         Product, on_delete=models.DO_NOTHING, primary_key=True, db_constraint=False, related_name="+"
     )
     shop_id = models.BigIntegerField()
+    location = gis_models.PointField(geography=True, srid=4326, spatial_index=False)
     search_vector = SearchVectorField()
 
     class Meta:
@@ -556,7 +561,8 @@ class ProductSearchEntry(models.Model):
         indexes = [
             models.Index(
                 fields=["shop_id", "product"], include=["search_vector"], name="product_search_shop_idx"
-            )
+            ),
+            GinIndex(fields=["search_vector"], name="product_search_text_gin", gin_pending_list_limit=256),
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,9 @@ two shapes (decision 1400):
   matches come first from the narrow copy `marketplace_product_search` (shop, product, stripped text),
   read index-only, and only the matches' product rows are read.
 - **Text index first** (text whose words are rare, by their frequency in the word list): every match from
-  the GIN index in a materialized CTE, joined to their shops with the same shop conditions, nearest first.
+  the narrow copy's GIN index `product_search_text_gin` in a materialized CTE (product id, shop id, point:
+  no wide product row), the radius and the shop conditions on those copies, nearest first; then each
+  match's product row by its primary key, in that order, for the product conditions, until the limit.
 - Stock modes (decision 1600): the rule's SQL forms know them; "available today" leaves out "next day"
   products, and products without a stock figure ("always", "next day") are listed with nothing on hand.
 - Availability in the scan is the rule's counter form (`available_counted_positive_sql`: the held counter
@@ -82,9 +84,10 @@ PREFIX_MIN_LENGTH = 4
 SEARCH_WORD_TABLE = "marketplace_search_word"
 # Shops first: look at the nearest SHOP_BATCH shops; a short result in a bigger town runs again uncapped.
 SHOP_BATCH = 400
-# what one shop's text entry read index-only costs next to one match read from the product table (bench town,
-# 2026-12-07: both shapes cost the same at ~12,000 matches of 1,000,000 products for 500 candidates)
-SHOP_WALK_ROW_COST = 0.3
+# what one shop's text entry read index-only costs next to one match read text index first (bench town,
+# 2026-12-08, both shapes forced for 379 words: the two cost the same at ~14,000 matches of 1,000,000 products
+# for 500 candidates and ~2,900 for 21)
+SHOP_WALK_ROW_COST = 0.4
 SHOP_CAP_MARGIN = 50
 
 
@@ -341,10 +344,10 @@ class SearchQuery:
 
 
 def text_first(lookup: WordLookup | None, *, inner_limit: int) -> bool:
-    """Text index first when the words are rare enough: it reads every match in the town (~`matches` product
-    rows), while the nearest shops first reads about `inner_limit * listed / matches` of the shops' text
-    entries (index-only, each `SHOP_WALK_ROW_COST` of a product row) until it has enough; the two cost the
-    same at `matches = sqrt(SHOP_WALK_ROW_COST * inner_limit * listed)`."""
+    """Text index first when the words are rare enough: it reads every match in the town (~`matches` entries
+    of the narrow copy), while the nearest shops first reads about `inner_limit * listed / matches` of the
+    shops' text entries (index-only, each `SHOP_WALK_ROW_COST` of a match read text index first) until it has
+    enough; the two cost the same at `matches = sqrt(SHOP_WALK_ROW_COST * inner_limit * listed)`."""
     if lookup is None or lookup.matches is None:
         return False
     listed = max(lookup.listed, lookup.matches, 1)
@@ -458,14 +461,18 @@ def search_query(
         text_index_first = text_first(lookup, inner_limit=inner_limit)
     plan = "text-first" if tsquery and text_index_first else "shops-first"
     ctes = [expired_holds_cte_sql()]
+    lateral_conditions = re.sub(r"\bp\.", "lp.", " AND ".join(at_product))
+    lateral_rank = re.sub(r"\bp\.", "lp.", rank)
     if plan == "text-first":
-        # every match of the words in the town from the text index (a fence: the GIN index, nothing else),
-        # then the shop conditions on the product's copies of its shop's point and status (no shop join:
-        # `p.shop_active` is already a product condition), nearest first
+        # every match of the words in the town from the narrow copy's text index (a fence: the GIN index
+        # `product_search_text_gin`, nothing else), with its shop and point; the radius and the shop
+        # conditions on those copies, nearest first; then the product row of each match, in that order, for
+        # the product conditions (stock, price, category), price and rank, until the limit has enough
         shop_limit = None
         ctes.append(
-            f"matches AS MATERIALIZED (SELECT p.id, p.price, p.shop_id AS ns_id, p.location AS ns_location "  # noqa: S608
-            f"FROM {product} p WHERE {' AND '.join(at_product)})"
+            f"matches AS MATERIALIZED (SELECT e.product_id AS id, e.shop_id AS ns_id, "  # noqa: S608
+            f"e.location AS ns_location FROM {ProductSearchEntry._meta.db_table} e "
+            f"WHERE e.search_vector @@ {tsq})"
         )
         match_conditions = [
             re.sub(r"\bns\.(id|location)\b", r"m.ns_\1", condition)
@@ -473,10 +480,18 @@ def search_query(
             if condition != "ns.status = %(shop_active)s"
         ]
         inner = f"""
-    SELECT m.id, m.price, NULL::float4 AS rank, m.ns_location <-> {_POINT} AS dist
-    FROM matches m
-    WHERE {" AND ".join(match_conditions)}
-    ORDER BY dist, m.id
+    SELECT k.id, k.price, k.rank, m.dist
+    FROM (
+        SELECT m.id, m.ns_location <-> {_POINT} AS dist
+        FROM matches m
+        WHERE {" AND ".join(match_conditions)}
+        ORDER BY dist, m.id
+    ) m
+    CROSS JOIN LATERAL (
+        SELECT lp.id, lp.price, {lateral_rank} AS rank FROM {product} lp
+        WHERE lp.id = m.id AND {lateral_conditions}
+    ) k
+    ORDER BY m.dist, m.id
     LIMIT %(inner_limit)s"""  # noqa: S608 - identifiers are ours, values are parameters
     else:
         # the nearest shops that pass the shop conditions (KNN over the shop points), then each shop's
@@ -484,8 +499,6 @@ def search_query(
         # the (distance, id) order and the limit stops the walk
         if shop_limit is not None:
             values["shop_limit"] = shop_limit
-        lateral_conditions = re.sub(r"\bp\.", "lp.", " AND ".join(at_product))
-        lateral_rank = re.sub(r"\bp\.", "lp.", rank)
         if tsquery:
             # the shop's text from the narrow copy, index-only (a few index pages per shop instead of its
             # wide product rows; stock churn never touches it), then the product conditions on the matches
@@ -513,13 +526,8 @@ def search_query(
     ) k
     ORDER BY ns.dist, k.id
     LIMIT %(inner_limit)s"""  # noqa: S608 - identifiers are ours, values are parameters
-    # the page: order the candidates (the shop walk brings price and rank from the product rows it read; the
-    # text-first matches are ranked on their rows here), then shop, category and the shown availability (the
-    # rule, `available_sql`) for the page's rows only
-    if plan == "text-first":
-        candidate_rank, candidate_join = rank, f"JOIN {product} p ON p.id = k.id"
-    else:
-        candidate_rank, candidate_join = "k.rank", ""
+    # the page: order the candidates (both shapes bring price and rank from the product rows they read),
+    # then shop, category and the shown availability (the rule, `available_sql`) for the page's rows only
     sql = f"""
 WITH {", ".join(ctes)}
 SELECT p.id, p.sku, p.gtin, p.title, p.brand, p.price, p.image, c.slug, c.name,
@@ -527,11 +535,10 @@ SELECT p.id, p.sku, p.gtin, p.title, p.brand, p.price, p.image, c.slug, c.name,
        ST_Y(s.location::geometry), ST_X(s.location::geometry),
        k.dist, {available_sql("p")}, p.stock_updated_at, p.stock_mode, p.image_thumb, k.rank, k.candidates
 FROM (
-    SELECT k.id, k.dist, k.price, {candidate_rank} AS rank, COUNT(*) OVER () AS candidates
+    SELECT k.id, k.dist, k.price, k.rank, COUNT(*) OVER () AS candidates
     FROM ({inner}
     ) k
-    {candidate_join}
-    ORDER BY {outer_order.replace("RANK", candidate_rank)}
+    ORDER BY {outer_order.replace("RANK", "k.rank")}
     {outer_limit}
 ) k
 JOIN {product} p ON p.id = k.id

@@ -1,6 +1,6 @@
 """The narrow text copy of the products (`marketplace_product_search`) is kept by the database (decision 1400,
-"Third round"): every way a product is written, renamed, moved or removed shows in it, and a stock change
-does not touch it (nor stop being HOT)."""
+"Third round", "Sixth round"): every way a product is written, renamed, moved (to another shop or with its
+shop to another point) or removed shows in it, and a stock change does not touch it (nor stop being HOT)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,20 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.gis.geos import Point
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from marketplace.models import Category, Product, ProductSearchEntry
 from marketplace.selectors.search import SearchParams, product_search_nearby
-from marketplace.services.products import Actor, category_names_refresh, product_create, product_update
+from marketplace.services.products import (
+    Actor,
+    category_names_refresh,
+    product_create,
+    product_update,
+    shop_location_changed,
+)
+from marketplace.services.search_index import search_words_refresh
 from tests.factories import ProductFactory, ShopFactory
 from tests.table_stats import table_stats
 
@@ -21,17 +30,22 @@ BERLIN = ZoneInfo("Europe/Berlin")
 FRIDAY_NOON = datetime.combine(date(2026, 6, 5), time(12), tzinfo=BERLIN)
 
 
-def _entries() -> dict[int, tuple[int, str]]:
-    """product id -> (shop id, text) of the copy, next to what the product rows say it should be."""
+def _entries() -> dict[int, tuple[int, str, str]]:
+    """product id -> (shop id, text, point) of the copy, next to what the product rows say it should be."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT product_id, shop_id, search_vector::text FROM marketplace_product_search")
-        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT product_id, shop_id, search_vector::text, ST_AsEWKT(location) "
+            "FROM marketplace_product_search"
+        )
+        return {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
 
 
-def _expected() -> dict[int, tuple[int, str]]:
+def _expected() -> dict[int, tuple[int, str, str]]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id, shop_id, strip(search_vector)::text FROM marketplace_product")
-        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT id, shop_id, strip(search_vector)::text, ST_AsEWKT(location) FROM marketplace_product"
+        )
+        return {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
 
 
 def _entry_writes() -> int:
@@ -111,6 +125,32 @@ def test_a_bulk_update_of_the_text_and_a_move_to_another_shop_are_copied():
     assert entries == _expected()
     assert all("'gartengerat'" in entries[p.pk][1] for p in products)
     assert entries[products[0].pk][0] == other_shop.pk
+
+
+@pytest.mark.django_db
+def test_a_shop_that_moves_moves_its_entries_and_is_found_at_its_new_place():
+    # given a shop with a product found by a rare word, read text index first
+    shop = ShopFactory()
+    product = ProductFactory(
+        shop=shop, title="Schneeschaufel", quantity_on_hand=2, stock_updated_at=FRIDAY_NOON
+    )
+    old = shop.location
+    # when the shop moves 20 km east (the shop service copies the point to its products)
+    shop.location = Point(old.x + 0.3, old.y, srid=4326)
+    shop.save(update_fields=["location"])
+    assert shop_location_changed(shop=shop) == 1
+    search_words_refresh(concurrently=False)
+    # then the entry has the new point, and the search finds the product there and not at the old place
+    assert _entries() == _expected()
+    assert _entries()[product.pk][2] == f"SRID=4326;POINT({old.x + 0.3} {old.y})"
+    search = {"q": "Schneeschaufel", "available_today": False, "radius_km": 2}
+    new_place = SearchParams(lat=shop.location.y, lng=shop.location.x, **search)
+    old_place = SearchParams(lat=old.y, lng=old.x, **search)
+    with CaptureQueriesContext(connection) as queries:
+        hits = product_search_nearby(params=new_place, now=FRIDAY_NOON).hits
+    assert [h.product_id for h in hits] == [product.pk]
+    assert any("matches AS MATERIALIZED" in q["sql"] for q in queries.captured_queries)  # text index first
+    assert product_search_nearby(params=old_place, now=FRIDAY_NOON).hits == []
 
 
 @pytest.mark.django_db

@@ -82,9 +82,10 @@ def test_product_table_keeps_room_for_hot_updates_and_a_bounded_gin_pending_list
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, c.reloptions FROM pg_class c "
-            "WHERE c.relname IN ('marketplace_product', 'product_search_gin')"
+            "WHERE c.relname IN ('marketplace_product', 'product_search_gin', 'product_search_text_gin')"
         )
         options = {name: set(opts or []) for name, opts in cursor.fetchall()}
     assert "fillfactor=75" in options["marketplace_product"]
     assert "autovacuum_vacuum_scale_factor=0.02" in options["marketplace_product"]
     assert "gin_pending_list_limit=256" in options["product_search_gin"]
+    assert "gin_pending_list_limit=256" in options["product_search_text_gin"]

@@ -511,13 +511,19 @@ def test_a_rare_word_reads_the_text_index_first():
     )
     # when
     plan = _plan(query.sql, query.params)
-    # then the text index is read first, and its matches are joined to their shops
+    # then the narrow copy's text index is read first (shop and point from the copy), and only the matches'
+    # product rows are read, by their primary key
     assert query.plan == "text-first"
     assert lookup.matches is not None
     assert lookup.matches <= 100
-    indexes = {node.get("Index Name") for node in _nodes(plan)}
-    assert "product_search_gin" in indexes
+    nodes = _nodes(plan)
+    indexes = {node.get("Index Name") for node in nodes}
+    assert "product_search_text_gin" in indexes
+    assert "product_search_gin" not in indexes
     assert "product_shop_listed_idx" not in indexes
+    product_scans = [node for node in nodes if node.get("Relation Name") == "marketplace_product"]
+    assert product_scans
+    assert {node.get("Index Name") for node in product_scans} == {"marketplace_product_pkey"}
 
 
 def test_a_word_is_counted_by_its_stem_as_its_prefix_query_matches():
