@@ -1,4 +1,5 @@
-"""One value per process, rebuilt after a time to live: the pickup board, the category tree, the geocoder.
+"""One value per process, rebuilt after a time to live: the pickup board, the category tree, the geocoder, the
+search's word lookups.
 
 A `ProcessCache` holds one value and when it was built. `get(build)` returns the value while it is fresh
 (younger than `ttl_seconds`; `None`: until cleared) and `valid(value)` holds; otherwise it builds a new one

@@ -1,7 +1,7 @@
 """The nearby search: what can I pick up near me today? (API.md `GET /api/v1/search/`, PERFORMANCE.md).
 
-One SQL statement per search (two with text: the word-list lookup of the query words comes first), in one of
-two shapes (decision 1400):
+One SQL statement per search (two with text: the word-list lookup of the query words comes first, unless this
+process looked the same words up in the last minute), in one of two shapes (decision 1400):
 
 - **Nearest shops first**: a KNN scan over the shop points (`ORDER BY location <-> point`, the box as index
   condition, the radius, "live", "collectable today", "open now" and the shop filter applied at the shop,
@@ -52,6 +52,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.exceptions import ValidationFailed
+from marketplace.infrastructure.process_cache import ProcessCache
 from marketplace.metrics import SEARCH_SECONDS
 from marketplace.models import SEARCH_CONFIG, UNCOUNTED_MODES, Category, Product, ProductSearchEntry, Shop
 from marketplace.selectors.categories import category_subtree_ids
@@ -301,6 +302,33 @@ def word_lookup(words: Sequence[str]) -> WordLookup:
         if not term.isdigit():  # digits are not in the word list: their frequency is unknown
             per_word.append(int(freq or 0) + (int(corrected_freq or 0) if use_correction else 0))
     return WordLookup(corrections=corrections, matches=min(per_word) if per_word else None, listed=listed)
+
+
+# The search's word lookups, per process: the word list changes only when it is rebuilt (a minute after a
+# catalogue change, and hourly), so a lookup may be reused for a minute (a rebuild in this process forgets
+# them at once); at most WORD_LOOKUPS_MAX different queries are kept per minute
+WORD_LOOKUPS_TTL_SECONDS = 60
+WORD_LOOKUPS_MAX = 10_000
+_WORD_LOOKUPS: ProcessCache[dict[tuple[str, ...], WordLookup]] = ProcessCache(
+    "word-lookups", ttl_seconds=WORD_LOOKUPS_TTL_SECONDS
+)
+
+
+def word_lookup_reused(words: Sequence[str]) -> WordLookup:
+    """`word_lookup(words)`, answered from this process's lookups of the last minute when it has one."""
+    known = _WORD_LOOKUPS.get(dict)
+    key = tuple(words)
+    lookup = known.get(key)
+    if lookup is None:
+        lookup = word_lookup(words)
+        if len(known) < WORD_LOOKUPS_MAX:
+            known[key] = lookup
+    return lookup
+
+
+def word_lookups_forget() -> None:
+    """Forget this process's word lookups (after a rebuild of the word list in this process)."""
+    _WORD_LOOKUPS.clear()
 
 
 def word_corrections(words: Sequence[str]) -> dict[str, str]:
@@ -616,7 +644,7 @@ def _product_search_nearby(*, params: SearchParams, now: datetime | None) -> Sea
     if params.step_free:
         step_free_shop_ids = sorted(Shop.objects.active().step_free().values_list("id", flat=True))
     words = query_words(params.q)
-    lookup = word_lookup(words) if words else None
+    lookup = word_lookup_reused(words) if words else None
     corrections = lookup.corrections if lookup else {}
     tsquery = tsquery_text(words, corrections) if words else ""
     ordering = params.effective_ordering

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import connection
 
 from marketplace.models import OutboxMessage
-from marketplace.selectors.search import SEARCH_WORD_TABLE
+from marketplace.selectors.search import SEARCH_WORD_TABLE, word_lookups_forget
 from marketplace.services.outbox import outbox_put
 
 # Catalogue changes within this many seconds share one refresh (a burst of syncs rebuilds the list once).
@@ -23,6 +23,7 @@ def search_words_refresh(*, concurrently: bool = True) -> int:
         cursor.execute(f"REFRESH MATERIALIZED VIEW {mode}{SEARCH_WORD_TABLE}")
         cursor.execute(f"SELECT count(*) FROM {SEARCH_WORD_TABLE}")  # noqa: S608 - fixed name
         row = cursor.fetchone()
+    word_lookups_forget()  # this process's searches see the new list at once (others within a minute)
     return int(row[0]) if row else 0
 
 

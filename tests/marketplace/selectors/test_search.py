@@ -13,6 +13,7 @@ import factory
 import pytest
 from django.contrib.gis.geos import Point
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from marketplace.exceptions import ValidationFailed
 from marketplace.models import SEARCH_CONFIG, CityDay, Product, ReservationLine, Shop, SpecialDay
@@ -275,6 +276,46 @@ def test_typo_correction_is_reported():
     assert result.corrections == {"fahradschlauch": "fahrradschlauch"}
 
 
+def _word_list_reads(queries: list[dict[str, str]]) -> int:
+    return sum("marketplace_search_word" in q["sql"] for q in queries)
+
+
+def test_the_same_words_are_looked_up_once_a_minute_per_process(monkeypatch):
+    # given a product and the word list, and a clock for this process's word lookups
+    ProductFactory(title="Fahrradschlauch 28 Zoll")
+    search_words_refresh(concurrently=False)
+    clock = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(search_selector._WORD_LOOKUPS, "_clock", lambda: clock.now)
+    params = SearchParams(lat=LAT, lng=LNG, q="Fahradschlauch")
+    # when the same (misspelt) words are searched three times within a minute, then once more after it
+    reads = []
+    for seconds in (0, 30, 59, 61):
+        clock.now = 1000.0 + seconds
+        with CaptureQueriesContext(connection) as queries:
+            result = product_search_nearby(params=params, now=at(FRIDAY, 12))
+        reads.append(_word_list_reads(queries.captured_queries))
+        # then every search is corrected and finds the product
+        assert result.corrections == {"fahradschlauch": "fahrradschlauch"}
+        assert [hit.title for hit in result.hits] == ["Fahrradschlauch 28 Zoll"]
+    # and the word list was read by the first search and by the one after the minute only
+    assert reads == [1, 0, 0, 1]
+
+
+def test_a_rebuilt_word_list_is_used_at_once_by_the_process_that_rebuilt_it():
+    # given a new product whose word is not in the word list yet, searched misspelt (nothing found, and the
+    # lookup kept by this process)
+    ProductFactory(title="Schneeschaufel Alu")
+    params = SearchParams(lat=LAT, lng=LNG, q="Schneeschaufl")
+    before = product_search_nearby(params=params, now=at(FRIDAY, 12))
+    assert (before.corrections, before.hits) == ({}, [])
+    # when this process rebuilds the word list
+    search_words_refresh(concurrently=False)
+    # then the same search is corrected to the new word and finds the product
+    result = product_search_nearby(params=params, now=at(FRIDAY, 12))
+    assert result.corrections == {"schneeschaufl": "schneeschaufel"}
+    assert [hit.title for hit in result.hits] == ["Schneeschaufel Alu"]
+
+
 def test_query_words_are_normalised_and_cannot_inject_operators():
     # given / when / then
     assert query_words("Schnür-Senkel & (rot) | !blau:* STRASSE Straße") == [
@@ -393,11 +434,16 @@ def test_fixed_number_of_queries(django_assert_num_queries):
     search_words_refresh(concurrently=False)
     pickup_board(now=now)
     product_search_nearby(params=SearchParams(lat=LAT, lng=LNG), now=now)  # warms the stock-confidence copy
-    # when / then: one statement without text, two with text (typo correction, search); the stock
-    # confidence of the page's shops comes from the per-process copy, also a minute later
+    # when / then: one statement without text, two with text (typo correction, search), one when this
+    # process looked the same words up in the last minute; the stock confidence of the page's shops comes
+    # from the per-process copy, also a minute later
     with django_assert_num_queries(1):
         assert len(product_search_nearby(params=SearchParams(lat=LAT, lng=LNG), now=now).hits) == 20
     with django_assert_num_queries(2):
+        product_search_nearby(
+            params=SearchParams(lat=LAT, lng=LNG, q="Artikel"), now=now + timedelta(minutes=1)
+        )
+    with django_assert_num_queries(1):
         product_search_nearby(
             params=SearchParams(lat=LAT, lng=LNG, q="Artikel"), now=now + timedelta(minutes=1)
         )
